@@ -1,0 +1,139 @@
+"""Settings: the one place that reads the environment and codesearch.toml.
+
+Precedence, lowest to highest: built-in defaults < ``codesearch.toml`` (at the repository root)
+< ``CODESEARCH_*`` environment variables < command-line flags. Settings are resolved once and
+passed explicitly; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codesearch.errors import ConfigError
+
+CONFIG_FILE_NAME = "codesearch.toml"
+ENV_PREFIX = "CODESEARCH_"
+DEFAULT_MODEL = "default"  # the encoder bundled with codesearch (see encoder.model.resolve_model_path)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of codesearch. Flag names match field names (``--max-file-bytes``)."""
+
+    model: str = DEFAULT_MODEL
+    index_dir: str | None = None  # None: <repo>/.codesearch
+    max_file_bytes: int = 1024 * 1024
+    batch_size: int = 32
+    threads: int = 0  # 0: let the encoder pick (physical cores)
+    k: int = 10
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 64
+    debounce_s: float = 0.3
+    log_level: str = "WARNING"
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "model": str,
+    "index_dir": str,
+    "max_file_bytes": int,
+    "batch_size": int,
+    "threads": int,
+    "k": int,
+    "hnsw_m": int,
+    "hnsw_ef_construction": int,
+    "hnsw_ef_search": int,
+    "debounce_s": float,
+    "log_level": str,
+}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    expected = _FIELD_TYPES[name]
+    if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        try:
+            return expected(value)
+        except ValueError:
+            pass
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{source}: {name} must be {expected.__name__}, got {value!r}")
+
+
+def read_config_file(repo_root: Path) -> dict[str, Any]:
+    """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings."""
+    path = repo_root / CONFIG_FILE_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    section = data.get("codesearch", data)
+    unknown = sorted(set(section) - set(_FIELD_TYPES))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return {key: _coerce(key, value, str(path)) for key, value in section.items()}
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Pick ``CODESEARCH_<FIELD>`` variables out of ``environ``."""
+    found: dict[str, Any] = {}
+    for name in _FIELD_TYPES:
+        key = ENV_PREFIX + name.upper()
+        if key in environ and environ[key] != "":
+            found[name] = _coerce(name, environ[key], key)
+    return found
+
+
+def resolve_settings(
+    repo_root: Path | None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Combine defaults, the repo's codesearch.toml, the environment and flags (None flags are unset)."""
+    values: dict[str, Any] = {}
+    if repo_root is not None:
+        values.update(read_config_file(repo_root))
+    values.update(read_environment(os.environ if environ is None else environ))
+    for name, value in (flags or {}).items():
+        if value is not None:
+            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+    settings = dataclasses.replace(Settings(), **values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.max_file_bytes <= 0:
+        raise ConfigError("max_file_bytes must be positive")
+    if settings.batch_size <= 0:
+        raise ConfigError("batch_size must be positive")
+    if not 1 <= settings.k <= 1000:
+        raise ConfigError("k must be between 1 and 1000")
+    if settings.threads < 0:
+        raise ConfigError("threads must be 0 (auto) or positive")
+
+
+def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user cache folder (XDG_CACHE_HOME or ~/.cache)/codesearch."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
+    return Path(base) / "codesearch"
+
+
+def user_runtime_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the server's socket lives: $XDG_RUNTIME_DIR/codesearch, else the user cache folder."""
+    env = os.environ if environ is None else environ
+    runtime = env.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime).is_dir():
+        return Path(runtime) / "codesearch"
+    return user_cache_dir(env) / "run"

@@ -1,0 +1,1 @@
+"""The text/code encoder: model loading, pooling, batched embedding."""

@@ -1,0 +1,1 @@
+"""Source discovery and tree-sitter extraction of functions, methods and classes."""

@@ -1,0 +1,86 @@
+"""Typed records that cross module boundaries: extracted chunks, skipped files, search hits.
+
+Records are frozen, slotted dataclasses. No dicts cross module boundaries; JSON exists only at
+the edges (cli --json, server/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One function, method or class extracted from a source file.
+
+    Lines are 1-based and inclusive and cover the whole definition, decorators/attributes and doc
+    comment included. Bytes are 0-based, end-exclusive offsets into the UTF-8 source.
+    """
+
+    path: str  # repo-relative POSIX path
+    language: str  # e.g. "python", "typescript"
+    kind: str  # "function" | "method" | "class"
+    name: str
+    qualified_name: str  # "Class.method", "Type::fn", "(*T).Fn"
+    start_line: int
+    end_line: int
+    signature_line: int  # line of the definition keyword/name (after decorators and doc comment)
+    start_byte: int
+    end_byte: int
+    signature: str  # the definition's header, e.g. "def load(path: str) -> Config:"
+    docstring_raw: str  # the doc text exactly as in the source (quotes/comment markers included)
+    docstring: str  # the doc text with quotes/comment markers removed
+    docstring_summary: str  # first paragraph, markup and @param/Args: sections stripped
+    code: str  # the whole definition as in the source, doc comment included
+    code_without_docstring: str  # the definition with its docstring/doc comment removed
+    content_hash: str  # sha256 hex of `code`
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file that discovery or extraction passed over, with the reason."""
+
+    path: str  # repo-relative POSIX path (or the path as given)
+    reason: str  # one of discovery.SKIP_REASONS or extraction reasons
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file selected for extraction."""
+
+    path: str  # repo-relative POSIX path
+    absolute_path: str
+    language: str
+    size_bytes: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileExtraction:
+    """The result of extracting one file."""
+
+    path: str
+    language: str
+    chunks: tuple[Chunk, ...]
+    has_syntax_errors: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result."""
+
+    path: str
+    start_line: int
+    end_line: int
+    name: str
+    qualified_name: str
+    kind: str
+    language: str
+    score: float
+    signature: str = ""
+    docstring_summary: str = ""
+    code: str = ""
+    dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
+    lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent

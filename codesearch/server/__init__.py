@@ -1,0 +1,1 @@
+"""The long-running search server on a local socket."""

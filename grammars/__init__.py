@@ -1,0 +1,1 @@
+"""Tree-sitter query files, one per language (shipped as package data)."""
