@@ -1,0 +1,88 @@
+"""The language table: one row per supported language, and lookups by name and file extension.
+
+Adding a language means adding one row here and one ``grammars/<query_name>.scm`` file. Nothing
+else in the code branches on the language: per-language behaviour is data in this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from codesearch.errors import UnsupportedLanguageError
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageSpec:
+    """How to find, parse and read one language."""
+
+    name: str  # stable id used in records, flags and JSON
+    extensions: tuple[str, ...]  # lower-case, with the dot
+    grammar_module: str  # importable tree-sitter grammar package
+    grammar_function: str  # function of that module returning the language pointer
+    query_name: str  # grammars/<query_name>.scm
+    scope_separator: str  # joins enclosing names into qualified_name
+    doc_comment_prefixes: tuple[str, ...] = ()  # comments directly above a definition that count as docs
+    wrapper_node_types: tuple[str, ...] = ()  # parents that belong to the definition (decorators, export)
+    attribute_node_types: tuple[str, ...] = ()  # siblings between doc comment and definition (Rust #[..])
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec(
+        "python", (".py", ".pyi"), "tree_sitter_python", "language", "python", ".",
+        wrapper_node_types=("decorated_definition",),
+    ),
+    LanguageSpec(
+        "javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language", "javascript",
+        ".", doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+    ),
+    LanguageSpec(
+        "typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
+        "typescript", ".", doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+    ),
+    LanguageSpec(
+        "tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "tsx", ".",
+        doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+    ),
+    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", ".", doc_comment_prefixes=("//",)),
+    LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java", ".", doc_comment_prefixes=("/**",)),
+    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", "ruby", "#", doc_comment_prefixes=("#",)),
+    LanguageSpec("php", (".php",), "tree_sitter_php", "language_php", "php", "::", doc_comment_prefixes=("/**",)),
+    LanguageSpec(
+        "rust", (".rs",), "tree_sitter_rust", "language", "rust", "::",
+        doc_comment_prefixes=("///", "//!", "/**"), attribute_node_types=("attribute_item",),
+    ),
+    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c", "::", doc_comment_prefixes=("/**", "///")),
+    LanguageSpec(
+        "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++", ".ipp"), "tree_sitter_cpp",
+        "language", "cpp", "::", doc_comment_prefixes=("/**", "///", "//!"),
+        wrapper_node_types=("template_declaration",),
+    ),
+    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp", ".", doc_comment_prefixes=("///",)),
+)
+
+_BY_NAME = {spec.name: spec for spec in LANGUAGES}
+_BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
+_ALIASES = {"js": "javascript", "jsx": "javascript", "ts": "typescript", "py": "python", "c++": "cpp",
+            "cs": "csharp", "c#": "csharp", "rb": "ruby", "rs": "rust", "golang": "go"}
+
+
+def language_names() -> tuple[str, ...]:
+    """All supported language ids, in table order."""
+    return tuple(spec.name for spec in LANGUAGES)
+
+
+def get_language(name: str) -> LanguageSpec:
+    """The row for a language id or common alias ("ts", "c#"); raises UnsupportedLanguageError."""
+    key = name.strip().lower()
+    spec = _BY_NAME.get(_ALIASES.get(key, key))
+    if spec is None:
+        raise UnsupportedLanguageError(
+            f"unknown language {name!r}; supported: {', '.join(language_names())}"
+        )
+    return spec
+
+
+def language_for_path(path: str | PurePath) -> LanguageSpec | None:
+    """The row whose extension matches ``path`` (case-insensitive), or None."""
+    return _BY_EXTENSION.get(PurePath(path).suffix.lower())
