@@ -1,0 +1,88 @@
+"""Docstring text: removing quotes and comment markers, and summarising to a first paragraph.
+
+Works on the comment syntax itself (triple quotes, ``/** */``, ``///``, ``#``), never on the
+language name, so a new language with a known comment style needs no change here.
+
+>>> strip_doc_markers('/**\\n * Parses the config.\\n * @param path where\\n */')
+'Parses the config.\\n@param path where'
+>>> summarize_docstring('Parses the `config`.\\n\\nLonger text.')
+'Parses the config.'
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+
+_STRING_PREFIX = re.compile(r"^[rRuUbBfF]{0,2}")
+_LINE_MARKERS = re.compile(r"^\s*(///|//!|//|#|\*(?!/))\s?")
+_SECTION_START = re.compile(
+    r"^\s*(@\w+|:(param|type|return|returns|rtype|raises|raise|arg|keyword|var|ivar)\b|"
+    r"(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Throws|Examples?|Example usage|"
+    r"Notes?|See Also|Attributes|Keyword Args|Other Parameters|Warnings?|Todo|Usage)\s*:?\s*$|"
+    r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value)\b)",
+    re.IGNORECASE,
+)
+_XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
+_XML_REF = re.compile(r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
+_INLINE_LINK = re.compile(r"\{@\w+\s+([^}]*)\}")  # {@link Foo#bar label} -> Foo#bar label
+_RST_ROLE = re.compile(r":\w+(?::\w+)?:`~?([^`]*)`")  # :func:`foo` -> foo
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[`?([^\]`]+)`?\]")  # [text](url), [`Type`]
+_EMPHASIS = re.compile(r"(\*\*|__|``|`|\*)(?=\S)(.+?)(?<=\S)\1")
+
+
+def strip_doc_markers(raw: str) -> str:
+    """The doc text without quotes or comment markers, dedented (inspect.cleandoc)."""
+    text = raw.strip()
+    if text[:1] in "\"'rRuUbBfF" and _looks_like_string(text):
+        body = _STRING_PREFIX.sub("", text, count=1)
+        quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+        body = body[len(quote):]
+        if body.endswith(quote):
+            body = body[: -len(quote)]
+        return inspect.cleandoc(body)
+    if text.startswith("/*"):
+        text = text[3:] if text.startswith(("/**", "/*!")) else text[2:]
+        if text.endswith("*/"):
+            text = text[:-2]
+    lines = [_LINE_MARKERS.sub("", line, count=1).rstrip() for line in text.splitlines()]
+    return inspect.cleandoc("\n".join(lines)).strip()
+
+
+def _looks_like_string(text: str) -> bool:
+    body = _STRING_PREFIX.sub("", text, count=1)
+    return body[:1] in ("'", '"')
+
+
+def summarize_docstring(doc: str) -> str:
+    """The first paragraph of ``doc`` (already stripped of markers), with markup removed.
+
+    Stops at a blank line or at the first section (``@param``, ``Args:``, ``:returns:``, ``# Examples``,
+    ``<param>``), and flattens inline markup to its text.
+    """
+    summary_match = _XML_SUMMARY.search(doc)
+    if summary_match:
+        doc = summary_match.group(1)
+    kept: list[str] = []
+    for line in doc.splitlines():
+        if not line.strip():
+            if kept:
+                break
+            continue
+        if _SECTION_START.match(line):
+            break
+        kept.append(line.strip())
+    return _flatten_markup(" ".join(kept))
+
+
+def _flatten_markup(text: str) -> str:
+    text = _XML_REF.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    text = _INLINE_LINK.sub(r"\1", text)
+    text = _RST_ROLE.sub(r"\1", text)
+    text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = html.unescape(text)
+    return re.sub(r"\s+", " ", text).strip()

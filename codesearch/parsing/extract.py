@@ -1,0 +1,261 @@
+"""Extraction of functions, methods and classes from one source file with tree-sitter tag queries.
+
+The query file of a language marks definitions with the tree-sitter tags capture names
+(``@definition.function``, ``@definition.method``, ``@definition.class``) and their ``@name``;
+``@doc`` marks docstrings inside a definition (Python) or doc comments above it, ``@scope`` marks
+enclosing blocks that qualify names without being records themselves (a Rust ``impl``, a C++
+namespace), and ``@receiver`` a Go method receiver. Everything language-specific beyond that is a
+row of ``languages.LANGUAGES``; this module never branches on the language name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
+from codesearch.parsing.languages import LanguageSpec
+from codesearch.parsing.queries import compiled_query, parser_for
+from codesearch.records import Chunk, FileExtraction
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+logger = logging.getLogger(__name__)
+
+_MAX_SIGNATURE_CHARS = 400
+_CLASS_LIKE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "scope"})
+
+
+@dataclass(slots=True)
+class _Definition:
+    node: Node
+    kind: str
+    name: str
+    name_node: Node
+    docs: list[Node] = field(default_factory=list)
+    receiver: str = ""
+
+
+def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtraction:
+    """Every function, method and class in ``source`` (the bytes of the file at ``path``).
+
+    Syntax errors are not fatal: tree-sitter recovers, the definitions it still sees are
+    returned, and ``has_syntax_errors`` plus a warning say where the first error is.
+    """
+    from tree_sitter import QueryCursor
+
+    tree = parser_for(language).parse(source)
+    definitions: dict[int, _Definition] = {}
+    scope_names: dict[int, str] = {}
+    for _, captures in QueryCursor(compiled_query(language)).matches(tree.root_node):
+        _collect(captures, definitions, scope_names)
+    chunks = [
+        _build_chunk(path, source, language, definition, definitions, scope_names)
+        for definition in definitions.values()
+    ]
+    chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
+    root = tree.root_node
+    warnings: tuple[str, ...] = ()
+    if root.has_error:
+        warnings = (f"{path}:{_first_error_line(root)}: syntax error (extracted what parsed)",)
+    return FileExtraction(path, language.name, tuple(chunks), root.has_error, warnings)
+
+
+def _collect(
+    captures: dict[str, list[Node]], definitions: dict[int, _Definition], scope_names: dict[int, str]
+) -> None:
+    names = captures.get("name")
+    if not names:
+        return
+    name_node = names[0]
+    name = _clean_scope_name(_text(name_node))
+    if "scope" in captures:
+        scope_names.setdefault(captures["scope"][0].id, name)
+        return
+    kind_key = next((key for key in captures if key.startswith("definition.")), None)
+    if kind_key is None:
+        return
+    node = captures[kind_key][0]
+    existing = definitions.get(node.id)
+    if existing is None:
+        receivers = captures.get("receiver")
+        existing = _Definition(node, kind_key.split(".", 1)[1], name, name_node,
+                               receiver=_text(receivers[0]) if receivers else "")
+        definitions[node.id] = existing
+    for doc in captures.get("doc", ()):
+        if all(doc.id != known.id for known in existing.docs):
+            existing.docs.append(doc)
+
+
+def _build_chunk(
+    path: str,
+    source: bytes,
+    language: LanguageSpec,
+    definition: _Definition,
+    definitions: dict[int, _Definition],
+    scope_names: dict[int, str],
+) -> Chunk:
+    outer = _outermost(definition.node, language)
+    captured = {doc.id for doc in definition.docs}
+    above = _run_above(outer, language, captured)
+    first = above[0] if above else outer
+    doc_nodes = [n for n in above if _is_doc_comment(n, language, captured)]
+    doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
+    start_byte, end_byte = first.start_byte, outer.end_byte
+    docstring = "\n".join(strip_doc_markers(_text(d)) for d in doc_nodes)
+    code = _dedented(source, start_byte, end_byte, [])
+    enclosing = _enclosing_names(definition.node, definitions, scope_names)
+    kind = definition.kind
+    if kind == "function" and enclosing and enclosing[-1][1] in _CLASS_LIKE_KINDS:
+        kind = "method"
+    return Chunk(
+        path=path,
+        language=language.name,
+        kind=kind,
+        name=definition.name,
+        qualified_name=_qualified_name(definition, [name for name, _ in enclosing], language),
+        start_line=first.start_point[0] + 1,
+        end_line=_end_line(outer),
+        signature_line=definition.name_node.start_point[0] + 1,
+        start_byte=start_byte,
+        end_byte=end_byte,
+        signature=_signature(definition.node, source),
+        docstring_raw="\n".join(_text(d) for d in doc_nodes),
+        docstring=docstring,
+        docstring_summary=summarize_docstring(docstring),
+        code=code,
+        code_without_docstring=_dedented(
+            source, start_byte, end_byte, [(d.start_byte, d.end_byte) for d in doc_nodes]
+        ),
+        content_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(),
+    )
+
+
+def _outermost(node: Node, language: LanguageSpec) -> Node:
+    """The node whose range is the definition's: climbs through decorators, ``export`` and the like."""
+    while node.parent is not None and node.parent.type in language.wrapper_node_types:
+        node = node.parent
+    return node
+
+
+def _is_doc_comment(node: Node, language: LanguageSpec, captured: set[int]) -> bool:
+    if node.id in captured:
+        return True
+    return "comment" in node.type and _text(node).lstrip().startswith(language.doc_comment_prefixes)
+
+
+def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[Node]:
+    """Doc comments and attributes directly above ``outer``, with no blank line between them."""
+    if not language.doc_comment_prefixes and not language.attribute_node_types and not captured:
+        return []
+    run: list[Node] = []
+    boundary_row = outer.start_point[0]
+    sibling = outer.prev_named_sibling
+    while sibling is not None and sibling.end_point[0] >= boundary_row - 1:
+        is_attribute = sibling.type in language.attribute_node_types
+        if not (is_attribute or _is_doc_comment(sibling, language, captured)):
+            break
+        run.insert(0, sibling)
+        boundary_row = sibling.start_point[0]
+        sibling = sibling.prev_named_sibling
+    return run
+
+
+def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -> str:
+    """``source[start:end]`` with the byte ranges in ``cut`` removed (whole lines where they stand
+    alone on their lines), re-indented so that the first line's indentation is kept and removed."""
+    line_start = source.rfind(b"\n", 0, start) + 1
+    lead = source[line_start:start]
+    pieces = [lead if not lead.strip() else b" " * len(lead)]
+    position = start
+    for cut_start, cut_end in sorted(cut):
+        cut_start, cut_end = _widen_to_lines(source, cut_start, cut_end)
+        cut_start = max(cut_start, position)
+        if cut_start >= cut_end:
+            continue
+        pieces.append(source[position:cut_start])
+        position = cut_end
+    pieces.append(source[position:end])
+    text = b"".join(pieces).decode("utf-8", errors="replace")
+    return textwrap.dedent(text).rstrip()
+
+
+def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
+    line_start = source.rfind(b"\n", 0, start) + 1
+    line_end = source.find(b"\n", end)
+    line_end = len(source) if line_end < 0 else line_end + 1
+    if source[line_start:start].strip() or source[end:line_end].strip():
+        return start, end
+    return line_start, line_end
+
+
+def _enclosing_names(
+    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, str]
+) -> list[tuple[str, str]]:
+    """(name, kind) of each enclosing definition or scope, outermost first."""
+    found: list[tuple[str, str]] = []
+    parent = node.parent
+    while parent is not None:
+        enclosing = definitions.get(parent.id)
+        if enclosing is not None:
+            found.append((enclosing.name, enclosing.kind))
+        elif parent.id in scope_names:
+            found.append((scope_names[parent.id], "scope"))
+        parent = parent.parent
+    found.reverse()
+    return found
+
+
+def _qualified_name(definition: _Definition, enclosing: list[str], language: LanguageSpec) -> str:
+    if definition.receiver:
+        # Go convention: (*T).Method for pointer receivers, T.Method for value receivers.
+        receiver = definition.receiver.strip()
+        base = _clean_scope_name(receiver.lstrip("*").strip())
+        owner = f"(*{base})" if receiver.startswith("*") else base
+        return f"{owner}{language.scope_separator}{definition.name}"
+    return language.scope_separator.join([*enclosing, definition.name])
+
+
+def _clean_scope_name(text: str) -> str:
+    """A name without generic arguments or line breaks: ``Map<K, V>`` -> ``Map``, ``List[T]`` -> ``List``."""
+    for bracket in "<[":
+        if bracket in text and not text.startswith(bracket):
+            text = text[: text.index(bracket)]
+    return " ".join(text.split())
+
+
+def _signature(node: Node, source: bytes) -> str:
+    body = node.child_by_field_name("body")
+    if body is not None and body.start_byte > node.start_byte:
+        header = source[node.start_byte : body.start_byte]
+    else:
+        line_end = source.find(b"\n", node.start_byte, node.end_byte)
+        header = source[node.start_byte : node.end_byte if line_end < 0 else line_end]
+    text = " ".join(header.decode("utf-8", errors="replace").split()).rstrip("{ ").rstrip()
+    return text[:_MAX_SIGNATURE_CHARS]
+
+
+def _end_line(node: Node) -> int:
+    row, column = node.end_point
+    if column == 0 and row > node.start_point[0]:
+        return row  # the node ends with a newline: its last line is the previous one
+    return row + 1
+
+
+def _text(node: Node) -> str:
+    data = node.text
+    return "" if data is None else data.decode("utf-8", errors="replace")
+
+
+def _first_error_line(root: Node) -> int:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1
+        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
+    return root.start_point[0] + 1
