@@ -21,11 +21,17 @@ _SECTION_START = re.compile(
     r"^\s*(@\w+|:(param|type|return|returns|rtype|raises|raise|arg|keyword|var|ivar)\b|"
     r"(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Throws|Examples?|Example usage|"
     r"Notes?|See Also|Attributes|Keyword Args|Other Parameters|Warnings?|Todo|Usage)\s*:?\s*$|"
-    r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value)\b)",
+    r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value)\b|"
+    r"\\(param|tparam|returns?|retval|throws?|exception|details|note|sa|see|pre|post|warning|code)\b)",
     re.IGNORECASE,
 )
+_BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short)(\s+|$)", re.IGNORECASE)  # Doxygen: the summary follows
+_DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
+_XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
-_XML_REF = re.compile(r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>", re.IGNORECASE)
+_XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)
+    r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"(?:[A-Z]:)?([^\"]*)\"\s*/>", re.IGNORECASE
+)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _INLINE_LINK = re.compile(r"\{@\w+\s+([^}]*)\}")  # {@link Foo#bar label} -> Foo#bar label
 _RST_ROLE = re.compile(r":\w+(?::\w+)?:`~?([^`]*)`")  # :func:`foo` -> foo
@@ -67,11 +73,12 @@ def summarize_docstring(doc: str) -> str:
         doc = summary_match.group(1)
     kept: list[str] = []
     for line in doc.splitlines():
+        line = _BRIEF_COMMAND.sub("", line, count=1)
         if not line.strip():
             if kept:
                 break
             continue
-        if _SECTION_START.match(line):
+        if _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
             break
         kept.append(line.strip())
     return _flatten_markup(" ".join(kept))
@@ -81,6 +88,7 @@ def _flatten_markup(text: str) -> str:
     text = _XML_REF.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _INLINE_LINK.sub(r"\1", text)
+    text = _DOXYGEN_INLINE.sub("", text)
     text = _RST_ROLE.sub(r"\1", text)
     text = _MD_LINK.sub(lambda m: m.group(1) or m.group(2), text)
     text = _EMPHASIS.sub(r"\2", text)

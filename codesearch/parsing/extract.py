@@ -3,9 +3,11 @@
 The query file of a language marks definitions with the tree-sitter tags capture names
 (``@definition.function``, ``@definition.method``, ``@definition.class``) and their ``@name``;
 ``@doc`` marks docstrings inside a definition (Python) or doc comments above it, ``@scope`` marks
-enclosing blocks that qualify names without being records themselves (a Rust ``impl``, a C++
-namespace), and ``@receiver`` a Go method receiver. Everything language-specific beyond that is a
-row of ``languages.LANGUAGES``; this module never branches on the language name.
+an enclosing type block that qualifies names and makes its functions methods without being a
+record itself (a Rust ``impl``), ``@namespace`` an enclosing block that only qualifies names (a
+C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. Everything
+language-specific beyond that is a row of ``languages.LANGUAGES``; this module never branches on
+the language name.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
 
     tree = parser_for(language).parse(source)
     definitions: dict[int, _Definition] = {}
-    scope_names: dict[int, str] = {}
+    scope_names: dict[int, tuple[str, str]] = {}
     for _, captures in QueryCursor(compiled_query(language)).matches(tree.root_node):
         _collect(captures, definitions, scope_names)
     chunks = [
@@ -66,16 +68,19 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
 
 
 def _collect(
-    captures: dict[str, list[Node]], definitions: dict[int, _Definition], scope_names: dict[int, str]
+    captures: dict[str, list[Node]],
+    definitions: dict[int, _Definition],
+    scope_names: dict[int, tuple[str, str]],
 ) -> None:
     names = captures.get("name")
     if not names:
         return
     name_node = names[0]
     name = _clean_scope_name(_text(name_node))
-    if "scope" in captures:
-        scope_names.setdefault(captures["scope"][0].id, name)
-        return
+    for scope_kind in ("scope", "namespace"):
+        if scope_kind in captures:
+            scope_names.setdefault(captures[scope_kind][0].id, (name, scope_kind))
+            return
     kind_key = next((key for key in captures if key.startswith("definition.")), None)
     if kind_key is None:
         return
@@ -97,7 +102,7 @@ def _build_chunk(
     language: LanguageSpec,
     definition: _Definition,
     definitions: dict[int, _Definition],
-    scope_names: dict[int, str],
+    scope_names: dict[int, tuple[str, str]],
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     captured = {doc.id for doc in definition.docs}
@@ -108,7 +113,8 @@ def _build_chunk(
     start_byte, end_byte = first.start_byte, outer.end_byte
     docstring = "\n".join(strip_doc_markers(_text(d)) for d in doc_nodes)
     code = _dedented(source, start_byte, end_byte, [])
-    enclosing = _enclosing_names(definition.node, definitions, scope_names)
+    name, qualifiers = _written_name(definition, language)
+    enclosing = [*_enclosing_names(definition.node, definitions, scope_names), *qualifiers]
     kind = definition.kind
     if kind == "function" and enclosing and enclosing[-1][1] in _CLASS_LIKE_KINDS:
         kind = "method"
@@ -116,8 +122,8 @@ def _build_chunk(
         path=path,
         language=language.name,
         kind=kind,
-        name=definition.name,
-        qualified_name=_qualified_name(definition, [name for name, _ in enclosing], language),
+        name=name,
+        qualified_name=_qualified_name(definition, name, [outer for outer, _ in enclosing], language),
         start_line=first.start_point[0] + 1,
         end_line=_end_line(outer),
         signature_line=definition.name_node.start_point[0] + 1,
@@ -155,9 +161,9 @@ def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[
     run: list[Node] = []
     boundary_row = outer.start_point[0]
     sibling = outer.prev_named_sibling
-    while sibling is not None and sibling.end_point[0] >= boundary_row - 1:
+    while sibling is not None and _end_line(sibling) >= boundary_row:
         is_attribute = sibling.type in language.attribute_node_types
-        if not (is_attribute or _is_doc_comment(sibling, language, captured)):
+        if not (is_attribute or _is_doc_comment(sibling, language, captured)) or _is_trailing(sibling):
             break
         run.insert(0, sibling)
         boundary_row = sibling.start_point[0]
@@ -165,13 +171,20 @@ def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[
     return run
 
 
+def _is_trailing(node: Node) -> bool:
+    """Whether ``node`` starts on the line where the code before it ends (``int a; ///< doc``):
+    such a comment documents that code, not the definition below it."""
+    before = node.prev_sibling
+    return before is not None and _end_line(before) == node.start_point[0] + 1
+
+
 def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -> str:
     """``source[start:end]`` with the byte ranges in ``cut`` removed (whole lines where they stand
     alone on their lines), re-indented so that the first line's indentation is kept and removed."""
     line_start = source.rfind(b"\n", 0, start) + 1
     lead = source[line_start:start]
-    pieces = [lead if not lead.strip() else b" " * len(lead)]
-    position = start
+    pieces = [b" " * len(lead)] if lead.strip() else []  # code before us on our first line
+    position = start if lead.strip() else line_start
     for cut_start, cut_end in sorted(cut):
         cut_start, cut_end = _widen_to_lines(source, cut_start, cut_end)
         cut_start = max(cut_start, position)
@@ -186,15 +199,18 @@ def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -
 
 def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
     line_start = source.rfind(b"\n", 0, start) + 1
-    line_end = source.find(b"\n", end)
-    line_end = len(source) if line_end < 0 else line_end + 1
+    if source[end - 1 : end] == b"\n":
+        line_end = end  # the node ends with its own newline (a Rust line comment)
+    else:
+        line_end = source.find(b"\n", end)
+        line_end = len(source) if line_end < 0 else line_end + 1
     if source[line_start:start].strip() or source[end:line_end].strip():
         return start, end
     return line_start, line_end
 
 
 def _enclosing_names(
-    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, str]
+    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """(name, kind) of each enclosing definition or scope, outermost first."""
     found: list[tuple[str, str]] = []
@@ -204,20 +220,53 @@ def _enclosing_names(
         if enclosing is not None:
             found.append((enclosing.name, enclosing.kind))
         elif parent.id in scope_names:
-            found.append((scope_names[parent.id], "scope"))
+            found.append(scope_names[parent.id])
         parent = parent.parent
     found.reverse()
     return found
 
 
-def _qualified_name(definition: _Definition, enclosing: list[str], language: LanguageSpec) -> str:
+def _written_name(definition: _Definition, language: LanguageSpec) -> tuple[str, list[tuple[str, str]]]:
+    """The name, and the qualifiers spelled in it, of a name node listed in the row's
+    ``qualified_name_node_types`` (C++ ``Box<T>::operator<`` -> ``operator<`` qualified by ``Box``);
+    other names come back as collected. Spelled qualifiers count as class-like scopes: an
+    out-of-line ``Foo::bar`` is almost always a method."""
+    node = definition.name_node
+    if node.type not in language.qualified_name_node_types:
+        return definition.name, []
+    *qualifiers, name = _split_outside_brackets(" ".join(_text(node).split()), language.scope_separator)
+    return name, [(_clean_scope_name(qualifier), "scope") for qualifier in qualifiers]
+
+
+def _split_outside_brackets(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` where it is not inside ``<>``, ``()``, ``[]`` or ``{}``."""
+    parts: list[str] = []
+    depth, start, index = 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char in "<([{":
+            depth += 1
+        elif char in ">)]}":
+            depth = max(0, depth - 1)  # `operator>` closes nothing
+        elif depth == 0 and text.startswith(separator, index):
+            parts.append(text[start:index].strip())
+            start = index = index + len(separator)
+            continue
+        index += 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _qualified_name(
+    definition: _Definition, name: str, enclosing: list[str], language: LanguageSpec
+) -> str:
     if definition.receiver:
         # Go convention: (*T).Method for pointer receivers, T.Method for value receivers.
         receiver = definition.receiver.strip()
         base = _clean_scope_name(receiver.lstrip("*").strip())
         owner = f"(*{base})" if receiver.startswith("*") else base
-        return f"{owner}{language.scope_separator}{definition.name}"
-    return language.scope_separator.join([*enclosing, definition.name])
+        return f"{owner}{language.scope_separator}{name}"
+    return language.scope_separator.join([*enclosing, name])
 
 
 def _clean_scope_name(text: str) -> str:
@@ -252,10 +301,13 @@ def _text(node: Node) -> str:
 
 
 def _first_error_line(root: Node) -> int:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            return node.start_point[0] + 1
-        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
-    return root.start_point[0] + 1
+    """The line of the first error: follows the first erroneous child down to an ERROR or MISSING
+    node, or to the deepest node flagged ``has_error`` when the MISSING token is hidden
+    (C#'s ``(identifier (MISSING _identifier_token))`` has no visible erroneous child)."""
+    node = root
+    while not (node.is_error or node.is_missing):
+        child = next((c for c in node.children if c.has_error or c.is_missing), None)
+        if child is None:
+            break
+        node = child
+    return node.start_point[0] + 1

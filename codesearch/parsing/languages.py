@@ -25,6 +25,7 @@ class LanguageSpec:
     doc_comment_prefixes: tuple[str, ...] = ()  # comments directly above a definition that count as docs
     wrapper_node_types: tuple[str, ...] = ()  # parents that belong to the definition (decorators, export)
     attribute_node_types: tuple[str, ...] = ()  # siblings between doc comment and definition (Rust #[..])
+    qualified_name_node_types: tuple[str, ...] = ()  # names taken as written, split at the separator (C++)
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -50,15 +51,25 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("php", (".php",), "tree_sitter_php", "language_php", "php", "::", doc_comment_prefixes=("/**",)),
     LanguageSpec(
         "rust", (".rs",), "tree_sitter_rust", "language", "rust", "::",
-        doc_comment_prefixes=("///", "//!", "/**"), attribute_node_types=("attribute_item",),
+        # `//!` is an inner doc: it documents the enclosing module, never the item after it.
+        doc_comment_prefixes=("///", "/**"), attribute_node_types=("attribute_item",),
     ),
-    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c", "::", doc_comment_prefixes=("/**", "///")),
+    LanguageSpec(
+        "c", (".c", ".h"), "tree_sitter_c", "language", "c", "::",
+        doc_comment_prefixes=("/**", "///", "/*!", "//!"),
+        wrapper_node_types=("type_definition", "field_declaration"),
+    ),
     LanguageSpec(
         "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++", ".ipp"), "tree_sitter_cpp",
-        "language", "cpp", "::", doc_comment_prefixes=("/**", "///", "//!"),
-        wrapper_node_types=("template_declaration",),
+        "language", "cpp", "::", doc_comment_prefixes=("/**", "///", "/*!", "//!"),
+        wrapper_node_types=(
+            "template_declaration", "friend_declaration", "linkage_specification", "field_declaration",
+        ),
+        qualified_name_node_types=("qualified_identifier", "operator_name", "operator_cast"),
     ),
-    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp", ".", doc_comment_prefixes=("///",)),
+    LanguageSpec(
+        "csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp", ".", doc_comment_prefixes=("///",),
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in LANGUAGES}
