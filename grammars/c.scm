@@ -28,6 +28,14 @@
         declarator: (function_declarator
           declarator: (identifier) @name))))) @definition.function
 
+; Functions defined through a macro, `TEST(name) { ... }` (test suites, callbacks), parse as a
+; definition whose "type" is the macro and whose declarator is the parenthesized name.
+(function_definition
+  type: (type_identifier)
+  declarator: (parenthesized_declarator
+    (identifier) @name)
+  body: (compound_statement)) @definition.function
+
 ; Prototypes are records only when a doc comment sits directly above them: headers are where many
 ; C projects document their API, while an undocumented prototype only repeats the signature of a
 ; definition that is a record already. Trailing `///<` member docs belong to the line before.

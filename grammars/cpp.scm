@@ -28,13 +28,30 @@
   declarator: (pointer_declarator
     declarator: (pointer_declarator
       declarator: (function_declarator
-        declarator: [(identifier) (field_identifier) (qualified_identifier)] @name)))
+        declarator: [(identifier) (field_identifier) (operator_name) (qualified_identifier)] @name)))
   body: (_)) @definition.function
 
 (function_definition
   declarator: (reference_declarator
     (function_declarator
       declarator: [(identifier) (field_identifier) (operator_name) (qualified_identifier)] @name))
+  body: (_)) @definition.function
+
+; `node_type *&mutable_root()`
+(function_definition
+  declarator: (pointer_declarator
+    declarator: (reference_declarator
+      (function_declarator
+        declarator: [(identifier) (field_identifier) (operator_name) (qualified_identifier)] @name)))
+  body: (_)) @definition.function
+
+; A function returning a function pointer: `int (*pick(int n))(int)`.
+(function_definition
+  declarator: (function_declarator
+    declarator: (parenthesized_declarator
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: [(identifier) (field_identifier) (qualified_identifier)] @name))))
   body: (_)) @definition.function
 
 ; Explicit specialisations: `template <> void swap<Foo>(Foo&, Foo&)` is named `swap`.
@@ -53,6 +70,19 @@
 (function_definition
   declarator: (qualified_identifier
     name: (operator_cast)) @name
+  body: (_)) @definition.function
+
+(function_definition
+  declarator: (qualified_identifier
+    name: (qualified_identifier
+      name: (operator_cast))) @name
+  body: (_)) @definition.function
+
+(function_definition
+  declarator: (qualified_identifier
+    name: (qualified_identifier
+      name: (qualified_identifier
+        name: (operator_cast)))) @name
   body: (_)) @definition.function
 
 ; Declarations without a body (prototypes, member functions declared in the class) are records

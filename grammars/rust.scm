@@ -19,14 +19,21 @@
     (reference_type type: (scoped_type_identifier name: (type_identifier) @name))
     (dynamic_type trait: (type_identifier) @name)
     (bounded_type (dynamic_type trait: (type_identifier) @name))
-    ; slices, arrays, tuples, pointers and function types keep their written form: `[T]`, `(A, B)`
+    ; slices and arrays keep their written form: `[T]::len`
     (array_type) @name
-    (tuple_type) @name
-    (pointer_type) @name
-    (function_type) @name
-    (never_type) @name
     (reference_type type: (array_type) @name)
   ]) @scope
+
+; Trait impls for tuples, pointers, function types and `!` have no type name to speak of: their
+; functions are named by the trait (`impl InputLength for (&[u8], usize)` -> `InputLength::input_len`).
+(impl_item
+  trait: [
+    (type_identifier) @name
+    (scoped_type_identifier name: (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (generic_type type: (scoped_type_identifier name: (type_identifier) @name))
+  ]
+  type: [(tuple_type) (pointer_type) (function_type) (never_type) (unit_type)]) @scope
 
 ; `mod name { ... }` qualifies what is inside (`name::f`) without making functions methods.
 (mod_item

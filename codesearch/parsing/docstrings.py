@@ -21,11 +21,11 @@ _SECTION_START = re.compile(
     r"^\s*(@\w+|:(param|type|return|returns|rtype|raises|raise|arg|keyword|var|ivar)\b|"
     r"(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Throws|Examples?|Example usage|"
     r"Notes?|See Also|Attributes|Keyword Args|Other Parameters|Warnings?|Todo|Usage)\s*:?\s*$|"
-    r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value)\b|"
+    r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value|code)\b|"
     r"\\(param|tparam|returns?|retval|throws?|exception|details|note|sa|see|pre|post|warning|code)\b)",
     re.IGNORECASE,
 )
-_BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short)(\s+|$)", re.IGNORECASE)  # Doxygen: the summary follows
+_BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short|internal)(\s+|$)", re.IGNORECASE)  # Doxygen markers
 _DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
 _XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
@@ -65,8 +65,9 @@ def _looks_like_string(text: str) -> bool:
 def summarize_docstring(doc: str) -> str:
     """The first paragraph of ``doc`` (already stripped of markers), with markup removed.
 
-    Stops at a blank line or at the first section (``@param``, ``Args:``, ``:returns:``, ``# Examples``,
-    ``<param>``), and flattens inline markup to its text.
+    Stops at a blank line, at the first section (``@param``, ``\\param``, ``Args:``, ``:returns:``,
+    ``# Examples``, ``<param>``, ``<code>``) or at a second XML ``<para>``; drops Doxygen's
+    ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup to its text.
     """
     summary_match = _XML_SUMMARY.search(doc)
     if summary_match:

@@ -103,6 +103,35 @@ def test_cpp_spelled_qualifiers_qualify_and_make_methods() -> None:
     ]
 
 
+def test_cpp_names_under_return_type_declarators() -> None:
+    chunks = _extract(
+        "cpp",
+        "struct Tree {\n"
+        "  Node *&mutable_root() { return root_; }\n"
+        "  PyObject **operator&() { return &p_; }\n"
+        "};\n"
+        "inline a::Ref<T>::operator Node*() const { return p_; }\n"
+        "static int (*pick(int n))(int) { return nullptr; }\n",
+    )
+    assert [(c.kind, c.qualified_name) for c in chunks] == [
+        ("class", "Tree"),
+        ("method", "Tree::mutable_root"),
+        ("method", "Tree::operator&"),
+        ("method", "a::Ref::operator Node*() const"),
+        ("function", "pick"),
+    ]
+
+
+def test_rust_impls_on_structural_types_are_named_by_type_or_trait() -> None:
+    chunks = _extract(
+        "rust",
+        "impl<T> Len for [T] { fn len(&self) -> usize { 0 } }\n"
+        "impl<'a> Len for (&'a [u8], usize) { fn len(&self) -> usize { 1 } }\n"
+        "impl<'a> fmt::Display for &'a str { fn fmt(&self) {} }\n",
+    )
+    assert [c.qualified_name for c in chunks] == ["[T]::len", "Len::len", "str::fmt"]
+
+
 def test_functions_in_namespaces_and_modules_stay_functions() -> None:
     (cpp,) = _extract("cpp", "namespace io { void flush() {} }\n")
     (rust,) = _extract("rust", "mod io { pub fn flush() {} }\n")
@@ -136,9 +165,11 @@ def test_csharp_xml_doc_is_stripped_and_summarised() -> None:
         ),
         ("<summary>\n<para>First.</para>\n<para>Second.</para>\n</summary>", "First."),
         ("<summary>\nApplies it.\n<para>Never below zero.</para>\n</summary>", "Applies it."),
+        ("<summary>\nUse it like this:\n<code>\nvar x = Make();\n</code>\n</summary>", "Use it like this:"),
         ("@brief Parse the file at @p path.\n\n@param path where", "Parse the file at path."),
         ("\\brief Opens \\p file.\n\\param file the file", "Opens file."),
         ("@brief\n  Wrapped brief.\n@details More.", "Wrapped brief."),
+        ("\\internal\n\\brief Reads len bytes.", "Reads len bytes."),
     ],
 )
 def test_xml_and_doxygen_summaries(doc: str, summary: str) -> None:
