@@ -28,6 +28,7 @@ _SECTION_START = re.compile(
 _BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short|internal)(\s+|$)", re.IGNORECASE)  # Doxygen markers
 _DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
 _XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
+_YARD_DIRECTIVE = re.compile(r"^\s*@!\w+")  # @!macro, @!visibility: markup for the doc tool, not prose
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"(?:[A-Z]:)?([^\"]*)\"\s*/>", re.IGNORECASE
@@ -75,7 +76,7 @@ def summarize_docstring(doc: str) -> str:
     kept: list[str] = []
     for line in doc.splitlines():
         line = _BRIEF_COMMAND.sub("", line, count=1)
-        if not line.strip():
+        if not line.strip() or _YARD_DIRECTIVE.match(line):
             if kept:
                 break
             continue
