@@ -84,3 +84,23 @@ class Hit:
     code: str = ""
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionSummary:
+    """Counts from one extraction run over some paths."""
+
+    files_by_language: tuple[tuple[str, int], ...]
+    chunks: int
+    skipped_by_reason: tuple[tuple[str, int], ...]
+    syntax_error_files: tuple[str, ...]
+    failures: tuple[SkippedFile, ...]  # missing paths, unreadable files: these make the run fail
+    seconds: float
+
+    @property
+    def files(self) -> int:
+        return sum(count for _, count in self.files_by_language)
+
+    @property
+    def has_failures(self) -> bool:
+        return bool(self.failures)

@@ -3,8 +3,9 @@
 The query file of a language marks definitions with the tree-sitter tags capture names
 (``@definition.function``, ``@definition.method``, ``@definition.class``) and their ``@name``;
 ``@doc`` marks docstrings inside a definition (Python) or doc comments above it, ``@scope`` marks
-enclosing blocks that qualify names without being records themselves (a Rust ``impl``, a C++
-namespace), and ``@receiver`` a Go method receiver. Everything language-specific beyond that is a
+an enclosing type block that qualifies names and makes its functions methods without being a
+record itself (a Rust ``impl``), ``@namespace`` an enclosing block that only qualifies names (a
+C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. Everything language-specific beyond that is a
 row of ``languages.LANGUAGES``; this module never branches on the language name.
 """
 
@@ -50,7 +51,7 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
 
     tree = parser_for(language).parse(source)
     definitions: dict[int, _Definition] = {}
-    scope_names: dict[int, str] = {}
+    scope_names: dict[int, tuple[str, str]] = {}
     for _, captures in QueryCursor(compiled_query(language)).matches(tree.root_node):
         _collect(captures, definitions, scope_names)
     chunks = [
@@ -66,16 +67,17 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
 
 
 def _collect(
-    captures: dict[str, list[Node]], definitions: dict[int, _Definition], scope_names: dict[int, str]
+    captures: dict[str, list[Node]], definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
 ) -> None:
     names = captures.get("name")
     if not names:
         return
     name_node = names[0]
     name = _clean_scope_name(_text(name_node))
-    if "scope" in captures:
-        scope_names.setdefault(captures["scope"][0].id, name)
-        return
+    for scope_kind in ("scope", "namespace"):
+        if scope_kind in captures:
+            scope_names.setdefault(captures[scope_kind][0].id, (name, scope_kind))
+            return
     kind_key = next((key for key in captures if key.startswith("definition.")), None)
     if kind_key is None:
         return
@@ -97,7 +99,7 @@ def _build_chunk(
     language: LanguageSpec,
     definition: _Definition,
     definitions: dict[int, _Definition],
-    scope_names: dict[int, str],
+    scope_names: dict[int, tuple[str, str]],
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     captured = {doc.id for doc in definition.docs}
@@ -170,8 +172,8 @@ def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -
     alone on their lines), re-indented so that the first line's indentation is kept and removed."""
     line_start = source.rfind(b"\n", 0, start) + 1
     lead = source[line_start:start]
-    pieces = [lead if not lead.strip() else b" " * len(lead)]
-    position = start
+    pieces = [b" " * len(lead)] if lead.strip() else []  # code before us on our first line
+    position = start if lead.strip() else line_start
     for cut_start, cut_end in sorted(cut):
         cut_start, cut_end = _widen_to_lines(source, cut_start, cut_end)
         cut_start = max(cut_start, position)
@@ -194,7 +196,7 @@ def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
 
 
 def _enclosing_names(
-    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, str]
+    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """(name, kind) of each enclosing definition or scope, outermost first."""
     found: list[tuple[str, str]] = []
@@ -204,7 +206,7 @@ def _enclosing_names(
         if enclosing is not None:
             found.append((enclosing.name, enclosing.kind))
         elif parent.id in scope_names:
-            found.append((scope_names[parent.id], "scope"))
+            found.append(scope_names[parent.id])
         parent = parent.parent
     found.reverse()
     return found
@@ -228,8 +230,20 @@ def _clean_scope_name(text: str) -> str:
     return " ".join(text.split())
 
 
+def _find_body(node: Node, depth: int = 3) -> Node | None:
+    """The ``body`` field of ``node`` or of a descendant a few levels down (``const f = () => {}``)."""
+    level = [node]
+    for _ in range(depth + 1):
+        for candidate in level:
+            body = candidate.child_by_field_name("body")
+            if body is not None:
+                return body
+        level = [child for candidate in level for child in candidate.named_children]
+    return None
+
+
 def _signature(node: Node, source: bytes) -> str:
-    body = node.child_by_field_name("body")
+    body = _find_body(node)
     if body is not None and body.start_byte > node.start_byte:
         header = source[node.start_byte : body.start_byte]
     else:

@@ -35,14 +35,17 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         "javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language", "javascript",
         ".", doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+        attribute_node_types=("decorator",),
     ),
     LanguageSpec(
         "typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
         "typescript", ".", doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+        attribute_node_types=("decorator",),
     ),
     LanguageSpec(
-        "tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "tsx", ".",
+        "tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript", ".",
         doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
+        attribute_node_types=("decorator",),
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", ".", doc_comment_prefixes=("//",)),
     LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java", ".", doc_comment_prefixes=("/**",)),
