@@ -211,7 +211,8 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
     for entry in entries:
         rel = frame.prefix + entry.name
         if not _is_utf8(entry.name):
-            walk.skip(os.fsencode(rel).decode("utf-8", errors="replace"), UNDECODABLE_NAME)
+            shown = os.fsencode(rel).decode("utf-8", errors="replace")
+            walk.skip(shown + "/" if entry.is_dir(follow_symlinks=False) else shown, UNDECODABLE_NAME)
         elif entry.name in METADATA_DIR_NAMES:  # also a worktree's `.git` link file
             walk.skip(rel + "/" if entry.is_dir(follow_symlinks=False) else rel, METADATA_DIR)
         elif entry.is_symlink():
