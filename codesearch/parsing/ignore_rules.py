@@ -70,22 +70,35 @@ def extend_chain(chain: IgnoreChain, prefix: str, specs: tuple[GitIgnoreSpec, ..
 def enclosing_chain(root: str) -> IgnoreChain:
     """The pattern files of the folders between the enclosing repository's root and ``root``.
 
-    Empty when ``root`` is itself a repository root or lies in no repository. ``root``'s own files
+    Empty when ``root`` is itself a repository root, lies in no repository, or is a folder that
+    repository leaves out: a user who points at an ignored folder (a build tree, an installed
+    Python inside a pyenv checkout) wants its contents, not nothing. ``root``'s own pattern files
     are not included: walks read them when they list ``root``.
     """
     folder_path = Path(os.path.abspath(root))
     repo_root = find_repo_root(folder_path)
-    chain: IgnoreChain = ()
     if repo_root == folder_path or not folder_path.is_relative_to(repo_root):
-        return chain
-    for folder in reversed(folder_path.parents):  # outermost first, so deeper files end up ahead
-        if not folder.is_relative_to(repo_root):
-            continue
+        return ()
+    # parents run innermost first; reversed, the repository root comes first.
+    folders = [folder for folder in reversed(folder_path.parents) if folder.is_relative_to(repo_root)]
+    specs_by_folder: dict[str, tuple[GitIgnoreSpec, ...]] = {}
+    for folder in folders:
         names = {name for name in (".git", *IGNORE_FILE_NAMES) if os.path.lexists(folder / name)}
         specs = read_ignore_specs(os.fspath(folder), names, is_root=folder == repo_root)
+        if specs:
+            specs_by_folder[_folder_prefix(folder, repo_root)] = specs
+    if IgnoreRules(specs_by_folder).is_ignored(folder_path.relative_to(repo_root).as_posix(), is_dir=True):
+        return ()
+    chain: IgnoreChain = ()
+    for folder in folders:  # outermost first, so deeper pattern files end up ahead
+        specs = specs_by_folder.get(_folder_prefix(folder, repo_root), ())
         prepend = folder_path.relative_to(folder).as_posix() + "/"
         chain = tuple((0, prepend, spec) for spec in reversed(specs)) + chain
     return chain
+
+
+def _folder_prefix(folder: Path, repo_root: Path) -> str:
+    return "" if folder == repo_root else folder.relative_to(repo_root).as_posix() + "/"
 
 
 def find_repo_root(start: Path) -> Path:

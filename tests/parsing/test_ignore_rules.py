@@ -159,6 +159,17 @@ def test_a_subfolder_root_honours_the_enclosing_repository(make_tree: TreeMaker)
     assert find_repo_root(root / "src" / "a.py") == root
 
 
+def test_an_ignored_subfolder_root_is_walked_on_its_own_rules(make_tree: TreeMaker) -> None:
+    root = make_tree({
+        ".git/HEAD": "", ".gitignore": "/versions/\n*.py\n", "versions/3.11/.gitignore": "skip.py\n",
+        "versions/3.11/os.py": "", "versions/3.11/skip.py": "",
+    })
+    # Pointing at a folder the enclosing repository ignores means "index this", so the enclosing
+    # pattern files (which would hide everything) step aside; the folder's own still apply.
+    assert selected(root / "versions" / "3.11") == {"os.py"}
+    assert selected(root) == set()
+
+
 def test_find_repo_root_falls_back_to_start(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / ".codesearch").mkdir()
