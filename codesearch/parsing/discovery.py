@@ -198,7 +198,8 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
         entries = _scan_dir(frame.abs_dir)
     except OSError as exc:
         if not frame.prefix:
-            raise SourceFileError(f"cannot list {frame.abs_dir}: {exc.strerror}", UNREADABLE) from exc
+            detail = exc.strerror or type(exc).__name__
+            raise SourceFileError(f"cannot list {frame.abs_dir}: {detail}", UNREADABLE, detail) from exc
         reason = VANISHED if exc.errno in (errno.ENOENT, errno.ENOTDIR) else UNREADABLE
         walk.skip(frame.prefix, reason, exc.strerror or "")
         return
