@@ -57,6 +57,21 @@ class SourceFile:
 
 
 @dataclass(frozen=True, slots=True)
+class DiscoveryResult:
+    """The files a repository walk selected and the ones it passed over, both sorted by path."""
+
+    files: tuple[SourceFile, ...]
+    skipped: tuple[SkippedFile, ...]
+
+    def counts_by_reason(self) -> dict[str, int]:
+        """How many skips each reason accounts for, keyed by reason in sorted order."""
+        counts: dict[str, int] = {}
+        for skipped in self.skipped:
+            counts[skipped.reason] = counts.get(skipped.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class FileExtraction:
     """The result of extracting one file."""
 
