@@ -62,6 +62,8 @@ def summarize_docstring(doc: str) -> str:
     Stops at a blank line or at the first section (``@param``, ``Args:``, ``:returns:``, ``# Examples``,
     ``<param>``), and flattens inline markup to its text.
     """
+    if not doc:
+        return ""
     summary_match = _XML_SUMMARY.search(doc)
     if summary_match:
         doc = summary_match.group(1)
@@ -78,6 +80,8 @@ def summarize_docstring(doc: str) -> str:
 
 
 def _flatten_markup(text: str) -> str:
+    if not text:
+        return text
     text = _XML_REF.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _INLINE_LINK.sub(r"\1", text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -132,7 +131,7 @@ def _build_chunk(
         code=code,
         code_without_docstring=_dedented(
             source, start_byte, end_byte, [(d.start_byte, d.end_byte) for d in doc_nodes]
-        ),
+        ) if doc_nodes else code,
         content_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(),
     )
 
@@ -183,7 +182,19 @@ def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -
         position = cut_end
     pieces.append(source[position:end])
     text = b"".join(pieces).decode("utf-8", errors="replace")
-    return textwrap.dedent(text).rstrip()
+    return _remove_indent(text, len(lead) if not lead.strip() else 0)
+
+
+def _remove_indent(text: str, width: int) -> str:
+    """Remove the first line's indentation (``width`` chars) from every line that starts with it.
+
+    Cheaper than textwrap.dedent, and better for code: a less indented line (inside a multi-line
+    string) is kept as it is instead of blocking the dedent of all the others.
+    """
+    if width == 0:
+        return text.rstrip()
+    indent = text[:width]
+    return text[width:].replace("\n" + indent, "\n").rstrip()
 
 
 def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
