@@ -178,11 +178,9 @@ def _is_trailing_comment(node: Node) -> bool:
 
 
 def _previous_named(node: Node) -> Node | None:
-    """The named node just before ``node``, looking out through parents that start where it starts
+    """The named node just before ``node``, looking out through parents it is the first child of
     (tree-sitter-ruby puts the comments above a body's first statement before the body node)."""
-    while node.prev_named_sibling is None and node.parent is not None:
-        if node.parent.start_byte != node.start_byte:
-            break
+    while node.prev_sibling is None and node.parent is not None:
         node = node.parent
     return node.prev_named_sibling
 
