@@ -169,12 +169,11 @@ def _is_directive(node: Node, language: LanguageSpec) -> bool:
     return "comment" in node.type and _text(node).lstrip().startswith(language.directive_comment_prefixes)
 
 
-def _is_trailing_comment(node: Node) -> bool:
-    """A comment after code on the same line (``x = 1  # note``) is about that line, not the next."""
+def _is_trailing(node: Node) -> bool:
+    """Whether ``node`` starts on the line where the code before it ends (``x = 1  # note``):
+    such a comment documents that code, not the definition below it."""
     before = node.prev_sibling
-    if "comment" not in node.type or before is None or "comment" in before.type:
-        return False
-    return before.end_point[0] == node.start_point[0]
+    return before is not None and _end_line(before) == node.start_point[0] + 1
 
 
 def _previous_named(node: Node) -> Node | None:
@@ -194,8 +193,7 @@ def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[
     sibling = _previous_named(outer)
     while sibling is not None and sibling.end_point[0] >= boundary_row - 1:
         is_attribute = sibling.type in language.attribute_node_types or _is_directive(sibling, language)
-        is_doc = _is_doc_comment(sibling, language, captured)
-        if _is_trailing_comment(sibling) or not (is_attribute or is_doc):
+        if not (is_attribute or _is_doc_comment(sibling, language, captured)) or _is_trailing(sibling):
             break
         run.insert(0, sibling)
         boundary_row = sibling.start_point[0]
