@@ -24,6 +24,7 @@ _SECTION_START = re.compile(
     r"#+\s|-{3,}\s*$|={3,}\s*$|>>>|```|<(param|returns|exception|typeparam|remarks|example|value)\b)",
     re.IGNORECASE,
 )
+_YARD_DIRECTIVE = re.compile(r"^\s*@!\w+")  # @!macro, @!visibility: markup for the doc tool, not prose
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
@@ -69,7 +70,7 @@ def summarize_docstring(doc: str) -> str:
         doc = summary_match.group(1)
     kept: list[str] = []
     for line in doc.splitlines():
-        if not line.strip():
+        if not line.strip() or _YARD_DIRECTIVE.match(line):
             if kept:
                 break
             continue

@@ -5,8 +5,11 @@ The query file of a language marks definitions with the tree-sitter tags capture
 ``@doc`` marks docstrings inside a definition (Python) or doc comments above it, ``@scope`` marks
 an enclosing type block that qualifies names and makes its functions methods without being a
 record itself (a Rust ``impl``), ``@namespace`` an enclosing block that only qualifies names (a
-C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. Everything language-specific beyond that is a
-row of ``languages.LANGUAGES``; this module never branches on the language name.
+C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. A pattern may
+``(#set! separator "::")`` to join its definition to the enclosing name with something other than
+the row's ``scope_separator`` (Ruby ``Outer::Inner#method``, ``Class.singleton_method``).
+Everything language-specific beyond that is a row of ``languages.LANGUAGES``; this module never
+branches on the language name.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class _Definition:
     name_node: Node
     docs: list[Node] = field(default_factory=list)
     receiver: str = ""
+    separator: str = ""  # joins this name to the enclosing one; "" means the row's scope_separator
 
 
 def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtraction:
@@ -51,8 +55,9 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
     tree = parser_for(language).parse(source)
     definitions: dict[int, _Definition] = {}
     scope_names: dict[int, tuple[str, str]] = {}
-    for _, captures in QueryCursor(compiled_query(language)).matches(tree.root_node):
-        _collect(captures, definitions, scope_names)
+    query = compiled_query(language)
+    for pattern, captures in QueryCursor(query).matches(tree.root_node):
+        _collect(captures, definitions, scope_names, query.pattern_settings(pattern).get("separator"))
     chunks = [
         _build_chunk(path, source, language, definition, definitions, scope_names)
         for definition in definitions.values()
@@ -66,7 +71,10 @@ def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtr
 
 
 def _collect(
-    captures: dict[str, list[Node]], definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
+    captures: dict[str, list[Node]],
+    definitions: dict[int, _Definition],
+    scope_names: dict[int, tuple[str, str]],
+    separator: str | None = None,
 ) -> None:
     names = captures.get("name")
     if not names:
@@ -87,6 +95,8 @@ def _collect(
         existing = _Definition(node, kind_key.split(".", 1)[1], name, name_node,
                                receiver=_text(receivers[0]) if receivers else "")
         definitions[node.id] = existing
+    if separator:  # a pattern that sets one wins over a generic pattern matching the same node
+        existing.separator = separator
     for doc in captures.get("doc", ()):
         if all(doc.id != known.id for known in existing.docs):
             existing.docs.append(doc)
@@ -107,7 +117,7 @@ def _build_chunk(
     doc_nodes = [n for n in above if _is_doc_comment(n, language, captured)]
     doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
     start_byte, end_byte = first.start_byte, outer.end_byte
-    docstring = "\n".join(strip_doc_markers(_text(d)) for d in doc_nodes)
+    docstring = "\n".join(strip_doc_markers(_text(d)) for d in doc_nodes).strip()
     code = _dedented(source, start_byte, end_byte, [])
     enclosing = _enclosing_names(definition.node, definitions, scope_names)
     kind = definition.kind
@@ -118,7 +128,7 @@ def _build_chunk(
         language=language.name,
         kind=kind,
         name=definition.name,
-        qualified_name=_qualified_name(definition, [name for name, _ in enclosing], language),
+        qualified_name=_qualified_name(definition, [(name, sep) for name, _, sep in enclosing], language),
         start_line=first.start_point[0] + 1,
         end_line=_end_line(outer),
         signature_line=definition.name_node.start_point[0] + 1,
@@ -146,19 +156,43 @@ def _outermost(node: Node, language: LanguageSpec) -> Node:
 def _is_doc_comment(node: Node, language: LanguageSpec, captured: set[int]) -> bool:
     if node.id in captured:
         return True
-    return "comment" in node.type and _text(node).lstrip().startswith(language.doc_comment_prefixes)
+    text = _text(node).lstrip()
+    return (
+        "comment" in node.type
+        and text.startswith(language.doc_comment_prefixes)
+        and not text.startswith(language.directive_comment_prefixes)
+    )
+
+
+def _is_directive(node: Node, language: LanguageSpec) -> bool:
+    return "comment" in node.type and _text(node).lstrip().startswith(language.directive_comment_prefixes)
+
+
+def _is_trailing(node: Node) -> bool:
+    """Whether ``node`` starts on the line where the code before it ends (``x = 1  # note``):
+    such a comment documents that code, not the definition below it."""
+    before = node.prev_sibling
+    return before is not None and _end_line(before) == node.start_point[0] + 1
+
+
+def _previous_named(node: Node) -> Node | None:
+    """The named node just before ``node``, looking out through parents it is the first child of
+    (tree-sitter-ruby puts the comments above a body's first statement before the body node)."""
+    while node.prev_sibling is None and node.parent is not None:
+        node = node.parent
+    return node.prev_named_sibling
 
 
 def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[Node]:
-    """Doc comments and attributes directly above ``outer``, with no blank line between them."""
+    """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
     if not language.doc_comment_prefixes and not language.attribute_node_types and not captured:
         return []
     run: list[Node] = []
     boundary_row = outer.start_point[0]
-    sibling = outer.prev_named_sibling
+    sibling = _previous_named(outer)
     while sibling is not None and sibling.end_point[0] >= boundary_row - 1:
-        is_attribute = sibling.type in language.attribute_node_types
-        if not (is_attribute or _is_doc_comment(sibling, language, captured)):
+        is_attribute = sibling.type in language.attribute_node_types or _is_directive(sibling, language)
+        if not (is_attribute or _is_doc_comment(sibling, language, captured)) or _is_trailing(sibling):
             break
         run.insert(0, sibling)
         boundary_row = sibling.start_point[0]
@@ -208,29 +242,34 @@ def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
 
 def _enclosing_names(
     node: Node, definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """(name, kind) of each enclosing definition or scope, outermost first."""
-    found: list[tuple[str, str]] = []
+) -> list[tuple[str, str, str]]:
+    """(name, kind, separator) of each enclosing definition or scope, outermost first."""
+    found: list[tuple[str, str, str]] = []
     parent = node.parent
     while parent is not None:
         enclosing = definitions.get(parent.id)
         if enclosing is not None:
-            found.append((enclosing.name, enclosing.kind))
+            found.append((enclosing.name, enclosing.kind, enclosing.separator))
         elif parent.id in scope_names:
-            found.append(scope_names[parent.id])
+            found.append((*scope_names[parent.id], ""))
         parent = parent.parent
     found.reverse()
     return found
 
 
-def _qualified_name(definition: _Definition, enclosing: list[str], language: LanguageSpec) -> str:
+def _qualified_name(
+    definition: _Definition, enclosing: list[tuple[str, str]], language: LanguageSpec
+) -> str:
     if definition.receiver:
         # Go convention: (*T).Method for pointer receivers, T.Method for value receivers.
         receiver = definition.receiver.strip()
         base = _clean_scope_name(receiver.lstrip("*").strip())
         owner = f"(*{base})" if receiver.startswith("*") else base
         return f"{owner}{language.scope_separator}{definition.name}"
-    return language.scope_separator.join([*enclosing, definition.name])
+    (qualified, _), *inner = [*enclosing, (definition.name, definition.separator)]
+    for name, separator in inner:
+        qualified += (separator or language.scope_separator) + name
+    return qualified
 
 
 def _clean_scope_name(text: str) -> str:
@@ -256,11 +295,14 @@ def _find_body(node: Node, depth: int = 3) -> Node | None:
 def _signature(node: Node, source: bytes) -> str:
     body = _find_body(node)
     if body is not None and body.start_byte > node.start_byte:
-        header = source[node.start_byte : body.start_byte]
+        end = body.start_byte
     else:
         line_end = source.find(b"\n", node.start_byte, node.end_byte)
-        header = source[node.start_byte : node.end_byte if line_end < 0 else line_end]
-    text = " ".join(header.decode("utf-8", errors="replace").split()).rstrip("{ ").rstrip()
+        end = node.end_byte if line_end < 0 else line_end
+    # a comment between header and body (Ruby ``class Foo # :nodoc:``) is not part of the header
+    comments = [c.start_byte for c in node.children if "comment" in c.type and c.start_byte > node.start_byte]
+    header = source[node.start_byte : min([end, *comments])]
+    text = " ".join(header.decode("utf-8", errors="replace").split()).rstrip("{;= ").rstrip()
     return text[:_MAX_SIGNATURE_CHARS]
 
 

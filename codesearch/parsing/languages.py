@@ -25,6 +25,7 @@ class LanguageSpec:
     doc_comment_prefixes: tuple[str, ...] = ()  # comments directly above a definition that count as docs
     wrapper_node_types: tuple[str, ...] = ()  # parents that belong to the definition (decorators, export)
     attribute_node_types: tuple[str, ...] = ()  # siblings between doc comment and definition (Rust #[..])
+    directive_comment_prefixes: tuple[str, ...] = ()  # comments above that belong but are not docs (//go:)
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -47,9 +48,16 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         doc_comment_prefixes=("/**",), wrapper_node_types=("export_statement",),
         attribute_node_types=("decorator",),
     ),
-    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", ".", doc_comment_prefixes=("//",)),
+    LanguageSpec(
+        "go", (".go",), "tree_sitter_go", "language", "go", ".", doc_comment_prefixes=("//", "/*"),
+        directive_comment_prefixes=("//go:", "//nolint", "//lint:", "//export ", "//extern ", "//line "),
+    ),
     LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java", ".", doc_comment_prefixes=("/**",)),
-    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", "ruby", "#", doc_comment_prefixes=("#",)),
+    LanguageSpec(
+        "ruby", (".rb", ".rake", ".gemspec"), "tree_sitter_ruby", "language", "ruby", "#",
+        doc_comment_prefixes=("#",), wrapper_node_types=("argument_list", "call"),
+        directive_comment_prefixes=("# rubocop:", "# frozen_string_literal:", "# typed:", "# -*-"),
+    ),
     LanguageSpec("php", (".php",), "tree_sitter_php", "language_php", "php", "::", doc_comment_prefixes=("/**",)),
     LanguageSpec(
         "rust", (".rs",), "tree_sitter_rust", "language", "rust", "::",

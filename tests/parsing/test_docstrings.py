@@ -40,6 +40,8 @@ def test_strip_doc_markers(raw: str, expected: str) -> None:
         (":param x: the x\n:returns: y", ""),
         ("", ""),
         ("Escaped &lt;tag&gt; text.", "Escaped <tag> text."),
+        ("@!macro agent_send\n\nDispatches an action.\n@!macro send_return", "Dispatches an action."),
+        ("@!visibility private", ""),
     ],
 )
 def test_summarize_docstring(doc: str, summary: str) -> None:
