@@ -119,3 +119,32 @@ class ExtractionSummary:
     @property
     def has_failures(self) -> bool:
         return bool(self.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """Where an index update stands (passed to on_progress callbacks)."""
+
+    files_done: int
+    files_total: int
+    chunks_embedded: int
+    embed_seconds: float  # time spent in the encoder so far
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What one ``codesearch index`` run (or one watcher update) did."""
+
+    files_total: int  # source files in the repository after the run
+    files_new: int
+    files_changed: int
+    files_deleted: int
+    files_unchanged: int
+    chunks_total: int  # chunks in the index after the run
+    chunks_embedded: int  # embedded by the encoder in this run
+    chunks_cached: int  # new or changed chunks whose vector came from the embeddings cache
+    skipped_by_reason: tuple[tuple[str, int], ...]
+    syntax_error_files: tuple[str, ...]
+    failures: tuple[SkippedFile, ...]
+    seconds: float
+    embed_seconds: float
