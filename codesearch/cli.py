@@ -20,6 +20,7 @@ import click
 from codesearch.config import Settings, resolve_settings
 from codesearch.errors import CodesearchError
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
+from codesearch.records import Hit, IndexProgress
 
 
 def _configure_logging(level: str) -> None:
@@ -98,6 +99,104 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 
     click.echo(render_extraction_summary(summary), err=True)
     if summary.has_failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--model", help="Encoder: 'default', a model folder, or a Hugging Face name.")
+@click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
+@click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
+@click.option("--wait", is_flag=True, help="Wait for another running `index` instead of failing.")
+@click.option("--batch-size", type=int, help="Functions per encoder batch.")
+def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
+          batch_size: int | None) -> None:
+    """Index a repository (default: the one around the current folder), incrementally."""
+    from codesearch.indexing import index_repository
+    from codesearch.parsing.discovery import find_repo_root
+    from codesearch.rendering import render_index_summary
+
+    repo_root = (path or find_repo_root(Path.cwd())).resolve()
+    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
+    with _progress("indexing") as progress:
+        def report(state: IndexProgress) -> None:
+            rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
+            progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
+
+        summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
+    click.echo(render_index_summary(summary), err=True)
+    if summary.failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), help="Repository to search (default: here).")
+@click.option("-k", "k", type=int, help="Number of results (default 10).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--path", "path_glob", help="Only paths matching this glob, e.g. 'src/**/*.py'.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits.")
+@click.option("--queries-file", type=click.File("r", encoding="utf-8"),
+              help="One query per line; prints one JSON array per line (JSON Lines).")
+@click.option("--model", help="Encoder (default: the one the index was built with).")
+@click.option("--index-dir", help="Use the index in this folder.")
+def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
+        as_json: bool, queries_file: IO[str] | None, model: str | None, index_dir: str | None) -> None:
+    """Search the index with a natural-language QUERY (or an identifier)."""
+    from codesearch.index.search import SearchRequest, validate_query
+    from codesearch.parsing.languages import get_language
+    from codesearch.searcher import Searcher
+
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give a QUERY or --queries-file (not both)")
+    start = (repo or Path.cwd()).resolve()
+    settings = _settings(start, model=model, index_dir=index_dir, k=k)
+    languages = tuple(sorted({get_language(name).name for name in langs})) or None
+    if query is not None:
+        validate_query(query)  # fail before loading the model
+    with Searcher.open(start, settings, model_given=model is not None) as searcher:
+        if queries_file is not None:
+            for line in queries_file:
+                hits = searcher.search(SearchRequest(line, settings.k, languages, path_glob)) if line.strip() else []
+                click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
+            return
+        assert query is not None
+        hits = searcher.search(SearchRequest(query, settings.k, languages, path_glob))
+    if as_json:
+        click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+
+    from codesearch.terminal import render_hits
+
+    render_hits(Console(), hits)
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {field: getattr(hit, field) for field in (
+        "path", "start_line", "end_line", "name", "qualified_name", "kind", "language", "score",
+        "signature", "docstring_summary", "dense_rank", "lexical_rank")}
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--index-dir", help="Use the index in this folder.")
+@click.option("--check", is_flag=True, help="Also run a full integrity check (exit 1 on problems).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(path: Path | None, index_dir: str | None, check: bool, as_json: bool) -> None:
+    """Show the index: model, counts, size, last update, files changed since (no model load)."""
+    import dataclasses
+
+    from codesearch.rendering import render_status
+    from codesearch.status import index_status
+
+    start = (path or Path.cwd()).resolve()
+    report = index_status(start, _settings(start, index_dir=index_dir), check=check)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report), indent=1))
+    else:
+        click.echo(render_status(report))
+    if report.integrity is not None and report.integrity.problems:
         sys.exit(1)
 
 

@@ -276,3 +276,37 @@ def _summary(store: IndexStore, tally: _Tally, started: float) -> IndexSummary:
         seconds=time.perf_counter() - started,
         embed_seconds=tally.embed_seconds,
     )
+
+
+def index_repository(
+    repo_root: Path,
+    settings: Settings,
+    *,
+    full: bool = False,
+    on_progress: ProgressCallback | None = None,
+    lock_wait: bool = False,
+) -> IndexSummary:
+    """Create or update the index of ``repo_root`` (``full`` discards the old index first).
+
+    The model is identified without loading it (hash of its files), and loaded only if some chunk
+    needs embedding, so an unchanged repository is checked in about the time of a directory walk.
+    """
+    from codesearch.encoder.identity import describe_model
+    from codesearch.index.records import IndexParams
+    from codesearch.locations import index_dir_for, record_repo_root
+
+    if not repo_root.is_dir():
+        raise CodesearchError(f"{repo_root} is not a folder")
+    identity = describe_model(settings.model)
+    params = IndexParams(identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m,
+                         settings.hnsw_ef_construction)
+    index_dir = index_dir_for(repo_root, settings.index_dir)
+    with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
+        record_repo_root(index_dir, repo_root)
+        return update_repository(store, repo_root, settings, lambda: _load_encoder(settings), on_progress)
+
+
+def _load_encoder(settings: Settings) -> CodeEmbedder:
+    from codesearch.encoder.model import Encoder
+
+    return Encoder.load(settings.model, threads=settings.threads)
