@@ -190,7 +190,8 @@ def test_with_the_real_extractor_no_query_is_left_in_the_corpus(tmp_path: Path) 
         "class Cache:\n"
         '    """An in-memory cache with expiry."""\n\n'
         "    def get(self, key):\n"
-        '        """Look up a key and drop it when expired.\n\n        Args:\n            key: the key.\n        """\n'
+        '        """Look up a key and drop it when expired.\n\n'
+        '        Args:\n            key: the key.\n        """\n'
         "        return self.items.get(key)\n\n\n"
         "def retry(fn):\n"
         '    """Wrap a function in a retry loop."""\n'
@@ -206,7 +207,8 @@ def test_with_the_real_extractor_no_query_is_left_in_the_corpus(tmp_path: Path) 
         "Look up a key and drop it when expired.",
         "Wrap a function in a retry loop.",
     ]
-    assert sorted(doc_id.split(":")[-1] for doc_id in benchmark.corpus) == ["Cache.get", "retry", "retry.attempt"]
+    names = sorted(doc_id.split(":")[-1] for doc_id in benchmark.corpus)
+    assert names == ["Cache.get", "retry", "retry.attempt"]
     for query in benchmark.queries.values():
         for document in benchmark.corpus.values():
             assert query.rstrip(".") not in document
