@@ -57,3 +57,15 @@ class ProtocolError(CodesearchError):
 
 class DataError(CodesearchError):
     """Training or evaluation data that is missing, malformed or empty after filtering."""
+
+
+class SourceFileError(CodesearchError):
+    """A source file that cannot be read or is not worth reading.
+
+    ``reason`` is one of ``parsing.discovery.SKIP_REASONS``; ``detail`` says why without the path.
+    """
+
+    def __init__(self, message: str, reason: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.detail = detail

@@ -57,6 +57,21 @@ class SourceFile:
 
 
 @dataclass(frozen=True, slots=True)
+class DiscoveryResult:
+    """The files a repository walk selected and the ones it passed over, both sorted by path."""
+
+    files: tuple[SourceFile, ...]
+    skipped: tuple[SkippedFile, ...]
+
+    def counts_by_reason(self) -> dict[str, int]:
+        """How many skips each reason accounts for, keyed by reason in sorted order."""
+        counts: dict[str, int] = {}
+        for skipped in self.skipped:
+            counts[skipped.reason] = counts.get(skipped.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class FileExtraction:
     """The result of extracting one file."""
 
@@ -84,3 +99,52 @@ class Hit:
     code: str = ""
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionSummary:
+    """Counts from one extraction run over some paths."""
+
+    files_by_language: tuple[tuple[str, int], ...]
+    chunks: int
+    skipped_by_reason: tuple[tuple[str, int], ...]
+    syntax_error_files: tuple[str, ...]
+    failures: tuple[SkippedFile, ...]  # missing paths, unreadable files: these make the run fail
+    seconds: float
+
+    @property
+    def files(self) -> int:
+        return sum(count for _, count in self.files_by_language)
+
+    @property
+    def has_failures(self) -> bool:
+        return bool(self.failures)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """Where an index update stands (passed to on_progress callbacks)."""
+
+    files_done: int
+    files_total: int
+    chunks_embedded: int
+    embed_seconds: float  # time spent in the encoder so far
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What one ``codesearch index`` run (or one watcher update) did."""
+
+    files_total: int  # source files in the repository after the run
+    files_new: int
+    files_changed: int
+    files_deleted: int
+    files_unchanged: int
+    chunks_total: int  # chunks in the index after the run
+    chunks_embedded: int  # embedded by the encoder in this run
+    chunks_cached: int  # new or changed chunks whose vector came from the embeddings cache
+    skipped_by_reason: tuple[tuple[str, int], ...]
+    syntax_error_files: tuple[str, ...]
+    failures: tuple[SkippedFile, ...]
+    seconds: float
+    embed_seconds: float

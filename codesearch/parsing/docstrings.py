@@ -70,6 +70,8 @@ def summarize_docstring(doc: str) -> str:
     ``# Examples``, ``<param>``, ``<code>``) or at a second XML ``<para>``; drops Doxygen's
     ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup to its text.
     """
+    if not doc:
+        return ""
     summary_match = _XML_SUMMARY.search(doc)
     if summary_match:
         doc = summary_match.group(1)
@@ -87,6 +89,8 @@ def summarize_docstring(doc: str) -> str:
 
 
 def _flatten_markup(text: str) -> str:
+    if not text:
+        return text
     text = _XML_REF.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _INLINE_LINK.sub(r"\1", text)

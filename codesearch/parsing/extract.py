@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -131,7 +130,7 @@ def _build_chunk(
         kind=kind,
         name=name,
         qualified_name=_qualified_name(
-            definition, name, [(outer, separator) for outer, _, separator in enclosing], language
+            definition, name, [(scope, separator) for scope, _, separator in enclosing], language
         ),
         start_line=first.start_point[0] + 1,
         end_line=_end_line(outer),
@@ -145,7 +144,7 @@ def _build_chunk(
         code=code,
         code_without_docstring=_dedented(
             source, start_byte, end_byte, [(d.start_byte, d.end_byte) for d in doc_nodes]
-        ),
+        ) if doc_nodes else code,
         content_hash=hashlib.sha256(code.encode("utf-8")).hexdigest(),
     )
 
@@ -220,7 +219,19 @@ def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -
         position = cut_end
     pieces.append(source[position:end])
     text = b"".join(pieces).decode("utf-8", errors="replace")
-    return textwrap.dedent(text).rstrip()
+    return _remove_indent(text, len(lead) if not lead.strip() else 0)
+
+
+def _remove_indent(text: str, width: int) -> str:
+    """Remove the first line's indentation (``width`` chars) from every line that starts with it.
+
+    Cheaper than textwrap.dedent, and better for code: a less indented line (inside a multi-line
+    string) is kept as it is instead of blocking the dedent of all the others.
+    """
+    if width == 0:
+        return text.rstrip()
+    indent = text[:width]
+    return text[width:].replace("\n" + indent, "\n").rstrip()
 
 
 def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
@@ -293,8 +304,8 @@ def _qualified_name(
         owner = f"(*{base})" if receiver.startswith("*") else base
         return f"{owner}{language.scope_separator}{name}"
     (qualified, _), *inner = [*enclosing, (name, definition.separator)]
-    for name, separator in inner:
-        qualified += (separator or language.scope_separator) + name
+    for part, separator in inner:
+        qualified += (separator or language.scope_separator) + part
     return qualified
 
 

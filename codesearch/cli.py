@@ -1,0 +1,231 @@
+"""The ``codesearch`` command line: parses flags, builds Settings, calls the library, renders.
+
+Heavy modules (torch, transformers, tree-sitter) are imported inside the command bodies so that
+``codesearch --help`` stays fast. CodesearchError is caught in one place (``main``) and becomes a
+one-line message with exit code 1; any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from codesearch.config import Settings, resolve_settings
+from codesearch.errors import CodesearchError
+from codesearch.parsing.pairs import PAIR_FILTERS_HELP
+from codesearch.records import Hit, IndexProgress
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING),
+        format="codesearch: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _settings(repo_root: Path | None, **flags: Any) -> Settings:
+    settings = resolve_settings(repo_root, flags)
+    _configure_logging(settings.log_level)
+    return settings
+
+
+@contextmanager
+def _progress(description: str, enabled: bool = True) -> Iterator[Any]:
+    """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(), console=console, transient=True, disable=not (enabled and console.is_terminal),
+    ) as progress:
+        task = progress.add_task(description, total=None, rate="")
+
+        def update(done: int, total: int, rate: str = "") -> None:
+            progress.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="codesearch")
+def cli() -> None:
+    """Semantic code search for software repositories, offline."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write JSON Lines here (default stdout).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--pairs", is_flag=True, help=f"Only records that make training pairs: {PAIR_FILTERS_HELP}.")
+@click.option("--max-file-bytes", type=int, help="Skip files larger than this (default 1 MiB).")
+def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ...], pairs: bool,
+            max_file_bytes: int | None) -> None:
+    """Extract functions, methods and classes as CodeSearchNet-style JSON Lines.
+
+    Exit code 0 when every path and file was read, 1 when any was missing or unreadable (the rest
+    of the run still completes). Files with syntax errors are extracted as far as they parse and
+    reported as warnings.
+    """
+    from codesearch.csn import chunk_to_csn
+    from codesearch.extraction import extract_files, plan_files
+    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.pairs import is_training_pair
+    from codesearch.records import FileExtraction
+
+    targets = list(paths) or [Path(".")]
+    settings = _settings(None, max_file_bytes=max_file_bytes)
+    languages = frozenset(get_language(name).name for name in langs) or None
+    plan = plan_files(targets, max_file_bytes=settings.max_file_bytes, languages=languages)
+    repo = plan.root.name
+    with _output(out_path) as out, _progress("extracting") as progress:
+        def write(extraction: FileExtraction) -> None:
+            for chunk in extraction.chunks:
+                if not pairs or is_training_pair(chunk):
+                    out.write(json.dumps(chunk_to_csn(chunk, repo), ensure_ascii=False) + "\n")
+
+        summary = extract_files(plan, max_file_bytes=settings.max_file_bytes, on_file=write,
+                                on_progress=progress)
+    from codesearch.rendering import render_extraction_summary
+
+    click.echo(render_extraction_summary(summary), err=True)
+    if summary.has_failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--model", help="Encoder: 'default', a model folder, or a Hugging Face name.")
+@click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
+@click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
+@click.option("--wait", is_flag=True, help="Wait for another running `index` instead of failing.")
+@click.option("--batch-size", type=int, help="Functions per encoder batch.")
+def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
+          batch_size: int | None) -> None:
+    """Index a repository (default: the one around the current folder), incrementally."""
+    from codesearch.indexing import index_repository
+    from codesearch.parsing.discovery import find_repo_root
+    from codesearch.rendering import render_index_summary
+
+    repo_root = (path or find_repo_root(Path.cwd())).resolve()
+    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
+    with _progress("indexing") as progress:
+        def report(state: IndexProgress) -> None:
+            rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
+            progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
+
+        summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
+    click.echo(render_index_summary(summary), err=True)
+    if summary.failures:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), help="Repository to search (default: here).")
+@click.option("-k", "k", type=int, help="Number of results (default 10).")
+@click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
+@click.option("--path", "path_glob", help="Only paths matching this glob, e.g. 'src/**/*.py'.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits.")
+@click.option("--queries-file", type=click.File("r", encoding="utf-8"),
+              help="One query per line; prints one JSON array per line (JSON Lines).")
+@click.option("--model", help="Encoder (default: the one the index was built with).")
+@click.option("--index-dir", help="Use the index in this folder.")
+def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
+        as_json: bool, queries_file: IO[str] | None, model: str | None, index_dir: str | None) -> None:
+    """Search the index with a natural-language QUERY (or an identifier)."""
+    from codesearch.index.search import SearchRequest, validate_query
+    from codesearch.parsing.languages import get_language
+    from codesearch.searcher import Searcher
+
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give a QUERY or --queries-file (not both)")
+    start = (repo or Path.cwd()).resolve()
+    settings = _settings(start, model=model, index_dir=index_dir, k=k)
+    languages = tuple(sorted({get_language(name).name for name in langs})) or None
+    if query is not None:
+        validate_query(query)  # fail before loading the model
+    with Searcher.open(start, settings, model_given=model is not None) as searcher:
+        if queries_file is not None:
+            for line in queries_file:
+                hits = searcher.search(SearchRequest(line, settings.k, languages, path_glob)) if line.strip() else []
+                click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
+            return
+        assert query is not None
+        hits = searcher.search(SearchRequest(query, settings.k, languages, path_glob))
+    if as_json:
+        click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+
+    from codesearch.terminal import render_hits
+
+    render_hits(Console(), hits)
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    return {field: getattr(hit, field) for field in (
+        "path", "start_line", "end_line", "name", "qualified_name", "kind", "language", "score",
+        "signature", "docstring_summary", "dense_rank", "lexical_rank")}
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--index-dir", help="Use the index in this folder.")
+@click.option("--check", is_flag=True, help="Also run a full integrity check (exit 1 on problems).")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(path: Path | None, index_dir: str | None, check: bool, as_json: bool) -> None:
+    """Show the index: model, counts, size, last update, files changed since (no model load)."""
+    import dataclasses
+
+    from codesearch.rendering import render_status
+    from codesearch.status import index_status
+
+    start = (path or Path.cwd()).resolve()
+    report = index_status(start, _settings(start, index_dir=index_dir), check=check)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(report), indent=1))
+    else:
+        click.echo(render_status(report))
+    if report.integrity is not None and report.integrity.problems:
+        sys.exit(1)
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        handle = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise CodesearchError(f"cannot write {path}: {exc.strerror}") from exc
+    with handle:
+        yield handle
+
+
+def main() -> None:
+    """Console entry point: runs the CLI and maps CodesearchError to a message and exit code 1."""
+    try:
+        cli(standalone_mode=False)
+    except CodesearchError as exc:
+        click.echo(f"codesearch: error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("codesearch: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.stderr.close()  # `codesearch extract | head`: the reader left; not an error
+        sys.exit(0)

@@ -1,0 +1,107 @@
+"""Answering a query over an open index: dense and lexical candidates, fused, filtered, as Hits.
+
+Filters (language, path glob) are applied inside both searches, before any top-k cut, so a
+filtered query returns k results whenever k matching chunks exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from codesearch.errors import QueryError
+from codesearch.index.ranking import RankingParams, fuse, identifier_key, is_identifier_like
+from codesearch.index.records import StoredChunk
+from codesearch.index.store import IndexStore
+from codesearch.records import Hit
+
+MAX_QUERY_CHARS = 2000
+QueryEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) float32, normalised
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One query and its filters."""
+
+    query: str
+    k: int = 10
+    languages: tuple[str, ...] | None = None
+    path_glob: str | None = None
+    mode: str = "hybrid"  # "hybrid" | "dense" | "lexical" (the latter two for evaluation)
+
+
+def validate_query(query: str) -> str:
+    """The query stripped of surrounding whitespace; QueryError when empty or oversized."""
+    text = query.strip()
+    if not text:
+        raise QueryError("the query is empty; describe what the code does, e.g. 'parse json config'")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    if "\x00" in text:
+        raise QueryError("the query contains a NUL character")
+    return text
+
+
+def search(
+    store: IndexStore,
+    embed_queries: QueryEmbedder | None,
+    request: SearchRequest,
+    params: RankingParams = RankingParams(),  # noqa: B008 - frozen
+    ef: int = 64,
+) -> list[Hit]:
+    """The top ``request.k`` hits for ``request.query`` (``embed_queries`` may be None for lexical)."""
+    query = validate_query(request.query)
+    pool = max(params.candidates_per_side, request.k)
+    dense: list[tuple[int, float]] = []
+    lexical: list[tuple[int, float]] = []
+    if request.mode in ("hybrid", "dense"):
+        if embed_queries is None:
+            raise QueryError("dense search needs an encoder")
+        vector = embed_queries([query])[0]  # (dim,)
+        found = store.dense_search(vector, pool, ef=max(ef, pool), languages=request.languages,
+                                   path_glob=request.path_glob)
+        dense = [(s.chunk_id, s.score) for s in found]
+    if request.mode in ("hybrid", "lexical"):
+        found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob)
+        lexical = [(s.chunk_id, s.score) for s in found]
+    exact = _exact_name_ids(store, query, lexical) if request.mode == "hybrid" else frozenset()
+    if request.mode == "dense":
+        ranked = [(chunk_id, score) for chunk_id, score in dense]
+    elif request.mode == "lexical":
+        ranked = lexical
+    else:
+        ranked = [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact)]
+    top = ranked[: request.k]
+    stored = {s.chunk_id: s for s in store.get_chunks([chunk_id for chunk_id, _ in top])}
+    dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
+    lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical, start=1)}
+    return [
+        _hit(stored[chunk_id], score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))
+        for chunk_id, score in top
+        if chunk_id in stored
+    ]
+
+
+def _exact_name_ids(store: IndexStore, query: str, lexical: list[tuple[int, float]]) -> frozenset[int]:
+    """Lexical candidates whose name or qualified name is the identifier the query names."""
+    if not is_identifier_like(query) or not lexical:
+        return frozenset()
+    key = identifier_key(query)
+    candidates = store.get_chunks([chunk_id for chunk_id, _ in lexical[:50]])
+    return frozenset(
+        s.chunk_id for s in candidates
+        if key in (s.chunk.name.lower(), s.chunk.qualified_name.lower())
+        or s.chunk.qualified_name.lower().endswith(("." + key, "::" + key, "#" + key))
+    )
+
+
+def _hit(stored: StoredChunk, score: float, dense_rank: int | None, lexical_rank: int | None) -> Hit:
+    chunk = stored.chunk
+    return Hit(
+        path=chunk.path, start_line=chunk.start_line, end_line=chunk.end_line, name=chunk.name,
+        qualified_name=chunk.qualified_name, kind=chunk.kind, language=chunk.language, score=round(score, 6),
+        signature=chunk.signature, docstring_summary=chunk.docstring_summary, code=chunk.code,
+        dense_rank=dense_rank, lexical_rank=lexical_rank,
+    )

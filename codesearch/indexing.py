@@ -1,0 +1,312 @@
+"""Incremental index updates, shared by ``codesearch index``, the watcher and the server.
+
+A file is re-read only when its size or mtime changed, re-extracted only when its content hash
+changed, and a chunk is embedded only when the embeddings cache has no vector for its exact text
+under this model. Work is committed in rounds (one SQLite transaction each), so an interrupted
+run keeps every finished round and the next run resumes from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from codesearch.config import Settings
+from codesearch.embedding_text import chunk_text, text_hash
+from codesearch.errors import CodesearchError
+from codesearch.extraction import plan_files
+from codesearch.index.records import Embedding, FileState, FileUpdate, IndexBatch, PendingChunk
+from codesearch.index.store import IndexStore
+from codesearch.parsing.discovery import QUIET_REASONS, VANISHED, check_path, load_ignore_rules, read_source
+from codesearch.parsing.extract import extract_chunks
+from codesearch.parsing.languages import get_language
+from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
+
+logger = logging.getLogger(__name__)
+
+ROUND_CHUNKS = 2048  # chunks per round: big enough for well-filled length-sorted batches
+ROUND_FILES = 1000
+
+
+class CodeEmbedder(Protocol):
+    """What indexing needs from an encoder (codesearch.encoder.model.Encoder satisfies it)."""
+
+    def embed_code(
+        self, texts: Sequence[str], *, batch_size: int = ..., on_progress: Callable[[int, int], None] | None = ...
+    ) -> np.ndarray: ...
+
+
+EncoderProvider = Callable[[], CodeEmbedder]
+ProgressCallback = Callable[[IndexProgress], None]
+
+
+@dataclass
+class _Tally:
+    """Running counts of one update (mutable, private to this module)."""
+
+    files_total: int = 0
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    cached: int = 0
+    embed_seconds: float = 0.0
+    files_done: int = 0
+    syntax_errors: list[str] = field(default_factory=list)
+    failures: list[SkippedFile] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _LazyEncoder:
+    provider: EncoderProvider
+    encoder: CodeEmbedder | None = None
+
+    def get(self) -> CodeEmbedder:
+        if self.encoder is None:
+            self.encoder = self.provider()
+        return self.encoder
+
+
+def update_repository(
+    store: IndexStore,
+    root: Path,
+    settings: Settings,
+    encoder: EncoderProvider,
+    on_progress: ProgressCallback | None = None,
+) -> IndexSummary:
+    """Bring ``store`` up to date with every source file under ``root``."""
+    started = time.perf_counter()
+    plan = plan_files([root], max_file_bytes=settings.max_file_bytes)
+    tally = _Tally(failures=list(plan.failures))
+    tally.skipped.update(s.reason for s in plan.skipped)
+    for skipped in plan.skipped:
+        if skipped.reason not in QUIET_REASONS:
+            logger.warning("skipped %s: %s %s", skipped.path, skipped.reason, skipped.detail)
+    states = store.all_file_states()
+    present = {f.path for f in plan.files}
+    deletions = tuple(sorted(path for path in states if path not in present))
+    candidates = [f for f in plan.files if _stat_changed(f, states.get(f.path))]
+    tally.unchanged = len(plan.files) - len(candidates)
+    tally.files_total = len(plan.files)
+    _apply(store, candidates, deletions, states, settings, _LazyEncoder(encoder), tally, on_progress)
+    return _summary(store, tally, started)
+
+
+def update_paths(
+    store: IndexStore,
+    root: Path,
+    rel_paths: Iterable[str],
+    settings: Settings,
+    encoder: EncoderProvider,
+    on_progress: ProgressCallback | None = None,
+) -> IndexSummary:
+    """Bring the given repo-relative paths (files or folders, present or gone) up to date.
+
+    The watcher calls this with the paths it saw change. A folder path covers every file under
+    it; a path that is now missing, ignored or unsupported is dropped from the index.
+    """
+    started = time.perf_counter()
+    tally = _Tally()
+    rules = load_ignore_rules(root)
+    states = store.all_file_states()
+    candidates: dict[str, SourceFile] = {}
+    deletions: set[str] = set()
+    for rel in sorted(set(rel_paths)):
+        if (root / rel).is_dir():
+            under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+            candidates.update((f.path, f) for f in under.files)
+            deletions.update(p for p in states if p.startswith(rel.rstrip("/") + "/") and p not in candidates)
+            continue
+        outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+        if isinstance(outcome, SourceFile):
+            candidates[outcome.path] = outcome
+        elif rel in states:
+            deletions.add(rel)
+        if isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
+            tally.skipped[outcome.reason] += 1
+    changed = [f for f in candidates.values() if _stat_changed(f, states.get(f.path))]
+    tally.unchanged = len(candidates) - len(changed)
+    _apply(store, changed, tuple(sorted(deletions)), states, settings, _LazyEncoder(encoder), tally, on_progress)
+    tally.files_total = store.counts().files
+    return _summary(store, tally, started)
+
+
+def _stat_changed(source_file: SourceFile, state: FileState | None) -> bool:
+    return state is None or (state.size_bytes, state.mtime_ns) != (source_file.size_bytes, source_file.mtime_ns)
+
+
+@dataclass
+class _Round:
+    """Files read and extracted, waiting to be embedded and committed together."""
+
+    updates: list[FileUpdate] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # embed hash -> text
+    chunk_count: int = 0
+
+
+def _apply(
+    store: IndexStore,
+    candidates: Sequence[SourceFile],
+    deletions: tuple[str, ...],
+    states: Mapping[str, FileState],
+    settings: Settings,
+    encoder: _LazyEncoder,
+    tally: _Tally,
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Read, extract, embed and commit ``candidates`` in rounds; drop ``deletions`` in the first."""
+    if deletions:
+        store.apply_batch(IndexBatch(deletions=deletions))
+        tally.deleted = len(deletions)
+    pending = _Round()
+    for source_file in candidates:
+        _read_into(store, source_file, states.get(source_file.path), pending, tally)
+        tally.files_done += 1
+        if pending.chunk_count >= ROUND_CHUNKS or len(pending.updates) >= ROUND_FILES:
+            _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
+            pending = _Round()
+    _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
+
+
+def _read_into(
+    store: IndexStore, source_file: SourceFile, state: FileState | None, pending: _Round, tally: _Tally
+) -> None:
+    try:
+        data = read_source(Path(source_file.absolute_path), store_limit(source_file))
+    except (OSError, CodesearchError) as exc:
+        tally.failures.append(SkippedFile(source_file.path, "unreadable", str(exc)))
+        logger.warning("%s: cannot read: %s", source_file.path, exc)
+        return
+    content_hash = hashlib.sha256(data).hexdigest()
+    if state is not None and state.content_hash == content_hash:
+        store.touch_file(source_file.path, source_file.size_bytes, source_file.mtime_ns)
+        tally.unchanged += 1
+        return
+    if state is None:
+        tally.new += 1
+    else:
+        tally.changed += 1
+    extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    if extraction.has_syntax_errors:
+        tally.syntax_errors.append(source_file.path)
+        for warning in extraction.warnings:
+            logger.info("%s", warning)
+    pending_chunks = []
+    for chunk in extraction.chunks:
+        text = chunk_text(chunk)
+        embed_hash = text_hash(text)
+        pending.texts[embed_hash] = text
+        pending_chunks.append(PendingChunk(chunk, embed_hash))
+    pending.chunk_count += len(pending_chunks)
+    pending.updates.append(
+        FileUpdate(source_file.path, source_file.language, source_file.size_bytes, source_file.mtime_ns,
+                   content_hash, tuple(pending_chunks))
+    )
+
+
+def store_limit(source_file: SourceFile) -> int:
+    """Read limit for a file discovery already admitted: its size at discovery, with room to grow."""
+    return max(source_file.size_bytes * 2, 1 << 20)
+
+
+def _commit(
+    store: IndexStore,
+    pending: _Round,
+    settings: Settings,
+    encoder: _LazyEncoder,
+    tally: _Tally,
+    on_progress: ProgressCallback | None,
+    files_total: int,
+) -> None:
+    if not pending.updates:
+        _report(on_progress, tally, files_total)
+        return
+    cached = store.cached_embeddings(pending.texts.keys())
+    missing = [embed_hash for embed_hash in pending.texts if embed_hash not in cached]
+    embeddings: tuple[Embedding, ...] = ()
+    if missing:
+        started = time.perf_counter()
+        embedded_before = tally.embedded
+
+        def progress(done: int, total: int) -> None:
+            tally.embedded = embedded_before + done
+            tally.embed_seconds = elapsed_before + time.perf_counter() - started
+            _report(on_progress, tally, files_total)
+
+        elapsed_before = tally.embed_seconds
+        vectors = encoder.get().embed_code(
+            [pending.texts[h] for h in missing], batch_size=settings.batch_size, on_progress=progress
+        )  # (len(missing), dim) float32
+        tally.embedded = embedded_before + len(missing)
+        tally.embed_seconds = elapsed_before + time.perf_counter() - started
+        embeddings = tuple(Embedding(h, vectors[i]) for i, h in enumerate(missing))
+    tally.cached += len(pending.texts) - len(missing)
+    store.apply_batch(IndexBatch(upserts=tuple(pending.updates), embeddings=embeddings))
+    _report(on_progress, tally, files_total)
+
+
+def _report(on_progress: ProgressCallback | None, tally: _Tally, files_total: int) -> None:
+    if on_progress is not None:
+        on_progress(IndexProgress(tally.files_done, files_total, tally.embedded, tally.embed_seconds))
+
+
+def _summary(store: IndexStore, tally: _Tally, started: float) -> IndexSummary:
+    return IndexSummary(
+        files_total=tally.files_total,
+        files_new=tally.new,
+        files_changed=tally.changed,
+        files_deleted=tally.deleted,
+        files_unchanged=tally.unchanged,
+        chunks_total=store.counts().chunks,
+        chunks_embedded=tally.embedded,
+        chunks_cached=tally.cached,
+        skipped_by_reason=tuple(sorted(tally.skipped.items())),
+        syntax_error_files=tuple(tally.syntax_errors),
+        failures=tuple(tally.failures),
+        seconds=time.perf_counter() - started,
+        embed_seconds=tally.embed_seconds,
+    )
+
+
+def index_repository(
+    repo_root: Path,
+    settings: Settings,
+    *,
+    full: bool = False,
+    on_progress: ProgressCallback | None = None,
+    lock_wait: bool = False,
+) -> IndexSummary:
+    """Create or update the index of ``repo_root`` (``full`` discards the old index first).
+
+    The model is identified without loading it (hash of its files), and loaded only if some chunk
+    needs embedding, so an unchanged repository is checked in about the time of a directory walk.
+    """
+    from codesearch.encoder.identity import describe_model
+    from codesearch.index.records import IndexParams
+    from codesearch.locations import index_dir_for, record_repo_root
+
+    if not repo_root.is_dir():
+        raise CodesearchError(f"{repo_root} is not a folder")
+    identity = describe_model(settings.model)
+    params = IndexParams(identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m,
+                         settings.hnsw_ef_construction)
+    index_dir = index_dir_for(repo_root, settings.index_dir)
+    with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
+        record_repo_root(index_dir, repo_root)
+        return update_repository(store, repo_root, settings, lambda: _load_encoder(settings), on_progress)
+
+
+def _load_encoder(settings: Settings) -> CodeEmbedder:
+    from codesearch.encoder.model import Encoder
+
+    return Encoder.load(settings.model, threads=settings.threads)

@@ -1,0 +1,358 @@
+"""Source discovery: walk a repository, pick the files to extract, and count every skip by reason.
+
+The walk lists each folder once with ``os.scandir`` and never enters a folder that is left out
+(built-in skip folders, pattern files, see ``ignore_rules``), so ignored trees cost nothing. Files
+are judged cheapest test first: name patterns, language, then one small read (``source_text``).
+
+Symlinks are followed only inside the root, and only after the real tree has been walked, so a real
+path always wins over a link to it; each real folder is walked once, which also breaks link loops.
+Records carry repo-relative POSIX paths and come back sorted by path. A skipped folder is recorded
+once, with a trailing "/", instead of once per file inside it.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import stat
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+from typing import NamedTuple
+
+from codesearch.config import Settings
+from codesearch.errors import SourceFileError
+from codesearch.parsing.ignore_rules import (
+    IGNORED,
+    METADATA_DIR,
+    METADATA_DIR_NAMES,
+    VENDORED,
+    IgnoreChain,
+    IgnoreRules,
+    builtin_dir_reason,
+    chain_ignores,
+    enclosing_chain,
+    extend_chain,
+    find_repo_root,
+    load_ignore_rules,
+    read_ignore_specs,
+)
+from codesearch.parsing.languages import LanguageSpec, get_language, language_for_path
+from codesearch.parsing.source_text import (
+    BINARY,
+    GENERATED,
+    MINIFIED,
+    NOT_REGULAR,
+    TOO_LARGE,
+    UNREADABLE,
+    VANISHED,
+    decode_source,
+    probe_source,
+    read_source,
+)
+from codesearch.records import DiscoveryResult, SkippedFile, SourceFile
+
+__all__ = [
+    "SKIP_REASONS", "DiscoveryResult", "IgnoreRules", "SkippedFile", "SourceFile", "check_path",
+    "decode_source", "discover_files", "find_repo_root", "load_ignore_rules", "read_source",
+]
+
+logger = logging.getLogger(__name__)
+
+UNSUPPORTED = "unsupported"  # no language has this file's extension
+EXCLUDED_LANGUAGE = "excluded_language"  # a supported language left out by the `languages` filter
+SYMLINK_LOOP = "symlink_loop"  # a link to a folder above itself, or a cycle of links
+SYMLINK_DUPLICATE = "symlink_duplicate"  # a link to a file or folder the walk already took
+SYMLINK_OUTSIDE_ROOT = "symlink_outside_root"
+BROKEN_SYMLINK = "broken_symlink"
+UNDECODABLE_NAME = "undecodable_name"  # a name that is not valid UTF-8 could not be stored or printed
+
+SKIP_REASONS = (
+    METADATA_DIR, VENDORED, IGNORED, UNSUPPORTED, EXCLUDED_LANGUAGE, MINIFIED, GENERATED, BINARY,
+    TOO_LARGE, NOT_REGULAR, UNREADABLE, VANISHED, SYMLINK_LOOP, SYMLINK_DUPLICATE, SYMLINK_OUTSIDE_ROOT,
+    BROKEN_SYMLINK, UNDECODABLE_NAME,
+)
+# Routine skips: worth counting, not worth a warning.
+QUIET_REASONS = frozenset(
+    {METADATA_DIR, VENDORED, IGNORED, UNSUPPORTED, EXCLUDED_LANGUAGE, MINIFIED, GENERATED, SYMLINK_DUPLICATE}
+)
+
+DEFAULT_MAX_FILE_BYTES = Settings().max_file_bytes
+MINIFIED_NAME_SUFFIXES = (
+    ".min.js", ".min.mjs", ".min.cjs", ".min.css", "-min.js", ".bundle.js", "-bundle.js"
+)
+_BY_NAME = attrgetter("name")
+_BY_PATH = attrgetter("path")
+
+
+def discover_files(
+    root: Path,
+    *,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    languages: frozenset[str] | None = None,
+) -> DiscoveryResult:
+    """Every file under ``root`` worth extracting, and every file or folder passed over, with why.
+
+    Args:
+        root: the repository folder, or a single file (then its record's path is its name).
+        max_file_bytes: files larger than this are skipped as TOO_LARGE.
+        languages: language ids or aliases to keep (None: all); others count as EXCLUDED_LANGUAGE.
+
+    Raises:
+        SourceFileError: ``root`` does not exist or cannot be listed.
+        UnsupportedLanguageError: an unknown name in ``languages``.
+    """
+    wanted = _canonical_languages(languages)
+    abs_root = os.path.abspath(root)
+    if not os.path.isdir(abs_root):
+        return _discover_single(abs_root, max_file_bytes, wanted)
+    walk = _Walk(os.path.realpath(abs_root), max_file_bytes, wanted)
+    walk.visited_dirs.add(walk.real_root)
+    walk.frames.append(_Frame(abs_root, "", walk.real_root, enclosing_chain(abs_root)))
+    while walk.frames or walk.links:
+        if walk.frames:
+            _walk_folder(walk, walk.frames.pop())
+        else:
+            _follow_link(walk, walk.links.popleft())
+    result = DiscoveryResult(
+        tuple(sorted(walk.files, key=_BY_PATH)), tuple(sorted(walk.skipped, key=_BY_PATH))
+    )
+    logger.debug("found %d files under %s; skipped %s", len(result.files), root, result.counts_by_reason())
+    return result
+
+
+def check_path(
+    root: Path,
+    rel_path: str,
+    *,
+    rules: IgnoreRules,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    languages: frozenset[str] | None = None,
+) -> SourceFile | SkippedFile | None:
+    """Judge one repo-relative path the way ``discover_files`` would, for incremental updates.
+
+    Returns:
+        A SourceFile to extract; a SkippedFile (a deleted file comes back as VANISHED, so callers can
+        drop it from the index); or None when the path is a folder or not in a wanted language.
+    """
+    rel = "/".join(part for part in rel_path.replace(os.sep, "/").split("/") if part not in ("", "."))
+    reason = rules.reason_for(rel, is_dir=False)
+    if reason is not None:
+        return SkippedFile(rel, reason)
+    language = language_for_path(rel)
+    reason = _name_skip_reason((), rel, language, _canonical_languages(languages))
+    if reason in (UNSUPPORTED, EXCLUDED_LANGUAGE):
+        return None
+    if reason is not None:
+        return SkippedFile(rel, reason)
+    abs_path = os.path.join(os.path.abspath(root), rel)
+    try:
+        if stat.S_ISDIR(os.stat(abs_path).st_mode):
+            return None
+    except OSError as exc:
+        return _stat_failure(abs_path, rel, exc)
+    real = os.path.realpath(abs_path)
+    if not _is_within(real, os.path.realpath(root)):
+        return SkippedFile(rel, SYMLINK_OUTSIDE_ROOT, f"resolves to {real}")
+    assert language is not None  # _name_skip_reason returned UNSUPPORTED otherwise
+    return _probe(abs_path, rel, language.name, max_file_bytes)
+
+
+class _Frame(NamedTuple):
+    abs_dir: str
+    prefix: str  # repo-relative folder path with a trailing "/", "" for the root
+    real_dir: str
+    chain: IgnoreChain
+
+
+class _Link(NamedTuple):
+    abs_path: str
+    rel: str
+    real_parent: str
+    chain: IgnoreChain
+
+
+@dataclass(slots=True)
+class _Walk:
+    """The accumulators of one discover_files call."""
+
+    real_root: str
+    max_file_bytes: int
+    wanted: frozenset[str] | None
+    frames: list[_Frame] = field(default_factory=list)
+    links: deque[_Link] = field(default_factory=deque)  # symlinks, taken once the real tree is done
+    visited_dirs: set[str] = field(default_factory=set)  # real paths
+    taken_files: set[str] = field(default_factory=set)  # real paths
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def skip(self, rel: str, reason: str, detail: str = "") -> None:
+        self.skipped.append(SkippedFile(rel, reason, detail))
+
+
+def _walk_folder(walk: _Walk, frame: _Frame) -> None:
+    try:
+        entries = _scan_dir(frame.abs_dir)
+    except OSError as exc:
+        if not frame.prefix:
+            detail = exc.strerror or type(exc).__name__
+            raise SourceFileError(f"cannot list {frame.abs_dir}: {detail}", UNREADABLE, detail) from exc
+        reason = VANISHED if exc.errno in (errno.ENOENT, errno.ENOTDIR) else UNREADABLE
+        walk.skip(frame.prefix, reason, exc.strerror or "")
+        return
+    names = {entry.name for entry in entries}
+    chain = frame.chain
+    if not names.isdisjoint((".gitignore", ".ignore", ".git")):
+        specs = read_ignore_specs(frame.abs_dir, names, is_root=not frame.prefix)
+        chain = extend_chain(chain, frame.prefix, specs)
+    subfolders: list[_Frame] = []
+    for entry in entries:
+        rel = frame.prefix + entry.name
+        if not _is_utf8(entry.name):
+            shown = os.fsencode(rel).decode("utf-8", errors="replace")
+            walk.skip(shown + "/" if entry.is_dir(follow_symlinks=False) else shown, UNDECODABLE_NAME)
+        elif entry.name in METADATA_DIR_NAMES:  # also a worktree's `.git` link file
+            walk.skip(rel + "/" if entry.is_dir(follow_symlinks=False) else rel, METADATA_DIR)
+        elif entry.is_symlink():
+            walk.links.append(_Link(entry.path, rel, frame.real_dir, chain))
+        elif entry.is_dir(follow_symlinks=False):
+            real_dir = os.path.join(frame.real_dir, entry.name)
+            if _folder_is_kept(walk, chain, rel, entry.name):
+                walk.visited_dirs.add(real_dir)
+                subfolders.append(_Frame(entry.path, rel + "/", real_dir, chain))
+        elif not entry.is_file(follow_symlinks=False):
+            if _file_name_is_kept(walk, chain, rel):
+                walk.skip(rel, NOT_REGULAR, "not a regular file")
+        elif _file_name_is_kept(walk, chain, rel):
+            _take_file(walk, entry.path, rel, os.path.join(frame.real_dir, entry.name))
+    walk.frames.extend(reversed(subfolders))  # pop() then visits folders in name order
+
+
+def _follow_link(walk: _Walk, link: _Link) -> None:
+    try:
+        is_dir = stat.S_ISDIR(os.stat(link.abs_path).st_mode)
+    except OSError as exc:
+        if _file_name_is_kept(walk, link.chain, link.rel):
+            walk.skipped.append(_stat_failure(link.abs_path, link.rel, exc))
+        return
+    if is_dir:
+        is_kept = _folder_is_kept(walk, link.chain, link.rel, link.rel.rpartition("/")[2])
+    else:
+        is_kept = _file_name_is_kept(walk, link.chain, link.rel)
+    if not is_kept:
+        return
+    real = os.path.realpath(link.abs_path)
+    shown = link.rel + "/" if is_dir else link.rel
+    if not _is_within(real, walk.real_root):
+        walk.skip(shown, SYMLINK_OUTSIDE_ROOT, f"resolves to {real}")
+    elif is_dir and _is_within(link.real_parent, real):
+        walk.skip(shown, SYMLINK_LOOP, f"links to {real}, a folder above it")
+    elif real in (walk.visited_dirs if is_dir else walk.taken_files):
+        walk.skip(shown, SYMLINK_DUPLICATE, f"links to {real}, already taken")
+    elif is_dir:
+        walk.visited_dirs.add(real)
+        walk.frames.append(_Frame(link.abs_path, shown, real, link.chain))
+    else:
+        _take_file(walk, link.abs_path, link.rel, real)
+
+
+def _folder_is_kept(walk: _Walk, chain: IgnoreChain, rel: str, name: str) -> bool:
+    reason = builtin_dir_reason(name)
+    if reason is None and chain and chain_ignores(chain, rel, is_dir=True):
+        reason = IGNORED
+    if reason is not None:
+        walk.skip(rel + "/", reason)
+    return reason is None
+
+
+def _file_name_is_kept(walk: _Walk, chain: IgnoreChain, rel: str) -> bool:
+    reason = _name_skip_reason(chain, rel, language_for_path(rel), walk.wanted)
+    if reason is not None:
+        walk.skip(rel, reason)
+    return reason is None
+
+
+def _take_file(walk: _Walk, abs_path: str, rel: str, real: str) -> None:
+    language = language_for_path(rel)
+    assert language is not None  # _file_name_is_kept let it through
+    record = _probe(abs_path, rel, language.name, walk.max_file_bytes)
+    if isinstance(record, SourceFile):
+        walk.taken_files.add(real)
+        walk.files.append(record)
+    else:
+        walk.skipped.append(record)
+
+
+def _name_skip_reason(
+    chain: IgnoreChain, rel: str, language: LanguageSpec | None, wanted: frozenset[str] | None
+) -> str | None:
+    """The reason a file is skipped judging by its path alone, or None."""
+    if chain and chain_ignores(chain, rel, is_dir=False):
+        return IGNORED
+    if rel.lower().endswith(MINIFIED_NAME_SUFFIXES):
+        return MINIFIED
+    if language is None:
+        return UNSUPPORTED
+    if wanted is not None and language.name not in wanted:
+        return EXCLUDED_LANGUAGE
+    return None
+
+
+def _probe(abs_path: str, rel: str, language: str, max_file_bytes: int) -> SourceFile | SkippedFile:
+    try:
+        size_bytes, mtime_ns = probe_source(abs_path, max_file_bytes)
+    except SourceFileError as exc:
+        return SkippedFile(rel, exc.reason, exc.detail)
+    return SourceFile(rel, abs_path, language, size_bytes, mtime_ns)
+
+
+def _discover_single(abs_path: str, max_file_bytes: int, wanted: frozenset[str] | None) -> DiscoveryResult:
+    if not os.path.lexists(abs_path):
+        raise SourceFileError(f"{abs_path}: no such file or folder", VANISHED, "no such file or folder")
+    name = os.path.basename(abs_path)
+    language = language_for_path(name)
+    reason = _name_skip_reason((), name, language, wanted)
+    record: SourceFile | SkippedFile
+    if reason is not None or language is None:
+        record = SkippedFile(name, reason or UNSUPPORTED)
+    else:
+        record = _probe(abs_path, name, language.name, max_file_bytes)
+    if isinstance(record, SourceFile):
+        return DiscoveryResult((record,), ())
+    return DiscoveryResult((), (record,))
+
+
+def _stat_failure(abs_path: str, rel: str, exc: OSError) -> SkippedFile:
+    if exc.errno == errno.ELOOP:
+        return SkippedFile(rel, SYMLINK_LOOP, "symlinks form a cycle")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        if os.path.islink(abs_path):
+            return SkippedFile(rel, BROKEN_SYMLINK, "its target does not exist")
+        return SkippedFile(rel, VANISHED, "no longer exists")
+    return SkippedFile(rel, UNREADABLE, exc.strerror or type(exc).__name__)
+
+
+def _scan_dir(abs_dir: str) -> list[os.DirEntry[str]]:
+    with os.scandir(abs_dir) as scan:
+        return sorted(scan, key=_BY_NAME)
+
+
+def _canonical_languages(languages: Iterable[str] | None) -> frozenset[str] | None:
+    return None if languages is None else frozenset(get_language(name).name for name in languages)
+
+
+def _is_within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_utf8(name: str) -> bool:
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.scandir smuggles undecodable bytes in as lone surrogates
+        return False
+    return True

@@ -1,0 +1,48 @@
+"""Docstring marker stripping and summaries across comment styles."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('"""One line."""', "One line."),
+        ("r'''Raw\n    indented\n    '''", "Raw\nindented"),
+        ('"""\n    First.\n\n    Second.\n    """', "First.\n\nSecond."),
+        ("/**\n * Parses it.\n *\n * @param x the x\n */", "Parses it.\n\n@param x the x"),
+        ("/** Single. */", "Single."),
+        ("/// Adds one.\n/// More.", "Adds one.\nMore."),
+        ("//! Crate docs.", "Crate docs."),
+        ("// Go style\n// second line", "Go style\nsecond line"),
+        ("# Ruby style\n# more", "Ruby style\nmore"),
+    ],
+)
+def test_strip_doc_markers(raw: str, expected: str) -> None:
+    assert strip_doc_markers(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("doc", "summary"),
+    [
+        ("Load the file.\n\nArgs:\n    path: where", "Load the file."),
+        ("Load the file.\nArgs:\n    path: where", "Load the file."),
+        ("Compute a sum\nover two lines.\n@param a first", "Compute a sum over two lines."),
+        ("Use :func:`load` and ``dump``.", "Use load and dump."),
+        ("Returns the {@link Map} of **all** entries.", "Returns the Map of all entries."),
+        ("<summary>\nGets the <see cref=\"Widget\"/> by <paramref name=\"id\"/>.\n</summary>\n"
+         "<param name=\"id\">The id.</param>", "Gets the Widget by id."),
+        ("Creates a [`Buffer`] from [bytes](https://example.org).\n\n# Examples\n```\nx\n```",
+         "Creates a Buffer from bytes."),
+        (":param x: the x\n:returns: y", ""),
+        ("", ""),
+        ("Escaped &lt;tag&gt; text.", "Escaped <tag> text."),
+        ("@!macro agent_send\n\nDispatches an action.\n@!macro send_return", "Dispatches an action."),
+        ("@!visibility private", ""),
+    ],
+)
+def test_summarize_docstring(doc: str, summary: str) -> None:
+    assert summarize_docstring(doc) == summary

@@ -1,0 +1,42 @@
+"""An installed wheel carries the grammar query files and finds them without the source tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from codesearch.parsing.languages import LANGUAGES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_grammars_and_loads_them_when_installed(tmp_path: Path) -> None:
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheel_dir),
+         str(REPO_ROOT)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )
+    (wheel,) = wheel_dir.glob("codesearch-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"codesearch/grammars/{spec.query_name}.scm" for spec in LANGUAGES}
+    assert expected <= names
+    assert "training/__init__.py" in names
+
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )
+    probe = (
+        "import codesearch.parsing.queries as q, codesearch.parsing.languages as l;"
+        "assert q.__file__.startswith(%r), q.__file__;"
+        "[q.compiled_query(spec) for spec in l.LANGUAGES];print('ok')" % str(target)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.stdout.strip() == "ok", result.stderr
