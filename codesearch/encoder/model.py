@@ -108,12 +108,20 @@ class Encoder:
             tokenizer=tokenizer,
             device=torch_device,
             pad_id=_pad_id(tokenizer),
-            query_framing=make_framing(tokenizer, metadata.query_prefix, metadata.query_suffix, metadata.max_length),
-            code_framing=make_framing(tokenizer, metadata.code_prefix, metadata.code_suffix, metadata.max_length),
+            query_framing=make_framing(
+                tokenizer, metadata.query_prefix, metadata.query_suffix, metadata.max_length
+            ),
+            code_framing=make_framing(
+                tokenizer, metadata.code_prefix, metadata.code_suffix, metadata.max_length
+            ),
         )
         logger.info(
             "loaded %s (%s, %s, %d threads, max_length %d)",
-            source.model_id, torch_device, torch_dtype, thread_count, metadata.max_length,
+            source.model_id,
+            torch_device,
+            torch_dtype,
+            thread_count,
+            metadata.max_length,
         )
         return cls(source.model_id, model_hash, metadata, runtime)
 
@@ -231,7 +239,7 @@ class Encoder:
             pooled = pool(hidden, attention_mask, torch.from_numpy(ends).to(device), self._metadata.pooling)
             if self._metadata.normalize:
                 pooled = l2_normalize(pooled)
-            return pooled.cpu().numpy()  # type: ignore[no-any-return]
+            return pooled.cpu().numpy()
 
 
 def _pad_id(tokenizer: Any) -> int:

@@ -44,7 +44,9 @@ class Network:
     files: tuple[tuple[str, Path], ...]  # (label, path) of every file that shapes the output
 
 
-def load_network(folder: Path, metadata: EncoderMetadata, device: torch.device, dtype: torch.dtype) -> Network:
+def load_network(
+    folder: Path, metadata: EncoderMetadata, device: torch.device, dtype: torch.dtype
+) -> Network:
     """Load tokenizer and weights for ``folder`` (or its base model) and apply any adapter."""
     weights_folder = folder
     if metadata.base_model is not None:
@@ -80,7 +82,7 @@ def _load_model(folder: Path) -> Any:
     from transformers.utils import logging as transformers_logging
 
     # The "Loading weights" bar would land in the CLI's stderr; progress belongs to the CLI.
-    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     options: dict[str, Any] = {"local_files_only": True, "dtype": torch.float32}
     try:
         try:

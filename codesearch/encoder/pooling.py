@@ -51,4 +51,6 @@ def gather_positions(hidden: Tensor, positions: Tensor) -> Tensor:
 
 def l2_normalize(embeddings: Tensor) -> Tensor:
     """Rows scaled to unit length; zero rows stay zero. (batch, dim) -> (batch, dim)."""
-    return embeddings / embeddings.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+    norms: Tensor = embeddings.norm(dim=-1, keepdim=True).clamp(min=1e-12)  # (batch, 1)
+    unit: Tensor = embeddings / norms
+    return unit
