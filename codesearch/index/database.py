@@ -1,0 +1,149 @@
+"""SQLite connections for the index: pragmas, transactions, and turning corruption into IndexCorruptError.
+
+Pragmas and why:
+- ``journal_mode=WAL``: readers keep a consistent snapshot while the single writer commits, so
+  ``ask`` never blocks on ``index``/``watch`` and needs no lock.
+- ``synchronous=NORMAL``: in WAL mode a commit is then atomic and ordered, and survives a crash of
+  the process (kill -9) because the WAL is in the OS page cache; only a power loss or OS crash may
+  drop the last few commits, never corrupt the file nor reorder commits. The one place that needs
+  more, writing an HNSW file that reflects those commits, first fsyncs the database files
+  (``make_durable``), so a vectors file on disk never describes commits that could still vanish.
+- ``foreign_keys=ON``: deleting a file row cascades to its chunk rows.
+- ``busy_timeout``: a reader may briefly meet a checkpoint; wait rather than fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+from codesearch.errors import IndexCorruptError
+from codesearch.index.atomic import fsync_path
+
+log = logging.getLogger(__name__)
+
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+_HEADER_MAGIC = b"SQLite format 3\x00"
+REBUILD_HINT = "rebuild it with `codesearch index --full`"
+
+
+def connect_writable(db_path: Path) -> sqlite3.Connection:
+    """Open (or create) the database for the single writer."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    with translate_corruption(db_path):
+        conn.execute("PRAGMA journal_mode=WAL")
+        _common_pragmas(conn)
+    return conn
+
+
+def connect_readonly(db_path: Path) -> sqlite3.Connection:
+    """Open the database for reading only; works in a read-only folder too."""
+    uri = f"file:{urllib.parse.quote(str(db_path))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        with translate_corruption(db_path):
+            conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(db_path.parent, os.W_OK):
+            raise
+        # A WAL database needs its -shm file, which a reader cannot create in a read-only folder
+        # after the writer removed it on close. Nobody can be writing there, so immutable is true.
+        log.debug("read-only folder: opening %s as immutable", db_path)
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    with translate_corruption(db_path):
+        conn.execute("PRAGMA query_only=ON")
+        _common_pragmas(conn)
+    return conn
+
+
+def _common_pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA cache_size=-16384")  # 16 MiB
+    conn.execute("PRAGMA temp_store=MEMORY")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction; BEGIN IMMEDIATE takes the write lock up front (no upgrade deadlocks)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: every query inside sees the same committed state."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error means a damaged database (rather than a busy or misused one)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+@contextlib.contextmanager
+def translate_corruption(db_path: Path) -> Iterator[None]:
+    """Re-raise SQLite corruption errors as IndexCorruptError with a message for the user."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise IndexCorruptError(
+                f"the index database {db_path} is corrupt ({exc}); {REBUILD_HINT}"
+            ) from exc
+        raise
+
+
+def check_not_truncated(db_path: Path) -> None:
+    """Cheap open-time check that the database file is as long as its own header says.
+
+    A full ``PRAGMA integrity_check`` reads every page (seconds on a large index); this reads 100
+    bytes. The check is skipped while a non-empty WAL exists, because a checkpoint interrupted by
+    a crash legitimately leaves the file short until SQLite replays the WAL.
+    """
+    size = db_path.stat().st_size
+    if size == 0:
+        return
+    with db_path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(_HEADER_MAGIC):
+        raise IndexCorruptError(f"the index database {db_path} is not an SQLite database; {REBUILD_HINT}")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter = header[24:28]
+    pages = int.from_bytes(header[28:32], "big")
+    header_size_is_valid = header[92:96] == change_counter and pages > 0
+    wal = db_path.with_name(db_path.name + "-wal")
+    wal_has_frames = wal.exists() and wal.stat().st_size > 0
+    if header_size_is_valid and not wal_has_frames and size < pages * page_size:
+        raise IndexCorruptError(
+            f"the index database {db_path} is truncated ({size} of {pages * page_size} bytes); {REBUILD_HINT}"
+        )
+
+
+def make_durable(db_path: Path) -> None:
+    """fsync the database and its WAL, so every commit so far survives a power loss."""
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        if path.exists():
+            fsync_path(path)

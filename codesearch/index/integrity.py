@@ -1,0 +1,91 @@
+"""A full consistency check of an index, for ``codesearch status --check``.
+
+It reads everything (seconds on a large index), so it is never part of opening an index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+from codesearch.index.database import is_corruption, snapshot
+from codesearch.index.meta import read_generation
+from codesearch.index.reconcile import chunk_ids
+from codesearch.index.records import IndexCounts, IndexParams
+from codesearch.index.vector_file import load_vectors_file
+from codesearch.index.vectors import VectorIndex
+
+_SHOWN = 5  # ids listed per problem
+
+
+def count_rows(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -> IndexCounts:
+    def scalar(sql: str, *params: object) -> int:
+        return int(conn.execute(sql, params).fetchone()[0])
+
+    return IndexCounts(
+        files=scalar("SELECT count(*) FROM files"),
+        chunks=scalar("SELECT count(*) FROM chunks"),
+        live_vectors=vectors.live_count,
+        cached_embeddings=scalar("SELECT count(*) FROM embeddings WHERE model_hash = ?", model_hash),
+        vector_capacity=vectors.capacity,
+    )
+
+
+def _sample(ids: AbstractSet[int]) -> str:
+    shown = ", ".join(str(i) for i in sorted(ids)[:_SHOWN])
+    return f"{len(ids)} (e.g. {shown})"
+
+
+def sqlite_problems(conn: sqlite3.Connection) -> list[str]:
+    """SQLite's own page-level and foreign-key checks."""
+    try:
+        messages = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise
+        return [f"SQLite: {exc}"]
+    problems = [] if messages == ["ok"] else [f"SQLite integrity_check: {m}" for m in messages[:_SHOWN]]
+    if orphans:
+        problems.append(f"{len(orphans)} row(s) point at missing files")
+    return problems
+
+
+def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: IndexParams) -> list[str]:
+    """Chunks vs live vectors, chunks vs FTS5 rows, chunks vs cached embeddings (one snapshot)."""
+    problems: list[str] = []
+    with snapshot(conn):
+        ids = chunk_ids(conn)
+        live = vectors.labels()
+        fts_ids = {row[0] for row in conn.execute("SELECT id FROM chunks_fts_docsize")}
+        uncached = conn.execute(
+            "SELECT count(*) FROM chunks AS c LEFT JOIN embeddings AS e "
+            "ON e.model_hash = ? AND e.embed_hash = c.embed_hash WHERE e.embed_hash IS NULL",
+            (params.model_hash,),
+        ).fetchone()[0]
+    if ids - live:
+        problems.append(f"chunks without a live vector: {_sample(ids - live)}")
+    if live - ids:
+        problems.append(f"live vectors without a chunk: {_sample(live - ids)}")
+    if ids != fts_ids:
+        problems.append(f"chunks and keyword-index rows differ: {_sample(ids ^ fts_ids)}")
+    if uncached:
+        problems.append(f"{uncached} chunk(s) have no cached embedding")
+    try:
+        conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "query_only" not in str(exc):
+            problems.append(f"keyword index: {exc}")
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"keyword index: {exc}")
+    return problems
+
+
+def vectors_file_problems(
+    conn: sqlite3.Connection, index_dir: Path, params: IndexParams
+) -> tuple[str, list[str]]:
+    """Load the vectors file afresh; its status, and a problem if it exists but cannot be used."""
+    loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
+    bad = loaded.status.startswith(("damaged", "unloadable"))
+    return loaded.status, [f"vectors file: {loaded.status}"] if bad else []

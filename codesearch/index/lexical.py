@@ -1,0 +1,164 @@
+"""The BM25 side of the index: identifier tokenisation, FTS5 documents, and safe FTS5 queries.
+
+Documents and queries are tokenised by the same pure function, ``tokenize_identifiers``, and the
+FTS5 table only ever sees its space-joined output. Queries are built from those tokens as quoted
+FTS5 strings joined by OR, so no user input can reach FTS5's query syntax (operators, column
+filters, ``*``, ``^``, ``NEAR``, unbalanced quotes): whatever the user types, the query is valid.
+
+``chunks_fts`` is contentless (see migrations.py); deleting a row needs the values that were
+inserted, which ``document`` regenerates from the chunk's stored fields. ``LEXICAL_VERSION``
+is recorded in the index's meta: bump it whenever ``document`` or the tokeniser changes, and
+the store rebuilds the FTS table on the next write open.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+from collections.abc import Iterable
+
+from codesearch.index.filters import ChunkFilter, filter_clause
+from codesearch.index.records import LexicalWeights, ScoredId
+
+LEXICAL_VERSION = 1
+MAX_QUERY_TERMS = 64  # a pasted 10k-character query still makes a bounded, fast FTS5 query
+
+_WORD = re.compile(r"\w+")
+_ASCII_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_FTS_COLUMNS = "name, qualified_name, path, identifiers, docstring"
+
+
+def tokenize_identifiers(text: str) -> list[str]:
+    """Split text into lower-cased search terms: identifier parts, then the identifiers themselves.
+
+    Each word (a run of letters, digits and underscores) is split at underscores, at case changes
+    and between letters and digits; the parts come first, then any underscore segment that split
+    further, then the whole word unless it is already among them.
+
+    >>> tokenize_identifiers("parseJSONConfig")
+    ['parse', 'json', 'config', 'parsejsonconfig']
+    >>> tokenize_identifiers("read_file_v2")
+    ['read', 'file', 'v', '2', 'v2', 'read_file_v2']
+    >>> tokenize_identifiers("HTTPServer.serve_forever()")
+    ['http', 'server', 'httpserver', 'serve', 'forever', 'serve_forever']
+    >>> tokenize_identifiers("Größe straße")
+    ['größe', 'straße']
+    """
+    terms: list[str] = []
+    for match in _WORD.finditer(text):
+        terms.extend(_word_terms(match.group()))
+    return terms
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    segments = [segment for segment in word.split("_") if segment]
+    split = [_split_segment(segment) for segment in segments]
+    terms = [part.lower() for parts in split for part in parts]
+    terms += [segment.lower() for segment, parts in zip(segments, split, strict=True) if len(parts) > 1]
+    whole = word.lower()
+    if whole not in terms:
+        terms.append(whole)
+    return tuple(terms)
+
+
+def _split_segment(segment: str) -> list[str]:
+    """Split an underscore-free word at case changes and letter/digit boundaries."""
+    if segment.isascii():
+        return _ASCII_PART.findall(segment)
+    parts: list[str] = []
+    start = 0
+    for i in range(1, len(segment)):
+        prev, cur = segment[i - 1], segment[i]
+        following = segment[i + 1] if i + 1 < len(segment) else ""
+        if (
+            prev.isnumeric() != cur.isnumeric()
+            or (not prev.isupper() and cur.isupper())
+            or (prev.isupper() and cur.isupper() and following.islower())
+        ):
+            parts.append(segment[start:i])
+            start = i
+    parts.append(segment[start:])
+    return parts
+
+
+def document(
+    name: str, qualified_name: str, path: str, code_without_docstring: str, docstring: str
+) -> tuple[str, str, str, str, str]:
+    """The FTS5 column values of one chunk, in ``chunks_fts`` column order."""
+    return (
+        " ".join(tokenize_identifiers(name)),
+        " ".join(tokenize_identifiers(qualified_name)),
+        " ".join(tokenize_identifiers(path)),
+        " ".join(tokenize_identifiers(code_without_docstring)),
+        " ".join(tokenize_identifiers(docstring)),
+    )
+
+
+def insert_documents(conn: sqlite3.Connection, rows: Iterable[tuple[int, tuple[str, ...]]]) -> None:
+    """Index (chunk_id, document) pairs; call inside the transaction that writes the chunks."""
+    conn.executemany(
+        f"INSERT INTO chunks_fts(rowid, {_FTS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+        ((chunk_id, *values) for chunk_id, values in rows),
+    )
+
+
+def delete_documents(conn: sqlite3.Connection, rows: Iterable[tuple[int, tuple[str, ...]]]) -> None:
+    """Un-index (chunk_id, document) pairs; the documents must be exactly those inserted."""
+    conn.executemany(
+        f"INSERT INTO chunks_fts(chunks_fts, rowid, {_FTS_COLUMNS}) VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+        ((chunk_id, *values) for chunk_id, values in rows),
+    )
+
+
+def rebuild_documents(conn: sqlite3.Connection) -> int:
+    """Re-index every chunk from its stored fields (after a LEXICAL_VERSION change); returns the count."""
+    conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')")
+    rows = conn.execute(
+        "SELECT id, name, qualified_name, path, code_without_docstring, docstring FROM chunks"
+    ).fetchall()
+    insert_documents(conn, ((row[0], document(*row[1:])) for row in rows))
+    return len(rows)
+
+
+def build_match_query(query: str) -> str | None:
+    """The FTS5 MATCH expression for a user query: quoted terms joined by OR; None if no terms.
+
+    >>> build_match_query('parseJSON "AND" NOT x*')
+    '"parse" OR "json" OR "parsejson" OR "and" OR "not" OR "x"'
+    """
+    terms = list(dict.fromkeys(tokenize_identifiers(query)))[:MAX_QUERY_TERMS]
+    if not terms:
+        return None
+    # Terms hold only word characters, so the quotes cannot be closed early; doubling any quote
+    # anyway keeps this correct if the tokeniser ever changes.
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    k: int,
+    chunk_filter: ChunkFilter,
+    weights: LexicalWeights,
+) -> list[ScoredId]:
+    """Top-k chunks by BM25 with column weights; filters apply in the WHERE, before the LIMIT."""
+    match = build_match_query(query)
+    if match is None or k <= 0 or chunk_filter.matches_nothing:
+        return []
+    where, params = filter_clause(chunk_filter, "c")
+    sql = (
+        "SELECT c.id, bm25(chunks_fts, ?, ?, ?, ?, ?) AS rank "
+        "FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid "
+        f"WHERE chunks_fts MATCH ?{where} ORDER BY rank LIMIT ?"
+    )
+    column_weights = (
+        weights.name,
+        weights.qualified_name,
+        weights.path,
+        weights.identifiers,
+        weights.docstring,
+    )
+    rows = conn.execute(sql, (*column_weights, match, *params, k))
+    return [ScoredId(chunk_id=row[0], score=-float(row[1])) for row in rows]

@@ -1,0 +1,97 @@
+"""The ``meta`` table as an ``IndexMeta`` record, and its check against what a caller expects."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from codesearch.errors import IndexMismatchError
+from codesearch.index.records import IndexMeta, IndexParams
+
+_GENERATION = "vectors_generation"
+
+
+def read_meta(conn: sqlite3.Connection, schema_version: int) -> IndexMeta | None:
+    """The index's meta, or None if the parameters were never written (an index still being created)."""
+    values = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    if "model_hash" not in values:
+        return None
+    params = IndexParams(
+        model_id=values["model_id"],
+        model_hash=values["model_hash"],
+        dim=int(values["dim"]),
+        hnsw_m=int(values["hnsw_m"]),
+        hnsw_ef_construction=int(values["hnsw_ef_construction"]),
+    )
+    return IndexMeta(
+        params=params,
+        schema_version=schema_version,
+        created_at_s=float(values["created_at_s"]),
+        updated_at_s=float(values["updated_at_s"]),
+        vectors_generation=int(values[_GENERATION]),
+        lexical_version=int(values.get("lexical_version", "0")),
+    )
+
+
+def write_meta(conn: sqlite3.Connection, params: IndexParams, lexical_version: int, now_s: float) -> None:
+    """Record a new index's parameters (inside the creating transaction)."""
+    _put(
+        conn,
+        model_id=params.model_id,
+        model_hash=params.model_hash,
+        dim=params.dim,
+        hnsw_m=params.hnsw_m,
+        hnsw_ef_construction=params.hnsw_ef_construction,
+        created_at_s=now_s,
+        updated_at_s=now_s,
+        lexical_version=lexical_version,
+        **{_GENERATION: 0},
+    )
+
+
+def set_lexical_version(conn: sqlite3.Connection, version: int) -> None:
+    _put(conn, lexical_version=version)
+
+
+def record_batch(conn: sqlite3.Connection, now_s: float, *, vectors_changed: bool) -> None:
+    """Stamp a committed batch; bump the generation when chunk rows (hence vectors) came or went."""
+    _put(conn, updated_at_s=now_s)
+    if vectors_changed:
+        conn.execute(f"UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '{_GENERATION}'")
+
+
+def read_generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute(f"SELECT value FROM meta WHERE key = '{_GENERATION}'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _put(conn: sqlite3.Connection, **values: object) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [(key, str(value)) for key, value in values.items()],
+    )
+
+
+def check_compatible(meta: IndexMeta, expected: IndexParams, index_dir: Path) -> None:
+    """Raise IndexMismatchError if the index was built with other parameters than ``expected``."""
+    have, want = meta.params, expected
+    differences = [
+        f"{label}: index has {a}, requested {b}"
+        for label, a, b in (
+            (
+                "model",
+                f"{have.model_id} ({have.model_hash[:12]})",
+                f"{want.model_id} ({want.model_hash[:12]})",
+            ),
+            ("dimension", have.dim, want.dim),
+            ("HNSW M", have.hnsw_m, want.hnsw_m),
+            ("HNSW ef_construction", have.hnsw_ef_construction, want.hnsw_ef_construction),
+        )
+        if (label == "model" and have.model_hash != want.model_hash) or (label != "model" and a != b)
+    ]
+    if differences:
+        raise IndexMismatchError(
+            f"the index in {index_dir} was built with different settings ({'; '.join(differences)}). "
+            f"Re-run `codesearch index --full` to rebuild it, or pass --model {have.model_id} "
+            "(and the same HNSW settings) to use it as it is."
+        )

@@ -1,0 +1,79 @@
+"""Bring the in-memory HNSW index in line with SQLite, the source of truth.
+
+After reconciling, the live labels are exactly the chunk ids: labels without a row are marked
+deleted, rows without a live label get their vector from the embeddings cache. Matching by id is
+enough, and a label present on both sides is known to carry the right vector, because
+
+- chunk ids come from AUTOINCREMENT, so an id is never given to a second chunk, and a chunk row
+  never changes its embedded text while it keeps its id (the store only reuses an id for a chunk
+  with the same ``embed_hash``);
+- a vectors file is written only after the commits it reflects are fsynced (``make_durable``), so
+  no file can hold a label whose commit a power loss later undid and a new chunk then reused.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from codesearch.errors import IndexCorruptError
+from codesearch.index.database import REBUILD_HINT
+from codesearch.index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+_FETCH_BATCH = 512  # ids per IN (...) query, well under SQLite's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileResult:
+    added: int
+    removed: int
+
+
+def chunk_ids(conn: sqlite3.Connection) -> set[int]:
+    """Every chunk id (read through the narrow file_id index, not the wide table)."""
+    return {row[0] for row in conn.execute("SELECT id FROM chunks INDEXED BY chunks_by_file")}
+
+
+def cached_vectors(
+    conn: sqlite3.Connection, ids: list[int], model_hash: str, dim: int
+) -> tuple[list[int], np.ndarray]:
+    """The cached vectors of chunks ``ids``: (labels, (n, dim) float32). Every chunk must have one."""
+    labels: list[int] = []
+    blobs: list[bytes] = []
+    for start in range(0, len(ids), _FETCH_BATCH):
+        part = ids[start : start + _FETCH_BATCH]
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(
+            "SELECT c.id, e.vector FROM chunks AS c LEFT JOIN embeddings AS e "
+            f"ON e.model_hash = ? AND e.embed_hash = c.embed_hash WHERE c.id IN ({marks})",
+            (model_hash, *part),
+        )
+        for chunk_id, blob in rows:
+            if blob is None or len(blob) != dim * 4:
+                raise IndexCorruptError(
+                    f"chunk {chunk_id} has no cached embedding of the index's model; {REBUILD_HINT}"
+                )
+            labels.append(chunk_id)
+            blobs.append(blob)
+    vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(labels), dim).astype(np.float32)
+    return labels, vectors  # vectors: (n, dim) float32
+
+
+def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -> ReconcileResult:
+    """Make ``vectors`` hold exactly the chunk rows' vectors; run inside one read snapshot."""
+    ids = chunk_ids(conn)
+    live = vectors.labels()
+    extra = live - ids
+    missing = sorted(ids - live)
+    removed = vectors.mark_deleted(extra)
+    for start in range(0, len(missing), 4096):
+        labels, batch = cached_vectors(conn, missing[start : start + 4096], model_hash, vectors.dim)
+        vectors.add(labels, batch)
+    if removed or missing:
+        log.info("reconciled vectors with the database: %d added, %d removed", len(missing), removed)
+    return ReconcileResult(added=len(missing), removed=removed)

@@ -1,0 +1,106 @@
+"""Rows of the ``files`` and ``chunks`` tables as records, and the SQL that reads and writes them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from codesearch.index.lexical import document
+from codesearch.index.records import FileState, FileUpdate, PendingChunk, StoredChunk
+from codesearch.records import Chunk
+
+CHUNK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Chunk))
+_CHUNK_COLUMNS = ", ".join(CHUNK_FIELDS)
+_FILE_COLUMNS = "path, language, size_bytes, mtime_ns, content_hash, indexed_at_s"
+_ID_BATCH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingChunk:
+    """What a batch needs to know about a chunk row it may keep, rewrite or delete."""
+
+    chunk_id: int
+    embed_hash: str
+    document: tuple[str, str, str, str, str]  # its FTS5 values, needed to delete it from chunks_fts
+
+
+def _chunk_values(chunk: Chunk) -> tuple[object, ...]:
+    return tuple(getattr(chunk, name) for name in CHUNK_FIELDS)
+
+
+def file_state(conn: sqlite3.Connection, path: str) -> FileState | None:
+    row = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+    return FileState(*row) if row else None
+
+
+def all_file_states(conn: sqlite3.Connection) -> dict[str, FileState]:
+    return {row[0]: FileState(*row) for row in conn.execute(f"SELECT {_FILE_COLUMNS} FROM files")}
+
+
+def file_id(conn: sqlite3.Connection, path: str) -> int | None:
+    row = conn.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def upsert_file(conn: sqlite3.Connection, update: FileUpdate, now_s: float) -> int:
+    """Insert or update a file row (keeping its id); return the id."""
+    row = conn.execute(
+        f"INSERT INTO files({_FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(path) DO UPDATE SET language = excluded.language, "
+        "size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns, "
+        "content_hash = excluded.content_hash, indexed_at_s = excluded.indexed_at_s "
+        "RETURNING id",
+        (update.path, update.language, update.size_bytes, update.mtime_ns, update.content_hash, now_s),
+    ).fetchone()
+    return int(row[0])
+
+
+def touch_file(conn: sqlite3.Connection, path: str, size_bytes: int, mtime_ns: int) -> bool:
+    cursor = conn.execute(
+        "UPDATE files SET size_bytes = ?, mtime_ns = ? WHERE path = ?", (size_bytes, mtime_ns, path)
+    )
+    return cursor.rowcount > 0
+
+
+def chunks_of_file(conn: sqlite3.Connection, file_id: int) -> list[ExistingChunk]:
+    rows = conn.execute(
+        "SELECT id, embed_hash, name, qualified_name, path, code_without_docstring, docstring "
+        "FROM chunks WHERE file_id = ? ORDER BY id",
+        (file_id,),
+    )
+    return [ExistingChunk(row[0], row[1], document(*row[2:])) for row in rows]
+
+
+def insert_chunk(conn: sqlite3.Connection, file_id: int, pending: PendingChunk) -> int:
+    marks = ", ".join("?" * (len(CHUNK_FIELDS) + 2))
+    row = conn.execute(
+        f"INSERT INTO chunks(file_id, {_CHUNK_COLUMNS}, embed_hash) VALUES ({marks}) RETURNING id",
+        (file_id, *_chunk_values(pending.chunk), pending.embed_hash),
+    ).fetchone()
+    return int(row[0])
+
+
+def rewrite_chunk(conn: sqlite3.Connection, chunk_id: int, pending: PendingChunk) -> None:
+    """Overwrite a kept row's fields (lines and bytes move when code above it changes)."""
+    assignments = ", ".join(f"{name} = ?" for name in CHUNK_FIELDS)
+    conn.execute(f"UPDATE chunks SET {assignments} WHERE id = ?", (*_chunk_values(pending.chunk), chunk_id))
+
+
+def delete_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> None:
+    conn.executemany("DELETE FROM chunks WHERE id = ?", ((chunk_id,) for chunk_id in chunk_ids))
+
+
+def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[StoredChunk]:
+    """The chunks with these ids, in the order given; ids without a row are left out."""
+    found: dict[int, StoredChunk] = {}
+    unique = list(dict.fromkeys(chunk_ids))
+    for start in range(0, len(unique), _ID_BATCH):
+        part = unique[start : start + _ID_BATCH]
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(
+            f"SELECT id, {_CHUNK_COLUMNS}, embed_hash FROM chunks WHERE id IN ({marks})", part
+        )
+        for row in rows:
+            found[row[0]] = StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1])
+    return [found[chunk_id] for chunk_id in unique if chunk_id in found]

@@ -1,0 +1,358 @@
+"""IndexStore: one index folder — SQLite metadata and BM25, the HNSW vectors, the writer lock.
+
+Layout of the folder (default ``<repo>/.codesearch``)::
+
+    .gitignore          "*": the index is never committed
+    index.sqlite3       files, chunks, embeddings cache, FTS5 (WAL mode; -wal/-shm beside it)
+    vectors.<g>.hnsw    the HNSW graph as of vectors generation g (see vector_file.py)
+    vectors.json        sidecar: which generation's file is current, its size and CRC-32
+    lock                flock'ed by the one writer
+
+Crash safety: SQLite is the source of truth, vectors included (the embeddings cache). A batch is
+one transaction; its vector changes are applied to the in-memory HNSW index right after the
+commit, and the HNSW file is saved only later (``save_vectors``, ``close``), after fsyncing the
+database. Opening an index whose file is missing, stale, unverifiable or damaged reconciles the
+in-memory index against the chunk rows (in memory only for read-only opens), so after any crash
+every chunk row has exactly one live vector and every live vector a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from codesearch.errors import CodesearchError, IndexNotFoundError
+from codesearch.index import lexical, rows
+from codesearch.index.batch import write_batch
+from codesearch.index.database import make_durable, snapshot, transaction, translate_corruption
+from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
+from codesearch.index.integrity import (
+    consistency_problems,
+    count_rows,
+    sqlite_problems,
+    vectors_file_problems,
+)
+from codesearch.index.locking import IndexWriteLock
+from codesearch.index.meta import read_generation, read_meta
+from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
+from codesearch.index.reconcile import reconcile
+from codesearch.index.records import (
+    BatchResult,
+    FileState,
+    IndexBatch,
+    IndexCounts,
+    IndexMeta,
+    IndexParams,
+    IntegrityReport,
+    LexicalWeights,
+    ScoredId,
+    StoredChunk,
+)
+from codesearch.index.vector_file import load_vectors_file, save_vectors_file
+from codesearch.index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+class IndexStore:
+    """An open index folder. Thread-safe; a context manager. Open with ``IndexStore.open``."""
+
+    def __init__(
+        self, index_dir: Path, conn: sqlite3.Connection, meta: IndexMeta, lock: IndexWriteLock | None
+    ) -> None:
+        self.index_dir = index_dir
+        self._conn = conn
+        self._meta = meta
+        self._lock = lock
+        self._db_lock = threading.RLock()  # guards _conn and _meta; one connection serves all threads
+        self._vectors = VectorIndex.create(
+            meta.params.dim, m=meta.params.hnsw_m, ef_construction=meta.params.hnsw_ef_construction
+        )
+        self._vectors_generation = -1  # the generation the in-memory vectors reflect exactly
+        self._saved_generation = -1  # the generation of the vectors file on disk, if current
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: Path,
+        *,
+        expected: IndexParams | None = None,
+        readonly: bool = False,
+        create: bool = False,
+        reset: bool = False,
+        lock_wait: bool = False,
+        lock_timeout_s: float | None = None,
+    ) -> IndexStore:
+        """Open (or create) the index in ``index_dir``.
+
+        Args:
+            expected: the model and HNSW parameters the caller needs; None accepts any (readers).
+                Required to create an index.
+            readonly: search only; takes no lock, writes nothing (a stale vectors file is
+                reconciled in memory).
+            create: create the folder and index if missing. ``reset``: discard any existing index
+                first (``index --full``, or after IndexCorruptError/IndexMismatchError).
+            lock_wait, lock_timeout_s: whether, and how long, to wait for another writer.
+
+        Raises:
+            IndexNotFoundError, IndexMismatchError, IndexCorruptError, IndexLockedError,
+            CodesearchError (e.g. opening a read-only folder for writing).
+        """
+        if readonly and (create or reset):
+            raise ValueError("a read-only open cannot create or reset an index")
+        if not create and not (index_dir / DB_FILE_NAME).exists():
+            raise IndexNotFoundError(f"no index in {index_dir}; run `codesearch index` first")
+        lock = None
+        if not readonly:
+            if create:
+                prepare_index_dir(index_dir)
+            lock = IndexWriteLock(index_dir, wait=lock_wait, timeout_s=lock_timeout_s)
+            lock.acquire()
+        try:
+            if reset:
+                remove_index_files(index_dir)
+            conn, meta = open_database(index_dir, expected=expected, readonly=readonly, create=create)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        store = cls(index_dir, conn, meta, lock)
+        try:
+            store._load_vectors()
+        except BaseException:
+            store._close_quietly()
+            raise
+        return store
+
+    @property
+    def is_readonly(self) -> bool:
+        return self._lock is None
+
+    @property
+    def meta(self) -> IndexMeta:
+        with self._db_lock:
+            return self._meta
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Save the vectors if they changed (writers), then release the database and the lock."""
+        try:
+            if not self.is_readonly and self._saved_generation != self.meta.vectors_generation:
+                self.save_vectors()
+        finally:
+            self._close_quietly()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def file_state(self, path: str) -> FileState | None:
+        with self._database() as conn:
+            return rows.file_state(conn, path)
+
+    def all_file_states(self) -> Mapping[str, FileState]:
+        """Every indexed file by repo-relative path."""
+        with self._database() as conn:
+            return rows.all_file_states(conn)
+
+    def cached_embeddings(self, embed_hashes: Iterable[str]) -> Mapping[str, np.ndarray]:
+        """Cached vectors (dim,) float32 of this index's model, for those hashes that have one."""
+        wanted = list(dict.fromkeys(embed_hashes))
+        found: dict[str, np.ndarray] = {}
+        with self._database() as conn:
+            for start in range(0, len(wanted), 512):
+                part = wanted[start : start + 512]
+                marks = ", ".join("?" * len(part))
+                query = (
+                    "SELECT embed_hash, vector FROM embeddings "
+                    f"WHERE model_hash = ? AND embed_hash IN ({marks})"
+                )
+                for embed_hash, blob in conn.execute(query, (self._meta.params.model_hash, *part)):
+                    found[embed_hash] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+        return found
+
+    def get_chunks(self, chunk_ids: Sequence[int]) -> list[StoredChunk]:
+        """The chunks with these ids in the order given; ids no longer stored are left out."""
+        with self._database() as conn:
+            return rows.stored_chunks(conn, chunk_ids)
+
+    def lexical_search(
+        self,
+        query: str,
+        k: int,
+        *,
+        languages: Sequence[str] | None = None,
+        path_glob: str | None = None,
+        weights: LexicalWeights = LexicalWeights(),  # noqa: B008 - frozen, so sharing it is safe
+    ) -> list[ScoredId]:
+        """Top-k chunks by weighted BM25 (score = -bm25, higher is better); any query string is valid."""
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with self._database() as conn:
+            return lexical.search(conn, query, k, chunk_filter, weights)
+
+    def dense_search(
+        self,
+        vector: np.ndarray,
+        k: int,
+        *,
+        ef: int = 64,
+        languages: Sequence[str] | None = None,
+        path_glob: str | None = None,
+    ) -> list[ScoredId]:
+        """Top-k chunks by cosine similarity to ``vector`` (dim,); filters apply before the cut."""
+        if np.shape(vector) != (self._meta.params.dim,):
+            raise ValueError(
+                f"query vector must have shape ({self._meta.params.dim},), got {np.shape(vector)}"
+            )
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        if chunk_filter.matches_nothing:
+            return []
+        allowed = None
+        if not chunk_filter.is_empty:
+            with self._database() as conn:
+                allowed = allowed_chunk_ids(conn, chunk_filter)
+        return self._vectors.search(vector, k, ef=ef, allowed=allowed)
+
+    def counts(self) -> IndexCounts:
+        with self._database() as conn:
+            return count_rows(conn, self._vectors, self._meta.params.model_hash)
+
+    def check_integrity(self) -> IntegrityReport:
+        """Check everything: SQLite pages, chunks vs vectors vs FTS5 vs cache, the vectors file."""
+        with self._database() as conn:
+            problems = sqlite_problems(conn)
+            if not problems:
+                problems += consistency_problems(conn, self._vectors, self._meta.params)
+            status, file_problems = vectors_file_problems(conn, self.index_dir, self._meta.params)
+            return IntegrityReport(
+                problems=tuple(problems + file_problems),
+                counts=count_rows(conn, self._vectors, self._meta.params.model_hash),
+                vectors_file=status,
+            )
+
+    def refresh(self) -> bool:
+        """Catch up with commits made since opening (for long-lived readers); True if anything changed."""
+        with self._database() as conn, snapshot(conn):
+            if read_generation(conn) == self._vectors_generation:
+                return False
+            self._reconcile_locked(conn)
+            self._meta = self._read_meta_locked(conn)
+        return True
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def apply_batch(self, batch: IndexBatch) -> BatchResult:
+        """Commit ``batch`` in one transaction, then apply its vector changes to the HNSW index."""
+        with self._database() as conn:
+            self._require_writer()
+            with transaction(conn):
+                result, added_ids, added_vectors, deleted_ids = write_batch(
+                    conn, batch, self._meta.params, time.time()
+                )
+                generation = read_generation(conn)
+            self._meta = self._read_meta_locked(conn)
+            try:
+                self._vectors.mark_deleted(deleted_ids)
+                self._vectors.add(added_ids, added_vectors)
+            except BaseException:
+                self._vectors_generation = -1  # unknown: save_vectors reconciles before saving
+                raise
+            if (added_ids or deleted_ids) and self._vectors_generation == generation - 1:
+                self._vectors_generation = generation
+        return result
+
+    def touch_file(self, path: str, size_bytes: int, mtime_ns: int) -> bool:
+        """Record a new stat for a file whose content hash did not change; False if unknown."""
+        with self._database() as conn:
+            self._require_writer()
+            with transaction(conn):
+                return rows.touch_file(conn, path, size_bytes, mtime_ns)
+
+    def vacuum_cache(self) -> int:
+        """Drop cached embeddings no chunk uses (and any of other models); returns how many."""
+        with self._database() as conn:
+            self._require_writer()
+            with transaction(conn):
+                cursor = conn.execute(
+                    "DELETE FROM embeddings "
+                    "WHERE model_hash != ? OR embed_hash NOT IN (SELECT embed_hash FROM chunks)",
+                    (self._meta.params.model_hash,),
+                )
+            return cursor.rowcount
+
+    def save_vectors(self) -> None:
+        """Write the HNSW file for the current generation (atomic; the database is fsynced first)."""
+        with self._database() as conn:
+            self._require_writer()
+            generation = read_generation(conn)
+            if self._vectors_generation != generation:
+                with snapshot(conn):
+                    self._reconcile_locked(conn)
+            make_durable(self.index_dir / DB_FILE_NAME)
+            save_vectors_file(self.index_dir, self._vectors, generation)
+            self._saved_generation = generation
+
+    # -- internals -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _database(self) -> Iterator[sqlite3.Connection]:
+        with self._db_lock, translate_corruption(self.index_dir / DB_FILE_NAME):
+            yield self._conn
+
+    def _require_writer(self) -> None:
+        if self._lock is None:
+            raise CodesearchError(f"the index in {self.index_dir} was opened read-only")
+
+    def _read_meta_locked(self, conn: sqlite3.Connection) -> IndexMeta:
+        meta = read_meta(conn, self._meta.schema_version)
+        assert meta is not None
+        return meta
+
+    def _load_vectors(self) -> None:
+        params = self._meta.params
+        with self._database() as conn, snapshot(conn):
+            generation = read_generation(conn)
+            loaded = load_vectors_file(self.index_dir, params.dim, generation)
+            chunk_count = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            vectors = loaded.index
+            if vectors is not None and (vectors.m, vectors.ef_construction) != (
+                params.hnsw_m,
+                params.hnsw_ef_construction,
+            ):
+                log.warning("vectors file has other HNSW parameters than the index; rebuilding it")
+                vectors = None
+            self._vectors = vectors or VectorIndex.create(
+                params.dim,
+                m=params.hnsw_m,
+                ef_construction=params.hnsw_ef_construction,
+                capacity=max(1024, chunk_count),
+            )
+            if loaded.is_current and vectors is not None and vectors.live_count == chunk_count:
+                self._vectors_generation = self._saved_generation = generation
+            else:
+                log.info("vectors file is %s; reconciling with the database", loaded.status)
+                self._reconcile_locked(conn)
+
+    def _reconcile_locked(self, conn: sqlite3.Connection) -> None:
+        """Inside a snapshot: make the in-memory vectors match the chunk rows exactly."""
+        reconcile(conn, self._vectors, self._meta.params.model_hash)
+        self._vectors_generation = read_generation(conn)
+
+    def _close_quietly(self) -> None:
+        with self._db_lock:
+            self._conn.close()
+        if self._lock is not None:
+            self._lock.release()
