@@ -48,6 +48,22 @@ def load_network(
     folder: Path, metadata: EncoderMetadata, device: torch.device, dtype: torch.dtype
 ) -> Network:
     """Load tokenizer and weights for ``folder`` (or its base model) and apply any adapter."""
+    files, weights_folder, tokenizer_folder = network_files(folder, metadata)
+    tokenizer = _load_tokenizer(tokenizer_folder)
+    model = _load_model(weights_folder)
+    if metadata.adapter is not None:
+        apply_adapter(model, folder / metadata.adapter, metadata.adapter_mode)
+    model = model.to(device=device, dtype=dtype).eval()
+    return Network(tokenizer=tokenizer, model=model, files=files)
+
+
+def network_files(
+    folder: Path, metadata: EncoderMetadata
+) -> tuple[tuple[tuple[str, Path], ...], Path, Path]:
+    """The (label, path) files that shape the output, and the weights and tokenizer folders.
+
+    Needs no torch: the index uses it to identify a model without loading it.
+    """
     weights_folder = folder
     if metadata.base_model is not None:
         weights_folder = resolve_model(metadata.base_model, relative_to=folder).folder
@@ -56,14 +72,9 @@ def load_network(
     files += [("tokenizer/" + p.name, p) for p in _matching(tokenizer_folder, TOKENIZER_PATTERNS)]
     if not any(p.suffix in {".safetensors", ".bin"} for _, p in files):
         raise ModelLoadError(f"{weights_folder} holds no model weights (*.safetensors)")
-    tokenizer = _load_tokenizer(tokenizer_folder)
-    model = _load_model(weights_folder)
     if metadata.adapter is not None:
-        adapter_path = folder / metadata.adapter
-        apply_adapter(model, adapter_path, metadata.adapter_mode)
-        files.append(("adapter", adapter_path))
-    model = model.to(device=device, dtype=dtype).eval()
-    return Network(tokenizer=tokenizer, model=model, files=tuple(files))
+        files.append(("adapter", folder / metadata.adapter))
+    return tuple(files), weights_folder, tokenizer_folder
 
 
 def _load_tokenizer(folder: Path) -> Any:
