@@ -56,7 +56,17 @@ def _progress(description: str, enabled: bool = True) -> Iterator[Any]:
         yield update
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Maps CodesearchError, the errors written for users, to one line and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CodesearchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="codesearch")
 def cli() -> None:
     """Semantic code search for software repositories, offline."""
@@ -208,24 +218,15 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     try:
         handle = path.open("w", encoding="utf-8")
     except OSError as exc:
-        raise CodesearchError(f"cannot write {path}: {exc.strerror}") from exc
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
     with handle:
         yield handle
 
 
 def main() -> None:
-    """Console entry point: runs the CLI and maps CodesearchError to a message and exit code 1."""
+    """Console entry point. CodesearchError becomes a message and exit 1 (see _Group)."""
     try:
-        cli(standalone_mode=False)
-    except CodesearchError as exc:
-        click.echo(f"codesearch: error: {exc}", err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        click.echo("codesearch: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        cli()
     except BrokenPipeError:
         sys.stderr.close()  # `codesearch extract | head`: the reader left; not an error
         sys.exit(0)

@@ -44,7 +44,7 @@ def render_hits(console: Console, hits: Sequence[Hit], *, code_lines: int = CODE
         header.append(f"{hit.path}:{hit.start_line}-{hit.end_line}", style="cyan")
         header.append(f"  {hit.qualified_name}", style="bold yellow")
         header.append(f"  ({hit.language} {hit.kind})", style="dim")
-        console.print(header)
+        console.print(header, no_wrap=True, overflow="ellipsis", crop=True)
         preview, first_line = _preview(hit, code_lines)
         if preview:
             syntax = Syntax(preview, _LEXERS.get(hit.language, hit.language), line_numbers=True,

@@ -1,0 +1,5 @@
+"""``python -m codesearch``: the same as the ``codesearch`` command."""
+
+from codesearch.cli import main
+
+main()
