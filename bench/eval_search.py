@@ -1,0 +1,99 @@
+"""Retrieval quality of codesearch's search: BM25 alone, dense alone and hybrid, per language.
+
+Benchmarks (held out; nothing in codesearch was trained on them):
+- CoSQA (../shared/benchmarks/cosqa): 500 web queries against 6,267 Python functions; tune on
+  ``--cosqa dev``, report ``--cosqa test``.
+- The mined docstring -> code set (bench/corpora.toml, fetched by bench/fetch_corpora.py): the
+  docstring summary is the query; the function, with every docstring removed, is ranked among all
+  functions of its package (the corpus protocol).
+
+Prints a table and JSON lines (one per system and language). Vectors are cached per model in the
+user cache folder, so a second run only re-ranks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from codesearch.config import user_cache_dir
+from codesearch.embedding_text import Representation
+from codesearch.encoder.model import Encoder
+from codesearch.evaluation.benchmark import split_by_group
+from codesearch.evaluation.blocklist import load_blocklist
+from codesearch.evaluation.corpora import default_corpora_dir, load_manifest, package_sources
+from codesearch.evaluation.cosqa import cosqa_dir, load_cosqa
+from codesearch.evaluation.embedding_cache import EmbeddingCache
+from codesearch.evaluation.metrics import build_report
+from codesearch.evaluation.mined import mine_benchmark
+from codesearch.evaluation.records import Benchmark, QueryOutcome, RetrievalReport
+from codesearch.evaluation.render import render_table, report_json_lines
+from codesearch.evaluation.runner import score_benchmark
+from codesearch.evaluation.systems import MODES, PoolIndex
+from codesearch.index.ranking import RankingParams
+from codesearch.index.records import IndexParams
+from codesearch.parsing.extract import extract_chunks
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def evaluate_pools(benchmark: Benchmark, pools: list[Benchmark], encoder: Encoder, cache: EmbeddingCache,
+                   params: IndexParams, representation: Representation, ranking: RankingParams,
+                   modes: list[str]) -> list[RetrievalReport]:
+    """Build one index per pool and score every mode on it."""
+    outcomes: dict[str, list[QueryOutcome]] = {mode: [] for mode in modes}
+    for pool in pools:
+        index = PoolIndex(pool, cache, encoder.embed_queries, params, representation, ranking)
+        try:
+            for mode in modes:
+                outcomes[mode].extend(score_benchmark(pool, index.ranker(mode)))
+        finally:
+            index.close()
+    return [build_report(benchmark.name, mode, outcomes[mode], len(benchmark.corpus)) for mode in modes]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cosqa", choices=["dev", "test"], action="append", default=[])
+    parser.add_argument("--mined", action="store_true", help="the mined multi-language set")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--representation", default="path-name-code", choices=[r.value for r in Representation])
+    parser.add_argument("--lexical-weight", type=float, default=RankingParams().lexical_weight)
+    parser.add_argument("--shared", type=Path, default=REPO_ROOT.parent / "shared")
+    parser.add_argument("--json-out", type=Path, help="also append the JSON lines to this file")
+    args = parser.parse_args()
+    modes = args.modes.split(",")
+    encoder = Encoder.load(args.model)
+    cache = EmbeddingCache(user_cache_dir() / "eval-embeddings" / f"{encoder.model_hash}.npz",
+                           lambda texts: encoder.embed_code(texts, batch_size=64))
+    params = IndexParams(encoder.model_id, encoder.model_hash, encoder.dim)
+    representation = Representation(args.representation)
+    ranking = RankingParams(lexical_weight=args.lexical_weight)
+    reports: list[RetrievalReport] = []
+    started = time.perf_counter()
+    for split in args.cosqa:
+        benchmark = load_cosqa(cosqa_dir(args.shared), split)
+        reports += evaluate_pools(benchmark, [benchmark], encoder, cache, params, representation, ranking, modes)
+    if args.mined:
+        packages = package_sources(load_manifest(REPO_ROOT / "bench" / "corpora.toml"), default_corpora_dir())
+        blocklist = load_blocklist(args.shared / "heldout-blocklist.txt")
+        mined = mine_benchmark(packages, extract_chunks, name="mined", blocklist=blocklist).benchmark
+        reports += evaluate_pools(mined, split_by_group(mined), encoder, cache, params, representation, ranking,
+                                  modes)
+    print(render_table(reports))
+    settings = {"model": encoder.model_id, "representation": representation.value,
+                "lexical_weight": ranking.lexical_weight, "seconds": round(time.perf_counter() - started, 1)}
+    lines = [json.dumps({**json.loads(line), **settings}) for report in reports for line in report_json_lines(report)]
+    print("\n".join(lines))
+    if args.json_out:
+        with args.json_out.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+    print(json.dumps(settings), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
