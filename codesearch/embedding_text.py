@@ -9,7 +9,7 @@ name, signature and docstring survive truncation of a long body.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
+from enum import StrEnum
 
 from codesearch.records import Chunk
 
@@ -18,7 +18,7 @@ from codesearch.records import Chunk
 MAX_TEXT_CHARS = 4096
 
 
-class Representation(str, Enum):
+class Representation(StrEnum):
     """The candidate representations compared in bench/eval (``CODE`` is the plain baseline)."""
 
     CODE = "code"

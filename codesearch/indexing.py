@@ -25,9 +25,10 @@ from codesearch.errors import CodesearchError
 from codesearch.extraction import plan_files
 from codesearch.index.records import Embedding, FileState, FileUpdate, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
-from codesearch.parsing.discovery import QUIET_REASONS, VANISHED, check_path, load_ignore_rules, read_source
+from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
 from codesearch.parsing.extract import extract_chunks
 from codesearch.parsing.languages import get_language
+from codesearch.parsing.source_text import VANISHED
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
 
 logger = logging.getLogger(__name__)

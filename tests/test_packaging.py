@@ -33,7 +33,7 @@ def test_wheel_ships_grammars_and_loads_them_when_installed(tmp_path: Path) -> N
     probe = (
         "import codesearch.parsing.queries as q, codesearch.parsing.languages as l;"
         "assert q.__file__.startswith(%r), q.__file__;"
-        "[q.compiled_query(spec) for spec in l.LANGUAGES];print('ok')" % str(target)
+        "[q.compiled_query(spec) for spec in l.LANGUAGES];print('ok')".replace("%r", repr(str(target)))
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
