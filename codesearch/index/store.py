@@ -33,6 +33,7 @@ from codesearch.errors import CodesearchError, IndexNotFoundError
 from codesearch.index import lexical, rows
 from codesearch.index.batch import write_batch
 from codesearch.index.database import make_durable, snapshot, transaction, translate_corruption
+from codesearch.index.exact import EXACT_SEARCH_MAX, count_candidates, exact_search
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import (
     consistency_problems,
@@ -212,17 +213,26 @@ class IndexStore:
         languages: Sequence[str] | None = None,
         path_glob: str | None = None,
     ) -> list[ScoredId]:
-        """Top-k chunks by cosine similarity to ``vector`` (dim,); filters apply before the cut."""
+        """Top-k chunks by cosine similarity to ``vector`` (dim,); filters apply before the cut.
+
+        Up to EXACT_SEARCH_MAX candidates are scored exactly from the embeddings cache (which a
+        read-only store sees as of each query); beyond that, HNSW answers with ``ef``.
+        """
         if np.shape(vector) != (self._meta.params.dim,):
             raise ValueError(
                 f"query vector must have shape ({self._meta.params.dim},), got {np.shape(vector)}"
             )
         chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
-        if chunk_filter.matches_nothing:
+        if chunk_filter.matches_nothing or k <= 0:
             return []
         allowed = None
-        if not chunk_filter.is_empty:
-            with self._database() as conn:
+        with self._database() as conn:
+            # Few candidates (a narrow filter, or a small index): exact search, see exact.py.
+            unfiltered = chunk_filter.is_empty
+            candidates = self._vectors.live_count if unfiltered else count_candidates(conn, chunk_filter)
+            if candidates <= EXACT_SEARCH_MAX:
+                return exact_search(conn, vector, k, chunk_filter, self._meta.params.model_hash)
+            if not unfiltered:
                 allowed = allowed_chunk_ids(conn, chunk_filter)
         return self._vectors.search(vector, k, ef=ef, allowed=allowed)
 
