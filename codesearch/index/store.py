@@ -33,7 +33,7 @@ from codesearch.errors import CodesearchError, IndexNotFoundError
 from codesearch.index import lexical, rows
 from codesearch.index.batch import write_batch
 from codesearch.index.database import make_durable, snapshot, transaction, translate_corruption
-from codesearch.index.exact import EXACT_SEARCH_MAX, count_candidates, exact_search
+from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import (
     consistency_problems,
@@ -225,15 +225,17 @@ class IndexStore:
         chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
         if chunk_filter.matches_nothing or k <= 0:
             return []
-        allowed = None
+        model_hash = self._meta.params.model_hash
         with self._database() as conn:
             # Few candidates (a narrow filter, or a small index): exact search, see exact.py.
-            unfiltered = chunk_filter.is_empty
-            candidates = self._vectors.live_count if unfiltered else count_candidates(conn, chunk_filter)
-            if candidates <= EXACT_SEARCH_MAX:
-                return exact_search(conn, vector, k, chunk_filter, self._meta.params.model_hash)
-            if not unfiltered:
+            if chunk_filter.is_empty:
+                if self._vectors.live_count <= EXACT_SEARCH_MAX:
+                    return exact_search(conn, vector, k, model_hash)
+                allowed = None
+            else:
                 allowed = allowed_chunk_ids(conn, chunk_filter)
+                if len(allowed) <= EXACT_SEARCH_MAX:
+                    return exact_search(conn, vector, k, model_hash, allowed)
         return self._vectors.search(vector, k, ef=ef, allowed=allowed)
 
     def counts(self) -> IndexCounts:
