@@ -15,7 +15,7 @@ import numpy as np
 from codesearch.index.database import is_corruption, snapshot
 from codesearch.index.meta import read_generation
 from codesearch.index.reconcile import cached_vectors, chunk_ids
-from codesearch.index.records import IndexCounts, IndexParams
+from codesearch.index.records import IndexCounts, IndexParams, IntegrityReport
 from codesearch.index.vector_file import load_vectors_file
 from codesearch.index.vectors import VectorIndex
 
@@ -111,3 +111,18 @@ def vectors_file_problems(
     loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
     bad = loaded.status.startswith(("damaged", "unloadable"))
     return loaded.status, [f"vectors file: {loaded.status}"] if bad else []
+
+
+def check_integrity(
+    conn: sqlite3.Connection, vectors: VectorIndex, index_dir: Path, params: IndexParams
+) -> IntegrityReport:
+    """Every check: SQLite pages, chunks vs vectors vs FTS5 vs cache, then the vectors file."""
+    problems = sqlite_problems(conn)
+    if not problems:
+        problems += consistency_problems(conn, vectors, params)
+    status, file_problems = vectors_file_problems(conn, index_dir, params)
+    return IntegrityReport(
+        problems=tuple(problems + file_problems),
+        counts=count_rows(conn, vectors, params.model_hash),
+        vectors_file=status,
+    )

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def assert_one_live_vector_per_row(index_dir: Path, *, readonly: bool = False) -
         assert report.counts.chunks == report.counts.live_vectors
         # check_integrity compared label sets, slot counts and every vector with the cache; the
         # searches below go through HNSW and the exact path and must agree on the rows.
-        ids = sorted(_chunk_ids(store))
+        ids = _chunk_ids(index_dir)
         assert len(ids) == report.counts.chunks
         query = np.ones(PARAMS.dim, dtype=np.float32)
         assert sorted(hit.chunk_id for hit in store._vectors.search(query, len(ids) + 5)) == ids
@@ -63,13 +64,12 @@ def assert_one_live_vector_per_row(index_dir: Path, *, readonly: bool = False) -
     return status
 
 
-def _chunk_ids(store: IndexStore) -> list[int]:
-    return [hit.chunk_id for hit in store.lexical_search("fn extra", 10_000)]
+def _chunk_ids(index_dir: Path) -> list[int]:
+    with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM chunks ORDER BY id")]
 
 
 def _generation(index_dir: Path) -> int:
-    import sqlite3
-
     with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
         return int(conn.execute("SELECT value FROM meta WHERE key = 'vectors_generation'").fetchone()[0])
 

@@ -193,7 +193,7 @@ def test_path_glob_has_fnmatch_semantics(store: IndexStore, pattern: str) -> Non
             for stored in store.get_chunks(
                 [
                     hit.chunk_id
-                    for hit in store.lexical_search("parse load helper other", 10, path_glob=pattern)
+                    for hit in store.lexical_search("load helper parser parseQuery other", 10, path_glob=pattern)
                 ]
             )
         }

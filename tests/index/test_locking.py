@@ -32,7 +32,10 @@ def holder(tmp_path: Path):  # type: ignore[no-untyped-def]
     process.start()
     assert held.wait(TIMEOUT_S), "the child never took the lock"
     yield process, release
-    release.set()
+    if process.is_alive():
+        # Only then: a multiprocessing Event's set() waits for every waiter to wake, and a
+        # waiter killed inside wait() never does.
+        release.set()
     process.join(TIMEOUT_S)
 
 
