@@ -187,15 +187,17 @@ def test_filters_apply_before_the_top_k_cut(store: IndexStore) -> None:
     "pattern", ["src/*", "*.py", "src/*.py", "*/parse*.py", "[ls]*/*", "[!s]*", "?eb/*", "src/["]
 )
 def test_path_glob_has_fnmatch_semantics(store: IndexStore, pattern: str) -> None:
+    every_chunk = "load helper parser parseQuery other"  # one selective term per chunk
     with store:
-        found = {
-            stored.chunk.path
-            for stored in store.get_chunks(
-                [
-                    hit.chunk_id
-                    for hit in store.lexical_search("load helper parser parseQuery other", 10, path_glob=pattern)
-                ]
-            )
-        }
+        hits = store.lexical_search(every_chunk, 10, path_glob=pattern)
+        found = {stored.chunk.path for stored in store.get_chunks([hit.chunk_id for hit in hits])}
         all_paths = set(store.all_file_states())
     assert found == {path for path in all_paths if fnmatch.fnmatchcase(path, pattern)}
+
+
+def test_terms_in_most_chunks_are_skipped_unless_all_are(store: IndexStore) -> None:
+    with store:
+        # "return" is in four of the five chunks: BM25 gives it no weight, so only "helper" decides.
+        assert names(store, store.lexical_search("return helper", 10)) == ["helper"]
+        assert len(store.lexical_search("return", 10)) == 4  # alone, it is still searched
+        assert store.lexical_search("nosuchterm", 10) == []
