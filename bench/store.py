@@ -30,36 +30,31 @@ from codesearch.index.records import Embedding, FileUpdate, IndexBatch, IndexPar
 from codesearch.index.store import IndexStore
 from codesearch.records import Chunk
 
-WORDS = [
-    "load",
-    "save",
-    "parse",
-    "config",
-    "path",
-    "file",
-    "read",
-    "write",
-    "buffer",
-    "index",
-    "vector",
-    "query",
-    "search",
-    "token",
-    "cache",
-    "user",
-    "request",
-    "response",
-    "handler",
-    "client",
-    "server",
-    "session",
-    "error",
-    "retry",
-    "timeout",
-    "value",
-    "result",
-    "item",
-]
+VOCABULARY_SIZE = 5000
+
+
+def synthetic_word(i: int) -> str:
+    """A distinct pronounceable lower-case word per integer (consonant-vowel syllables)."""
+    consonants, vowels = "bdfgklmnprstvz", "aeiou"
+    syllables = []
+    i += 70  # at least two syllables
+    while i:
+        i, rest = divmod(i, len(consonants) * len(vowels))
+        syllables.append(consonants[rest // len(vowels)] + vowels[rest % len(vowels)])
+    return "".join(syllables)
+
+
+# Identifier words follow a Zipf law, as in code: a few words ("self", "get") are everywhere,
+# most are rare. Queries draw from the same law.
+WORDS = np.array([synthetic_word(i) for i in range(VOCABULARY_SIZE)])
+_ZIPF = 1.0 / np.arange(1, VOCABULARY_SIZE + 1)
+WORD_WEIGHTS = _ZIPF / _ZIPF.sum()
+
+
+def words(rng: np.random.Generator, n: int) -> list[str]:
+    return [str(word) for word in rng.choice(WORDS, n, p=WORD_WEIGHTS)]
+
+
 LANGUAGES = ("python",) * 8 + ("typescript", "go")  # ~10% typescript: a filter that keeps ~5k
 
 
@@ -69,11 +64,11 @@ def emit(metric: str, value: float, unit: str, **conditions: object) -> None:
 
 def fake_chunk(rng: np.random.Generator, path: str, language: str, index: int) -> Chunk:
     """A function of roughly 600 bytes of code with a one-line docstring."""
-    name = "_".join(rng.choice(WORDS, 2)) + f"_{index}"
-    doc = " ".join(rng.choice(WORDS, 12)).capitalize() + "."
-    lines = [f"def {name}({', '.join(rng.choice(WORDS, 3))}):", f'    """{doc}"""']
+    name = "_".join(words(rng, 2)) + f"_{index}"
+    doc = " ".join(words(rng, 12)).capitalize() + "."
+    lines = [f"def {name}({', '.join(words(rng, 3))}):", f'    """{doc}"""']
     while sum(len(line) + 1 for line in lines) < 600:
-        a, b, c = rng.choice(WORDS, 3)
+        a, b, c = words(rng, 3)
         lines.append(f"    {a}_{b} = {c}.{a}({b}, retry={int(rng.integers(9))})")
     lines.append(f"    return {name.split('_')[0]}")
     code = "\n".join(lines) + "\n"
@@ -208,8 +203,9 @@ def search_latency(args: argparse.Namespace, index_dir: Path, basis: np.ndarray)
             emit(f"{label}_p95", float(np.percentile(times, 95)) * 1000, "ms", k=10, ef=64)
             if recall:
                 emit("dense_recall_at_10_vs_exact", float(np.mean(recall)), "ratio", ef=64)
-        words = np.random.default_rng(3).choice(WORDS, (args.queries, 3))
-        times = [timed(lambda w=w: store.lexical_search(" ".join(w), 10))[1] for w in words]
+        query_rng = np.random.default_rng(3)
+        queries_text = [" ".join(words(query_rng, 3)) for _ in range(args.queries)]
+        times = [timed(lambda q=q: store.lexical_search(q, 10))[1] for q in queries_text]
         emit("lexical_p50", statistics.median(times) * 1000, "ms", k=10, terms=3, chunks=args.chunks)
 
 
