@@ -226,7 +226,7 @@ class IndexStore:
                 allowed = allowed_chunk_ids(conn, chunk_filter)
                 if len(allowed) <= EXACT_SEARCH_MAX:
                     return exact_search(conn, vector, k, model_hash, allowed)
-        return self._vectors.search(vector, k, ef=ef, allowed=allowed)
+        return self._vectors.search(vector, k, ef=ef, allowed_labels=allowed)
 
     def counts(self) -> IndexCounts:
         with self._database() as conn:

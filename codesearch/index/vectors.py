@@ -149,22 +149,22 @@ class VectorIndex:
             return self._vectors_locked(labels)
 
     def search(
-        self, vector: np.ndarray, k: int, *, ef: int = 64, allowed: LabelFilter | None = None
+        self, vector: np.ndarray, k: int, *, ef: int = 64, allowed_labels: LabelFilter | None = None
     ) -> list[ScoredId]:
         """The k nearest live labels to ``vector`` (dim,), best first, scored by cosine similarity.
 
-        ``allowed`` (a set of labels or a predicate) applies inside the graph search, before the
+        ``allowed_labels`` (a set of labels or a predicate) applies inside the graph search, before the
         top-k cut. Fewer than k results come back only if fewer than k live labels are allowed:
         if HNSW cannot fill k, the search falls back to exact (slow: see exact.py for small sets).
         """
         query = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)  # (1, dim)
         with self._lock:
             predicate: Callable[[int], bool] | None
-            if isinstance(allowed, AbstractSet):
-                predicate = allowed.__contains__
-                limit = len(self._live.intersection(allowed))  # the set may name deleted labels
+            if isinstance(allowed_labels, AbstractSet):
+                predicate = allowed_labels.__contains__
+                limit = len(self._live.intersection(allowed_labels))  # the set may name deleted labels
             else:
-                predicate, limit = allowed, len(self._live)
+                predicate, limit = allowed_labels, len(self._live)
             k_eff = min(k, limit)
             if k_eff <= 0:
                 return []

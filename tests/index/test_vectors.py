@@ -64,12 +64,12 @@ def test_filters_apply_before_the_top_k_cut(corpus: tuple[VectorIndex, np.ndarra
     allowed_large = frozenset(range(1, 5000, 2))  # odd labels: HNSW with a filter
     allowed_small = frozenset(range(4000, 4100)) | {-1, 10**9}  # sparse, and naming unknown labels
     for allowed in (allowed_large, allowed_small):
-        hits = [hit.chunk_id for hit in index.search(query, 10, allowed=allowed)]
+        hits = [hit.chunk_id for hit in index.search(query, 10, allowed_labels=allowed)]
         members = np.array(sorted(label for label in allowed if 0 <= label < 5000))
         expected = brute_force(vectors[members], members, query, 10)
         assert len(hits) == 10 and set(hits) <= allowed
         assert len(set(hits) & set(expected)) >= 9
-    by_predicate = index.search(query, 10, allowed=lambda label: label % 7 == 3)
+    by_predicate = index.search(query, 10, allowed_labels=lambda label: label % 7 == 3)
     assert len(by_predicate) == 10 and all(hit.chunk_id % 7 == 3 for hit in by_predicate)
 
 
@@ -78,9 +78,9 @@ def test_k_larger_than_what_is_allowed_or_live() -> None:
     vectors = random_unit_vectors(3, 8)
     index.add([10, 20, 30], vectors)
     assert len(index.search(vectors[0], 50)) == 3
-    assert [hit.chunk_id for hit in index.search(vectors[0], 50, allowed={20, 99})] == [20]
-    assert index.search(vectors[0], 5, allowed=lambda label: False) == []
-    assert index.search(vectors[0], 5, allowed=set()) == []
+    assert [hit.chunk_id for hit in index.search(vectors[0], 50, allowed_labels={20, 99})] == [20]
+    assert index.search(vectors[0], 5, allowed_labels=lambda label: False) == []
+    assert index.search(vectors[0], 5, allowed_labels=set()) == []
     assert VectorIndex.create(8).search(vectors[0], 5) == []
 
 
@@ -98,7 +98,7 @@ def test_delete_then_reuse_slots_without_growing() -> None:
         assert index.search(vectors[label], 1)[0].chunk_id == label
     index.add(list(range(150, 160)), vectors[150:160])  # no free slot left: doubles
     assert index.capacity == 200
-    assert index.search(vectors[0], 100, allowed=frozenset(range(0, 100, 2))) == []
+    assert index.search(vectors[0], 100, allowed_labels=frozenset(range(0, 100, 2))) == []
 
 
 def test_updating_and_reviving_labels_keeps_one_slot_per_label() -> None:
