@@ -80,6 +80,7 @@ class IndexStore:
         self._vectors_generation = -1  # the generation the in-memory vectors reflect exactly
         self._saved_generation = -1  # the generation of the vectors file on disk, if current
         self._unsaved_changes = 0  # vectors added or deleted since the file was last saved
+        self._is_closed = False
 
     @classmethod
     def open(
@@ -153,6 +154,8 @@ class IndexStore:
 
     def close(self) -> None:
         """Save the vectors if they changed (writers), then release the database and the lock."""
+        if self._is_closed:
+            return
         try:
             if not self.is_readonly and self._saved_generation != self.meta.vectors_generation:
                 self.save_vectors()
@@ -336,6 +339,7 @@ class IndexStore:
 
     def _close_quietly(self) -> None:
         with self._db_lock:
+            self._is_closed = True
             self._conn.close()
         if self._lock is not None:
             self._lock.release()

@@ -59,6 +59,14 @@ def test_missing_index_is_reported_in_both_modes(index_dir: Path) -> None:
         IndexStore.open(index_dir, readonly=True, create=True)
 
 
+def test_close_is_idempotent(index_dir: Path) -> None:
+    store = IndexStore.open(index_dir, expected=PARAMS, create=True)
+    store.apply_batch(two_files())
+    store.close()
+    store.close()
+    assert (index_dir / "vectors.json").exists()
+
+
 def test_create_lays_out_the_folder(store: IndexStore, index_dir: Path) -> None:
     assert index_dir.name == ".codesearch"
     assert (index_dir / ".gitignore").read_text().splitlines()[-1] == "*"
