@@ -26,7 +26,6 @@ class BatchChanges:
     """What the transaction changed, for the vector index to follow after the commit."""
 
     added_ids: list[int] = field(default_factory=list)
-    added_hashes: list[str] = field(default_factory=list)
     deleted_ids: list[int] = field(default_factory=list)
     kept: int = 0
     fts_deletes: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
@@ -76,7 +75,7 @@ def write_batch(
     lexical.delete_documents(conn, changes.fts_deletes)
     lexical.insert_documents(conn, changes.fts_inserts)
     record_batch(conn, now_s, vectors_changed=bool(changes.added_ids or changes.deleted_ids))
-    vectors = _vectors_for(conn, changes, provided, params)
+    vectors = _vectors_for(conn, changes, params)
     result = BatchResult(
         files_upserted=len(batch.upserts),
         files_deleted=deleted_files,
@@ -139,7 +138,6 @@ def _replace_chunks(
             continue
         chunk_id = rows.insert_chunk(conn, file_id, pending)
         changes.added_ids.append(chunk_id)
-        changes.added_hashes.append(pending.embed_hash)
         changes.fts_inserts.append((chunk_id, new_document))
     leftovers = [old for group in reusable.values() for old in group]
     changes.fts_deletes.extend((old.chunk_id, old.document) for old in leftovers)
@@ -147,22 +145,12 @@ def _replace_chunks(
     rows.delete_chunks(conn, [old.chunk_id for old in leftovers])
 
 
-def _vectors_for(
-    conn: sqlite3.Connection, changes: BatchChanges, provided: dict[str, np.ndarray], params: IndexParams
-) -> np.ndarray:
-    """The vectors of the new rows (n, dim) float32, from the batch or else the cache."""
-    vectors = np.empty((len(changes.added_ids), params.dim), dtype=np.float32)
-    from_cache: list[int] = []
-    for i, embed_hash in enumerate(changes.added_hashes):
-        if embed_hash in provided:
-            vectors[i] = provided[embed_hash]
-        else:
-            from_cache.append(i)
-    if from_cache:
-        labels, found = cached_vectors(
-            conn, [changes.added_ids[i] for i in from_cache], params.model_hash, params.dim
-        )
-        position = {label: row for row, label in enumerate(labels)}
-        for i in from_cache:
-            vectors[i] = found[position[changes.added_ids[i]]]
-    return vectors
+def _vectors_for(conn: sqlite3.Connection, changes: BatchChanges, params: IndexParams) -> np.ndarray:
+    """The vectors of the new rows (n, dim) float32, read back from the cache.
+
+    Reading them back (rather than taking the batch's) keeps HNSW and the cache bit-identical
+    even when the batch re-sends an embedding the cache already had (INSERT OR IGNORE kept that).
+    """
+    labels, found = cached_vectors(conn, changes.added_ids, params.model_hash, params.dim)
+    position = {label: row for row, label in enumerate(labels)}
+    return found[[position[chunk_id] for chunk_id in changes.added_ids]]  # (n, dim)

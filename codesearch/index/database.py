@@ -10,6 +10,7 @@ Pragmas and why:
   (``make_durable``), so a vectors file on disk never describes commits that could still vanish.
 - ``foreign_keys=ON``: deleting a file row cascades to its chunk rows.
 - ``busy_timeout``: a reader may briefly meet a checkpoint; wait rather than fail.
+- ``page_size=16384`` for new databases, see ``PAGE_SIZE_BYTES``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from codesearch.index.atomic import fsync_path
 
 log = logging.getLogger(__name__)
 
+# Chunk rows and cached embeddings are ~1.7 KiB each: 4 KiB pages fit two (2 KiB per row), 16 KiB
+# pages fit nine (1.8 KiB per row), about 9% less on disk in total (measured with bench/store.py).
+PAGE_SIZE_BYTES = 16384
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 _HEADER_MAGIC = b"SQLite format 3\x00"
@@ -37,6 +41,7 @@ def connect_writable(db_path: Path) -> sqlite3.Connection:
     """Open (or create) the database for the single writer."""
     conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     with translate_corruption(db_path):
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE_BYTES}")  # no-op once the database exists
         conn.execute("PRAGMA journal_mode=WAL")
         _common_pragmas(conn)
     return conn

@@ -5,18 +5,22 @@ It reads everything (seconds on a large index), so it is never part of opening a
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
+import numpy as np
+
 from codesearch.index.database import is_corruption, snapshot
 from codesearch.index.meta import read_generation
-from codesearch.index.reconcile import chunk_ids
-from codesearch.index.records import IndexCounts, IndexParams
+from codesearch.index.reconcile import cached_vectors, chunk_ids
+from codesearch.index.records import IndexCounts, IndexParams, IntegrityReport
 from codesearch.index.vector_file import load_vectors_file
 from codesearch.index.vectors import VectorIndex
 
 _SHOWN = 5  # ids listed per problem
+_VECTORS_CHECKED = 5000  # labels whose HNSW vector is compared with the cache (a sample beyond that)
 
 
 def count_rows(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -> IndexCounts:
@@ -64,14 +68,19 @@ def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params:
             "ON e.model_hash = ? AND e.embed_hash = c.embed_hash WHERE e.embed_hash IS NULL",
             (params.model_hash,),
         ).fetchone()[0]
+        wrong = _wrong_vectors(conn, vectors, sorted(ids & live), params) if not uncached else set()
     if ids - live:
         problems.append(f"chunks without a live vector: {_sample(ids - live)}")
+    if vectors.slot_count != len(live) + vectors.dead_count:
+        problems.append(f"HNSW holds {vectors.slot_count} slots for {len(live) + vectors.dead_count} labels")
     if live - ids:
         problems.append(f"live vectors without a chunk: {_sample(live - ids)}")
     if ids != fts_ids:
         problems.append(f"chunks and keyword-index rows differ: {_sample(ids ^ fts_ids)}")
     if uncached:
         problems.append(f"{uncached} chunk(s) have no cached embedding")
+    if wrong:
+        problems.append(f"live vectors that differ from their chunk's embedding: {_sample(wrong)}")
     try:
         conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
     except sqlite3.OperationalError as exc:
@@ -82,6 +91,19 @@ def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params:
     return problems
 
 
+def _wrong_vectors(
+    conn: sqlite3.Connection, vectors: VectorIndex, labels: list[int], params: IndexParams
+) -> set[int]:
+    """Labels whose HNSW vector is not their chunk's cached embedding (checks a sample if many)."""
+    if len(labels) > _VECTORS_CHECKED:
+        labels = sorted(random.Random(0).sample(labels, _VECTORS_CHECKED))
+    order, expected = cached_vectors(conn, labels, params.model_hash, params.dim)  # (n, dim)
+    stored = vectors.vectors_of(order)  # (n, dim), normalised by hnswlib
+    norms = np.maximum(np.linalg.norm(expected, axis=1), 1e-30)  # (n,)
+    cosines = np.einsum("nd,nd->n", stored, expected) / norms  # (n,)
+    return {order[i] for i in np.flatnonzero(cosines < 0.999)}
+
+
 def vectors_file_problems(
     conn: sqlite3.Connection, index_dir: Path, params: IndexParams
 ) -> tuple[str, list[str]]:
@@ -89,3 +111,18 @@ def vectors_file_problems(
     loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
     bad = loaded.status.startswith(("damaged", "unloadable"))
     return loaded.status, [f"vectors file: {loaded.status}"] if bad else []
+
+
+def check_integrity(
+    conn: sqlite3.Connection, vectors: VectorIndex, index_dir: Path, params: IndexParams
+) -> IntegrityReport:
+    """Every check: SQLite pages, chunks vs vectors vs FTS5 vs cache, then the vectors file."""
+    problems = sqlite_problems(conn)
+    if not problems:
+        problems += consistency_problems(conn, vectors, params)
+    status, file_problems = vectors_file_problems(conn, index_dir, params)
+    return IntegrityReport(
+        problems=tuple(problems + file_problems),
+        counts=count_rows(conn, vectors, params.model_hash),
+        vectors_file=status,
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from codesearch.index.filters import ChunkFilter, filter_clause
 from codesearch.index.records import LexicalWeights, ScoredId
@@ -122,18 +122,47 @@ def rebuild_documents(conn: sqlite3.Connection) -> int:
     return len(rows)
 
 
+def query_terms(query: str) -> list[str]:
+    """The distinct search terms of a user query, in order, at most MAX_QUERY_TERMS."""
+    return list(dict.fromkeys(tokenize_identifiers(query)))[:MAX_QUERY_TERMS]
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """Quoted terms joined by OR. Terms hold only word characters, so no quote can close early;
+    doubling quotes anyway keeps this correct if the tokeniser ever changes."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
 def build_match_query(query: str) -> str | None:
-    """The FTS5 MATCH expression for a user query: quoted terms joined by OR; None if no terms.
+    """The FTS5 MATCH expression for a user query; None if it has no terms.
 
     >>> build_match_query('parseJSON "AND" NOT x*')
     '"parse" OR "json" OR "parsejson" OR "and" OR "not" OR "x"'
     """
-    terms = list(dict.fromkeys(tokenize_identifiers(query)))[:MAX_QUERY_TERMS]
-    if not terms:
-        return None
-    # Terms hold only word characters, so the quotes cannot be closed early; doubling any quote
-    # anyway keeps this correct if the tokeniser ever changes.
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    terms = query_terms(query)
+    return match_expression(terms) if terms else None
+
+
+def selective_terms(conn: sqlite3.Connection, terms: Sequence[str]) -> list[str]:
+    """Drop terms that cannot change the ranking but make FTS5 score most rows.
+
+    FTS5's bm25 sets the IDF of a term found in at least half of the rows to 1e-6, so such a term
+    ("self", "return", "the") adds nothing to any score, yet every row holding it gets scored and
+    sorted (~2 µs each). Terms in no row are dropped too. If every term is that common, all are
+    kept. Non-ASCII terms are always kept: FTS5 folds their diacritics, so the vocabulary lookup
+    could miss them.
+    """
+    total = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    kept: list[str] = []
+    common: list[str] = []
+    for term in terms:
+        if not term.isascii():
+            kept.append(term)
+            continue
+        row = conn.execute("SELECT doc FROM chunks_fts_vocab WHERE term = ?", (term,)).fetchone()
+        if row is not None:
+            (kept if 2 * int(row[0]) < total else common).append(term)
+    return kept or common
 
 
 def search(
@@ -144,14 +173,18 @@ def search(
     weights: LexicalWeights,
 ) -> list[ScoredId]:
     """Top-k chunks by BM25 with column weights; filters apply in the WHERE, before the LIMIT."""
-    match = build_match_query(query)
-    if match is None or k <= 0 or chunk_filter.matches_nothing:
+    terms = query_terms(query)
+    if not terms or k <= 0 or chunk_filter.matches_nothing:
+        return []
+    terms = selective_terms(conn, terms)
+    if not terms:
         return []
     where, params = filter_clause(chunk_filter, "c")
+    # The filter reads the narrow chunks indexes (language, file_id), never the wide chunk rows.
+    restrict = "" if chunk_filter.is_empty else f" AND rowid IN (SELECT c.id FROM chunks AS c WHERE 1{where})"
     sql = (
-        "SELECT c.id, bm25(chunks_fts, ?, ?, ?, ?, ?) AS rank "
-        "FROM chunks_fts JOIN chunks AS c ON c.id = chunks_fts.rowid "
-        f"WHERE chunks_fts MATCH ?{where} ORDER BY rank LIMIT ?"
+        "SELECT rowid, bm25(chunks_fts, ?, ?, ?, ?, ?) AS rank FROM chunks_fts "
+        f"WHERE chunks_fts MATCH ?{restrict} ORDER BY rank LIMIT ?"
     )
     column_weights = (
         weights.name,
@@ -160,5 +193,5 @@ def search(
         weights.identifiers,
         weights.docstring,
     )
-    rows = conn.execute(sql, (*column_weights, match, *params, k))
+    rows = conn.execute(sql, (*column_weights, match_expression(terms), *params, k))
     return [ScoredId(chunk_id=row[0], score=-float(row[1])) for row in rows]

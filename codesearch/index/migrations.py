@@ -13,6 +13,8 @@ Schema notes:
   exact values that were inserted; lexical.py regenerates them from the chunk row, which never
   changes while its id lives. ``tokenchars '_'`` keeps ``read_file_v2`` one token, so whole
   identifiers match exactly as well as by their parts.
+- ``chunks_fts_vocab`` exposes each term's document frequency, so queries can skip terms too
+  common to affect BM25 (lexical.selective_terms).
 - ``embeddings`` is keyed by content, not path: a renamed or moved function is never re-embedded.
 """
 
@@ -74,6 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
         content='',
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
     );
+    CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
     """,
 )
 

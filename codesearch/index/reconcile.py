@@ -16,11 +16,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from codesearch.errors import IndexCorruptError
 from codesearch.index.database import REBUILD_HINT
+from codesearch.index.meta import read_generation
+from codesearch.index.records import IndexParams
+from codesearch.index.vector_file import load_vectors_file
 from codesearch.index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -77,3 +81,30 @@ def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -
     if removed or missing:
         log.info("reconciled vectors with the database: %d added, %d removed", len(missing), removed)
     return ReconcileResult(added=len(missing), removed=removed)
+
+
+def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams) -> tuple[VectorIndex, bool]:
+    """The vectors to start from (the file's, else an empty index) and whether they are current.
+
+    Run inside a snapshot. Vectors that are not current must go through ``reconcile``.
+    """
+    loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
+    chunk_count = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    vectors = loaded.index
+    if vectors is not None and (vectors.m, vectors.ef_construction) != (
+        params.hnsw_m,
+        params.hnsw_ef_construction,
+    ):
+        log.warning("the vectors file has other HNSW parameters than the index; rebuilding it")
+        vectors = None
+    if vectors is not None and loaded.is_current and vectors.live_count == chunk_count:
+        return vectors, True
+    log.info("vectors file is %s; reconciling it with the database", loaded.status)
+    if vectors is None:
+        vectors = VectorIndex.create(
+            params.dim,
+            m=params.hnsw_m,
+            ef_construction=params.hnsw_ef_construction,
+            capacity=max(1024, chunk_count),
+        )
+    return vectors, False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 from codesearch.index.lexical import document
 from codesearch.index.records import FileState, FileUpdate, PendingChunk, StoredChunk
@@ -104,3 +106,27 @@ def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[St
         for row in rows:
             found[row[0]] = StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1])
     return [found[chunk_id] for chunk_id in unique if chunk_id in found]
+
+
+def cached_embeddings(
+    conn: sqlite3.Connection, embed_hashes: Iterable[str], model_hash: str
+) -> dict[str, np.ndarray]:
+    """Cached vectors (dim,) float32 of ``model_hash`` by embed_hash, for those hashes that have one."""
+    wanted = list(dict.fromkeys(embed_hashes))
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(wanted), _ID_BATCH):
+        part = wanted[start : start + _ID_BATCH]
+        marks = ", ".join("?" * len(part))
+        query = f"SELECT embed_hash, vector FROM embeddings WHERE model_hash = ? AND embed_hash IN ({marks})"
+        for embed_hash, blob in conn.execute(query, (model_hash, *part)):
+            found[embed_hash] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    return found
+
+
+def vacuum_cache(conn: sqlite3.Connection, model_hash: str) -> int:
+    """Delete cached embeddings that no chunk uses, and any of another model; return how many."""
+    cursor = conn.execute(
+        "DELETE FROM embeddings WHERE model_hash != ? OR embed_hash NOT IN (SELECT embed_hash FROM chunks)",
+        (model_hash,),
+    )
+    return cursor.rowcount

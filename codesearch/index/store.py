@@ -10,10 +10,11 @@ Layout of the folder (default ``<repo>/.codesearch``)::
 
 Crash safety: SQLite is the source of truth, vectors included (the embeddings cache). A batch is
 one transaction; its vector changes are applied to the in-memory HNSW index right after the
-commit, and the HNSW file is saved only later (``save_vectors``, ``close``), after fsyncing the
-database. Opening an index whose file is missing, stale, unverifiable or damaged reconciles the
-in-memory index against the chunk rows (in memory only for read-only opens), so after any crash
-every chunk row has exactly one live vector and every live vector a row.
+commit, and the HNSW file is saved only later (``save_vectors``, ``close``, and every
+AUTOSAVE_VECTOR_CHANGES), after fsyncing the database. Opening an index whose file is missing,
+stale, unverifiable or damaged reconciles the in-memory index against the chunk rows (in memory
+only for read-only opens), so after any crash every chunk row has exactly one live vector and
+every live vector a row.
 """
 
 from __future__ import annotations
@@ -33,17 +34,13 @@ from codesearch.errors import CodesearchError, IndexNotFoundError
 from codesearch.index import lexical, rows
 from codesearch.index.batch import write_batch
 from codesearch.index.database import make_durable, snapshot, transaction, translate_corruption
+from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
-from codesearch.index.integrity import (
-    consistency_problems,
-    count_rows,
-    sqlite_problems,
-    vectors_file_problems,
-)
+from codesearch.index.integrity import check_integrity, count_rows
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.meta import read_generation, read_meta
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
-from codesearch.index.reconcile import reconcile
+from codesearch.index.reconcile import load_vectors, reconcile
 from codesearch.index.records import (
     BatchResult,
     FileState,
@@ -56,10 +53,14 @@ from codesearch.index.records import (
     ScoredId,
     StoredChunk,
 )
-from codesearch.index.vector_file import load_vectors_file, save_vectors_file
+from codesearch.index.vector_file import save_vectors_file
 from codesearch.index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
+
+# A writer saves the vectors file after this many vector changes, so that a crash costs at most
+# this many re-insertions on the next open (~2-3 s per 1,000 at dim 384, ef_construction 200).
+AUTOSAVE_VECTOR_CHANGES = 10_000
 
 
 class IndexStore:
@@ -78,6 +79,8 @@ class IndexStore:
         )
         self._vectors_generation = -1  # the generation the in-memory vectors reflect exactly
         self._saved_generation = -1  # the generation of the vectors file on disk, if current
+        self._unsaved_changes = 0  # vectors added or deleted since the file was last saved
+        self._is_closed = False
 
     @classmethod
     def open(
@@ -151,6 +154,8 @@ class IndexStore:
 
     def close(self) -> None:
         """Save the vectors if they changed (writers), then release the database and the lock."""
+        if self._is_closed:
+            return
         try:
             if not self.is_readonly and self._saved_generation != self.meta.vectors_generation:
                 self.save_vectors()
@@ -170,19 +175,8 @@ class IndexStore:
 
     def cached_embeddings(self, embed_hashes: Iterable[str]) -> Mapping[str, np.ndarray]:
         """Cached vectors (dim,) float32 of this index's model, for those hashes that have one."""
-        wanted = list(dict.fromkeys(embed_hashes))
-        found: dict[str, np.ndarray] = {}
         with self._database() as conn:
-            for start in range(0, len(wanted), 512):
-                part = wanted[start : start + 512]
-                marks = ", ".join("?" * len(part))
-                query = (
-                    "SELECT embed_hash, vector FROM embeddings "
-                    f"WHERE model_hash = ? AND embed_hash IN ({marks})"
-                )
-                for embed_hash, blob in conn.execute(query, (self._meta.params.model_hash, *part)):
-                    found[embed_hash] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
-        return found
+            return rows.cached_embeddings(conn, embed_hashes, self._meta.params.model_hash)
 
     def get_chunks(self, chunk_ids: Sequence[int]) -> list[StoredChunk]:
         """The chunks with these ids in the order given; ids no longer stored are left out."""
@@ -212,19 +206,30 @@ class IndexStore:
         languages: Sequence[str] | None = None,
         path_glob: str | None = None,
     ) -> list[ScoredId]:
-        """Top-k chunks by cosine similarity to ``vector`` (dim,); filters apply before the cut."""
+        """Top-k chunks by cosine similarity to ``vector`` (dim,); filters apply before the cut.
+
+        Up to EXACT_SEARCH_MAX candidates are scored exactly from the embeddings cache (which a
+        read-only store sees as of each query); beyond that, HNSW answers with ``ef``.
+        """
         if np.shape(vector) != (self._meta.params.dim,):
             raise ValueError(
                 f"query vector must have shape ({self._meta.params.dim},), got {np.shape(vector)}"
             )
         chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
-        if chunk_filter.matches_nothing:
+        if chunk_filter.matches_nothing or k <= 0:
             return []
-        allowed = None
-        if not chunk_filter.is_empty:
-            with self._database() as conn:
+        model_hash = self._meta.params.model_hash
+        with self._database() as conn:
+            # Few candidates (a narrow filter, or a small index): exact search, see exact.py.
+            if chunk_filter.is_empty:
+                if self._vectors.live_count <= EXACT_SEARCH_MAX:
+                    return exact_search(conn, vector, k, model_hash)
+                allowed = None
+            else:
                 allowed = allowed_chunk_ids(conn, chunk_filter)
-        return self._vectors.search(vector, k, ef=ef, allowed=allowed)
+                if len(allowed) <= EXACT_SEARCH_MAX:
+                    return exact_search(conn, vector, k, model_hash, allowed)
+        return self._vectors.search(vector, k, ef=ef, allowed_labels=allowed)
 
     def counts(self) -> IndexCounts:
         with self._database() as conn:
@@ -233,15 +238,7 @@ class IndexStore:
     def check_integrity(self) -> IntegrityReport:
         """Check everything: SQLite pages, chunks vs vectors vs FTS5 vs cache, the vectors file."""
         with self._database() as conn:
-            problems = sqlite_problems(conn)
-            if not problems:
-                problems += consistency_problems(conn, self._vectors, self._meta.params)
-            status, file_problems = vectors_file_problems(conn, self.index_dir, self._meta.params)
-            return IntegrityReport(
-                problems=tuple(problems + file_problems),
-                counts=count_rows(conn, self._vectors, self._meta.params.model_hash),
-                vectors_file=status,
-            )
+            return check_integrity(conn, self._vectors, self.index_dir, self._meta.params)
 
     def refresh(self) -> bool:
         """Catch up with commits made since opening (for long-lived readers); True if anything changed."""
@@ -272,6 +269,9 @@ class IndexStore:
                 raise
             if (added_ids or deleted_ids) and self._vectors_generation == generation - 1:
                 self._vectors_generation = generation
+            self._unsaved_changes += len(added_ids) + len(deleted_ids)
+            if self._unsaved_changes >= AUTOSAVE_VECTOR_CHANGES:
+                self.save_vectors()
         return result
 
     def touch_file(self, path: str, size_bytes: int, mtime_ns: int) -> bool:
@@ -286,12 +286,7 @@ class IndexStore:
         with self._database() as conn:
             self._require_writer()
             with transaction(conn):
-                cursor = conn.execute(
-                    "DELETE FROM embeddings "
-                    "WHERE model_hash != ? OR embed_hash NOT IN (SELECT embed_hash FROM chunks)",
-                    (self._meta.params.model_hash,),
-                )
-            return cursor.rowcount
+                return rows.vacuum_cache(conn, self._meta.params.model_hash)
 
     def save_vectors(self) -> None:
         """Write the HNSW file for the current generation (atomic; the database is fsynced first)."""
@@ -304,6 +299,7 @@ class IndexStore:
             make_durable(self.index_dir / DB_FILE_NAME)
             save_vectors_file(self.index_dir, self._vectors, generation)
             self._saved_generation = generation
+            self._unsaved_changes = 0
 
     # -- internals -------------------------------------------------------------------------
 
@@ -322,37 +318,28 @@ class IndexStore:
         return meta
 
     def _load_vectors(self) -> None:
-        params = self._meta.params
         with self._database() as conn, snapshot(conn):
-            generation = read_generation(conn)
-            loaded = load_vectors_file(self.index_dir, params.dim, generation)
-            chunk_count = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
-            vectors = loaded.index
-            if vectors is not None and (vectors.m, vectors.ef_construction) != (
-                params.hnsw_m,
-                params.hnsw_ef_construction,
-            ):
-                log.warning("vectors file has other HNSW parameters than the index; rebuilding it")
-                vectors = None
-            self._vectors = vectors or VectorIndex.create(
-                params.dim,
-                m=params.hnsw_m,
-                ef_construction=params.hnsw_ef_construction,
-                capacity=max(1024, chunk_count),
-            )
-            if loaded.is_current and vectors is not None and vectors.live_count == chunk_count:
-                self._vectors_generation = self._saved_generation = generation
+            self._vectors, is_current = load_vectors(conn, self.index_dir, self._meta.params)
+            if is_current:
+                self._vectors_generation = self._saved_generation = read_generation(conn)
             else:
-                log.info("vectors file is %s; reconciling with the database", loaded.status)
                 self._reconcile_locked(conn)
 
     def _reconcile_locked(self, conn: sqlite3.Connection) -> None:
         """Inside a snapshot: make the in-memory vectors match the chunk rows exactly."""
-        reconcile(conn, self._vectors, self._meta.params.model_hash)
+        result = reconcile(conn, self._vectors, self._meta.params.model_hash)
         self._vectors_generation = read_generation(conn)
+        if self.is_readonly and result.added >= 1000:
+            log.warning(
+                "the vectors file in %s lacks %d chunks; they were inserted in memory for this search. "
+                "Run `codesearch index` to save them.",
+                self.index_dir,
+                result.added,
+            )
 
     def _close_quietly(self) -> None:
         with self._db_lock:
+            self._is_closed = True
             self._conn.close()
         if self._lock is not None:
             self._lock.release()

@@ -34,7 +34,6 @@ from codesearch.index.records import ScoredId
 log = logging.getLogger(__name__)
 
 SPACE = "cosine"
-EXACT_SEARCH_MAX = 2048  # at most this many allowed labels: brute force is exact and faster
 LabelFilter = AbstractSet[int] | Callable[[int], bool]
 
 
@@ -88,6 +87,17 @@ class VectorIndex:
         with self._lock:
             return int(self._index.max_elements)
 
+    @property
+    def slot_count(self) -> int:
+        """Slots in use: live labels plus deleted ones not yet reused (always their sum)."""
+        with self._lock:
+            return int(self._index.get_current_count())
+
+    @property
+    def dead_count(self) -> int:
+        with self._lock:
+            return len(self._dead)
+
     def labels(self) -> frozenset[int]:
         """The live (searchable) labels."""
         with self._lock:
@@ -139,24 +149,22 @@ class VectorIndex:
             return self._vectors_locked(labels)
 
     def search(
-        self, vector: np.ndarray, k: int, *, ef: int = 64, allowed: LabelFilter | None = None
+        self, vector: np.ndarray, k: int, *, ef: int = 64, allowed_labels: LabelFilter | None = None
     ) -> list[ScoredId]:
         """The k nearest live labels to ``vector`` (dim,), best first, scored by cosine similarity.
 
-        ``allowed`` (a set of labels or a predicate) applies inside the graph search, before the
-        top-k cut. Fewer than k results come back only if fewer than k live labels are allowed.
-        Small allowed sets, and searches where HNSW cannot fill k, fall back to exact search.
+        ``allowed_labels`` (a set of labels or a predicate) applies inside the graph search, before the
+        top-k cut. Fewer than k results come back only if fewer than k live labels are allowed:
+        if HNSW cannot fill k, the search falls back to exact (slow: see exact.py for small sets).
         """
         query = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)  # (1, dim)
         with self._lock:
-            if isinstance(allowed, AbstractSet):
-                candidates = self._live & allowed if len(allowed) > len(self._live) else allowed & self._live
-                if len(candidates) <= EXACT_SEARCH_MAX:
-                    return self._exact_locked(query, sorted(candidates), k)
-                predicate: Callable[[int], bool] | None = candidates.__contains__
-                limit = len(candidates)
+            predicate: Callable[[int], bool] | None
+            if isinstance(allowed_labels, AbstractSet):
+                predicate = allowed_labels.__contains__
+                limit = len(self._live.intersection(allowed_labels))  # the set may name deleted labels
             else:
-                predicate, limit = allowed, len(self._live)
+                predicate, limit = allowed_labels, len(self._live)
             k_eff = min(k, limit)
             if k_eff <= 0:
                 return []
@@ -164,8 +172,8 @@ class VectorIndex:
             try:
                 found, distances = self._index.knn_query(query, k=k_eff, filter=predicate)
             except RuntimeError:
-                # hnswlib could not collect k_eff results (a sparse predicate, or a region of the
-                # graph cut off by deletions): answer exactly instead of returning fewer.
+                # hnswlib could not collect k_eff results (a sparse filter, a set naming deleted
+                # labels, or a node that churn left unreachable): answer exactly instead.
                 log.debug("HNSW returned fewer than %d results; using exact search", k_eff)
                 pool = sorted(self._live if predicate is None else filter(predicate, self._live))
                 return self._exact_locked(query, pool, k_eff)
