@@ -63,6 +63,10 @@ def load_network(
         apply_adapter(model, adapter_path, metadata.adapter_mode)
         files.append(("adapter", adapter_path))
     model = model.to(device=device, dtype=dtype).eval()
+    if device.type == "cpu":
+        from codesearch.encoder.packing import pack_linear_layers
+
+        pack_linear_layers(model)  # last: packed weights no longer follow .to()
     return Network(tokenizer=tokenizer, model=model, files=tuple(files))
 
 
