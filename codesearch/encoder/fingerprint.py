@@ -84,8 +84,13 @@ def _write_cache(cache_file: Path, cache: dict[str, tuple[int, int, str]]) -> No
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=cache_file.parent, prefix=".model-hashes-")
+    except OSError as exc:
+        logger.warning("cannot write the model hash cache %s: %s", cache_file, exc)
+        return
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle)
         os.replace(tmp_name, cache_file)
     except OSError as exc:
         logger.warning("cannot write the model hash cache %s: %s", cache_file, exc)
+        Path(tmp_name).unlink(missing_ok=True)

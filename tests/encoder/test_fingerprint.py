@@ -51,3 +51,10 @@ def test_corrupt_cache_is_ignored_and_rewritten(weights: Path, tmp_path: Path) -
     files = [("weights/model.safetensors", weights)]
     assert fingerprint(files, "", cache) == fingerprint(files, "", None)
     assert json.loads(cache.read_text())["version"] == 1
+
+
+def test_unwritable_cache_only_costs_a_rehash(weights: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    files = [("weights/model.safetensors", weights)]
+    assert fingerprint(files, "", blocker / "model-hashes.json") == fingerprint(files, "", None)

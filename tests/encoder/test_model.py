@@ -136,6 +136,12 @@ def test_broken_config_is_a_model_load_error(tiny_bert: Path, hash_cache: Path) 
         Encoder.load(str(tiny_bert), cache_dir=hash_cache)
 
 
+def test_max_length_beyond_the_position_table_is_refused(tiny_bert: Path, hash_cache: Path) -> None:
+    EncoderMetadata(max_length=1024).save(tiny_bert)
+    with pytest.raises(ModelLoadError, match="exceeds the model's 512 position embeddings"):
+        Encoder.load(str(tiny_bert), cache_dir=hash_cache)
+
+
 def test_importing_the_package_does_not_import_torch() -> None:
     code = (
         "import sys, codesearch.encoder; sys.exit(int({'torch', 'transformers'} & set(sys.modules) != set()))"
