@@ -212,6 +212,15 @@ def search_latency(args: argparse.Namespace, index_dir: Path, basis: np.ndarray)
             emit(f"{label}_p95", float(np.percentile(times, 95)) * 1000, "ms", k=10, ef=64)
             if recall:
                 emit("dense_recall_at_10_vs_exact", float(np.mean(recall)), "ratio", ef=64)
+        for ef in (32, 128, 256):
+            times, recall = [], []
+            for query in queries:
+                hits, seconds = timed(lambda query=query, ef=ef: store.dense_search(query, 10, ef=ef))
+                exact = set(ids[np.argsort(-(matrix @ query))[:10]].tolist())
+                times.append(seconds)
+                recall.append(len({h.chunk_id for h in hits} & exact) / 10)
+            emit("dense_p50", statistics.median(times) * 1000, "ms", k=10, ef=ef, vectors=args.chunks)
+            emit("dense_recall_at_10_vs_exact", float(np.mean(recall)), "ratio", ef=ef)
         query_rng = np.random.default_rng(3)
         queries_text = [" ".join(words(query_rng, 3)) for _ in range(args.queries)]
         times = [timed(lambda q=q: store.lexical_search(q, 10))[1] for q in queries_text]
