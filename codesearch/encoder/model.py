@@ -2,8 +2,9 @@
 
 Importing this module is cheap (no torch, no transformers); ``Encoder.load`` pays for them.
 Throughput on CPU comes from: inputs sorted by length and padded per batch, batches bounded by
-a token budget, bf16 weights where the CPU has native bf16, SDPA attention, inference mode and
-one torch thread per physical core. Figures are in bench/embed.py.
+a token budget and split where padding would dominate, bf16 weights where the CPU has native
+bf16, linears pre-packed for oneDNN (packing.py), SDPA attention, inference mode and one torch
+thread per physical core. Figures are in bench/embed.py.
 """
 
 from __future__ import annotations
@@ -160,8 +161,8 @@ class Encoder:
 
         Args:
             texts: the snippets.
-            batch_size: most snippets per forward pass; long snippets travel in smaller batches
-                so no batch exceeds TOKEN_BUDGET padded tokens.
+            batch_size: most snippets per forward pass. Long snippets travel in smaller batches
+                (at most TOKEN_BUDGET padded tokens), and a much shorter snippet starts a new one.
             on_progress: called as ``on_progress(done, total)`` after every batch.
         """
         runtime = self._live()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +141,18 @@ def test_max_length_beyond_the_position_table_is_refused(tiny_bert: Path, hash_c
     EncoderMetadata(max_length=1024).save(tiny_bert)
     with pytest.raises(ModelLoadError, match="exceeds the model's 512 position embeddings"):
         Encoder.load(str(tiny_bert), cache_dir=hash_cache)
+
+
+def test_loading_a_folder_opens_no_network_connection(
+    tiny_bert: Path, hash_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access while loading a local model")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    with load_fp32(tiny_bert, hash_cache) as encoder:
+        assert encoder.embed_queries(["x"]).shape == (1, 32)
 
 
 def test_importing_the_package_does_not_import_torch() -> None:
