@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,8 @@ def read_or_create_token(path: Path) -> str:
         return read_token(path)
     except OSError as exc:
         raise ConfigError(f"cannot create the token file {path}: {exc.strerror}") from exc
+    import secrets  # here, not at the top: it costs `codesearch ask` ~10 ms of imports
+
     token = secrets.token_urlsafe(32)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(token + "\n")

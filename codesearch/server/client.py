@@ -140,7 +140,8 @@ def reindex_via_server(start: Path, index_dir: str | None, *, full: bool,
         if on_progress is not None and isinstance(value, dict) and "codesearch" in value:
             on_progress(progress_from_json(value["codesearch"]))
 
-    params = {"root": str(start), "indexDir": index_dir, "full": full, "ifServed": True, "workDoneToken": "index"}
+    params = {"root": str(start), "indexDir": index_dir, "full": full, "ifServed": True, "exact": True,
+              "workDoneToken": "index"}
     try:
         with ServerConnection.connect(socket_path) as connection:
             result = connection.call("reindex", params, timeout_s=None, on_notification=forward)

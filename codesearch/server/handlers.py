@@ -191,7 +191,8 @@ def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
     if start is None:
         raise ProtocolError("give root (or initialize with a rootUri)", INVALID_PARAMS)
     index_dir = _optional(params, "indexDir", str) or context.session.index_dir
-    repo = context.state.registry.get(start, index_dir, create=True, open_=not only_served)
+    exact = bool(_optional(params, "exact", bool, False))
+    repo = context.state.registry.get(start, index_dir, create=True, open_=not only_served, exact=exact)
     token = params.get("workDoneToken")
     report = _progress_reporter(context, token) if isinstance(token, str | int) else None
     if report is not None:

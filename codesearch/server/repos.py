@@ -198,15 +198,22 @@ class RepoRegistry:
         self._lock = threading.Lock()  # serialises opening and closing
         self._is_closed = False  # guarded by _lock
 
-    def get(self, start: Path, index_dir: str | None, *, create: bool = False, open_: bool = True) -> ServedRepo:
+    def get(self, start: Path, index_dir: str | None, *, create: bool = False, open_: bool = True,
+            exact: bool = False) -> ServedRepo:
         """The served repository around ``start``, opening it if needed (``open_``).
+
+        ``exact``: ``start`` is the repository root itself (as for ``codesearch index PATH``), not
+        a folder from which to look upwards for an index.
 
         Raises:
             ProtocolError(REPO_UNAVAILABLE): not served here (not open and not ``open_``, outside
                 the fixed roots, the index locked by another writer or built with another model).
             IndexNotFoundError: no index around ``start`` and not ``create``.
         """
-        found_dir, root = self._locate(start, index_dir, create=create)
+        if exact:
+            found_dir, root = index_dir_for(start.resolve(), index_dir), start.resolve()
+        else:
+            found_dir, root = self._locate(start, index_dir, create=create)
         repo = self._repos.get(found_dir)
         if repo is not None:
             return repo
