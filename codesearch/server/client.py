@@ -93,6 +93,17 @@ class ServerConnection:
                     raise ProtocolError("an answer without an id")
                 return message.result
 
+    def next_notification(self, timeout_s: float | None = SEARCH_TIMEOUT_S) -> Notification:
+        """Wait for the server's next notification (e.g. ``codesearch/indexUpdated``)."""
+        self._sock.settimeout(timeout_s)
+        while True:
+            body = read_frame(self._reader)
+            if body is None:
+                raise ConnectionError("the server closed the connection")
+            message = decode_message(body)
+            if isinstance(message, Notification):
+                return message
+
     def notify(self, method: str, params: Any = None) -> None:
         self._sock.sendall(encode_frame(notification_message(method, params)))
 
