@@ -208,8 +208,10 @@ def _search_in_process(start: Path, settings: Settings, model_given: bool, queri
     if len(queries) == 1 and queries[0] is not None:
         validate_query(queries[0])  # fail before loading the model
     with Searcher.open(start, settings, model_given=model_given) as searcher:
-        return [searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
-                for text in queries]
+        return [
+            searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
+            for text in queries
+        ]
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -281,23 +283,27 @@ def serve(repos: tuple[Path, ...], model: str | None, socket_path: Path | None, 
     """
     from codesearch.config import resolve_settings
     from codesearch.server.client import stop_server
-    from codesearch.server.serve import run_server
+    from codesearch.server.serve import Server, run_server
 
     settings = _settings(None, model=model)
     if stop:
         if not stop_server(socket_path):
             raise click.ClickException("no server answered")
         return
+    def announce(server: Server) -> None:
+        click.echo(f"serving on {server.address} (Ctrl-C to stop)", err=True)
+
     with _until_interrupted():
         run_server(settings, lambda root: resolve_settings(root, {"model": model}), repos=repos,
-                   socket_path=socket_path, tcp_port=tcp_port, token_path=token_file,
-                   on_ready=lambda server: click.echo(f"serving on {server.address} (Ctrl-C to stop)", err=True))
+                   socket_path=socket_path, tcp_port=tcp_port, token_path=token_file, on_ready=announce)
 
 
 def _update_line(summary: IndexSummary) -> str:
-    return (f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
-            f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, "
-            f"{summary.chunks_cached} from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s")
+    return (
+        f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
+        f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, {summary.chunks_cached} "
+        f"from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s"
+    )
 
 
 @contextmanager

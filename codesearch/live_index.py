@@ -85,8 +85,9 @@ def index_params(settings: Settings) -> IndexParams:
     from codesearch.encoder.identity import describe_model
 
     identity = describe_model(settings.model)
-    return IndexParams(identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m,
-                       settings.hnsw_ef_construction)
+    return IndexParams(
+        identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m, settings.hnsw_ef_construction
+    )
 
 
 @contextmanager
@@ -103,11 +104,14 @@ def watch_repository(
         raise CodesearchError(f"{repo_root} is not a folder")
     index_dir = index_dir_for(repo_root, settings.index_dir)
     params = index_params(settings)
-    with IndexStore.open(index_dir, expected=params, create=True, lock_wait=lock_wait) as store, \
-            LazyEncoder(settings) as encoder:
+    with (
+        IndexStore.open(index_dir, expected=params, create=True, lock_wait=lock_wait) as store,
+        LazyEncoder(settings) as encoder,
+    ):
         record_repo_root(index_dir, repo_root)
         updater = store_updater(store, repo_root, settings, encoder.get)
-        watcher = Watcher(repo_root, updater, debounce_s=settings.debounce_s, excluded=(index_dir,),
-                          on_round=on_round)
+        watcher = Watcher(
+            repo_root, updater, debounce_s=settings.debounce_s, excluded=(index_dir,), on_round=on_round
+        )
         with watcher:
             yield watcher

@@ -15,7 +15,6 @@ global. A failed round is logged, and the watcher carries on.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -24,34 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from watchdog.events import (
-    DirCreatedEvent,
-    DirDeletedEvent,
-    DirMovedEvent,
-    FileClosedEvent,
-    FileCreatedEvent,
-    FileDeletedEvent,
-    FileModifiedEvent,
-    FileMovedEvent,
-    FileSystemEvent,
-    FileSystemEventHandler,
-)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
 from codesearch.errors import CodesearchError
-from codesearch.parsing.ignore_rules import IGNORE_FILE_NAMES, METADATA_DIR_NAMES, IgnoreRules, load_ignore_rules
-from codesearch.parsing.languages import language_for_path
+from codesearch.parsing.ignore_rules import IgnoreRules, load_ignore_rules
 from codesearch.records import IndexProgress, IndexSummary
+from codesearch.watch_events import EVENT_TYPES, EventRecorder, PathFilter, is_pattern_file
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[IndexProgress], None]
-_EXCLUDE_FILE = ".git/info/exclude"
-_EVENT_TYPES: list[type[FileSystemEvent]] = [
-    FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent,
-    DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
-]  # not opened/closed-without-write/attrib: indexing reads files, which must not wake the watcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +98,7 @@ class Watcher:
         self._update = update
         self._debounce_s = debounce_s
         self._max_delay_s = max(max_delay_s, debounce_s)
-        self._excluded = tuple(_excluded_prefixes(self.root, excluded))
+        self.paths = PathFilter(self.root, excluded)
         self._catch_up = catch_up
         self._on_round = on_round
         self._rules: IgnoreRules | None = None  # only the worker thread uses it
@@ -143,7 +125,9 @@ class Watcher:
         if not self.root.is_dir():
             raise CodesearchError(f"cannot watch {self.root}: not a folder")
         observer = Observer()
-        observer.schedule(_EventRecorder(self), str(self.root), recursive=True, event_filter=_EVENT_TYPES)
+        observer.schedule(
+            EventRecorder(self.paths, self.record), str(self.root), recursive=True, event_filter=EVENT_TYPES
+        )
         observer.daemon = True
         observer.start()
         self._observer = observer
@@ -204,7 +188,11 @@ class Watcher:
             return self._last_round
 
     def run_now(
-        self, *, reset: bool = False, on_progress: ProgressCallback | None = None, timeout_s: float | None = None
+        self,
+        *,
+        reset: bool = False,
+        on_progress: ProgressCallback | None = None,
+        timeout_s: float | None = None,
     ) -> WatchRound:
         """Run a full round on the worker as soon as it is free and return it (``reindex``).
 
@@ -228,7 +216,7 @@ class Watcher:
         now = time.monotonic()
         with self._cond:
             for rel in rel_paths:
-                if rel in IGNORE_FILE_NAMES or rel.endswith(("/.gitignore", "/.ignore")) or rel == _EXCLUDE_FILE:
+                if is_pattern_file(rel):
                     self._is_full_pending = True
                 else:
                     self._pending.add(rel)
@@ -238,20 +226,6 @@ class Watcher:
                 self._first_event_s = now
             self._last_event_s = now
             self._cond.notify_all()
-
-    def relative_path(self, absolute: str) -> str | None:
-        """``absolute`` relative to the root, or None when it is outside it or never indexed."""
-        root = str(self.root)
-        if not absolute.startswith(root + os.sep):
-            return None
-        rel = absolute[len(root) + 1 :].replace(os.sep, "/")
-        if rel == _EXCLUDE_FILE:
-            return rel
-        if any(part in METADATA_DIR_NAMES for part in rel.split("/")):
-            return None  # .git churns during checkouts; .codesearch is the index itself
-        if any(rel == prefix or rel.startswith(prefix + "/") for prefix in self._excluded):
-            return None
-        return rel
 
     # -- the worker --------------------------------------------------------------------------
 
@@ -304,7 +278,9 @@ class Watcher:
         if self._rules is None:
             self._rules = load_ignore_rules(self.root)
         rules = self._rules
-        return sorted(rel for rel in paths if rules.reason_for(rel, is_dir=(self.root / rel).is_dir()) is None)
+        return sorted(
+            rel for rel in paths if rules.reason_for(rel, is_dir=(self.root / rel).is_dir()) is None
+        )
 
     def _execute(self, batch: ChangeBatch, on_progress: ProgressCallback | None) -> _Outcome:
         if batch.is_full:
@@ -334,36 +310,3 @@ class Watcher:
         job.done.set()
         if finished is not None and self._on_round is not None:
             self._on_round(finished)
-
-
-class _EventRecorder(FileSystemEventHandler):
-    """watchdog's callback: turns events into repo-relative paths and records them, nothing more."""
-
-    def __init__(self, watcher: Watcher) -> None:
-        self._watcher = watcher
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        paths = [event.src_path, event.dest_path] if event.dest_path else [event.src_path]
-        kept = []
-        for raw in paths:
-            rel = self._watcher.relative_path(os.fsdecode(raw))
-            if rel is not None and (event.is_directory or _may_matter(rel)):
-                kept.append(rel)
-        if kept:
-            self._watcher.record(kept)
-
-
-def _may_matter(rel: str) -> bool:
-    """Cheap test by name: a source file of a known language, or a pattern file."""
-    name = rel.rpartition("/")[2]
-    return name in IGNORE_FILE_NAMES or rel == _EXCLUDE_FILE or language_for_path(name) is not None
-
-
-def _excluded_prefixes(root: Path, folders: Iterable[Path]) -> list[str]:
-    prefixes = []
-    for folder in folders:
-        try:
-            prefixes.append(folder.resolve().relative_to(root).as_posix())
-        except ValueError:
-            continue  # outside the root: its events never arrive
-    return [prefix for prefix in prefixes if prefix != "."]

@@ -33,7 +33,11 @@ class HashingEncoder:
         return np.stack([_vector(text) for text in texts]) if texts else np.zeros((0, DIM), np.float32)
 
     def embed_code(
-        self, texts: Sequence[str], *, batch_size: int = 32, on_progress: Callable[[int, int], None] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         with self._lock:
             self.code_texts_embedded += len(texts)

@@ -49,7 +49,9 @@ def repo(tmp_path: Path) -> Path:
     (root / "pkg").mkdir(parents=True)
     (root / ".git").mkdir()
     (root / ".gitignore").write_text("build/\n")
-    (root / "pkg" / "cart.py").write_text("def total(items):\n    return sum(items)\n\n\ndef empty():\n    return []\n")
+    (root / "pkg" / "cart.py").write_text(
+        "def total(items):\n    return sum(items)\n\n\ndef empty():\n    return []\n"
+    )
     (root / "pkg" / "util.py").write_text("def slugify(title):\n    return title.lower()\n")
     return root
 
@@ -82,7 +84,9 @@ def test_edit_re_embeds_only_the_changed_function(
     watcher: Watcher, store: IndexStore, repo: Path, encoder: HashingEncoder
 ) -> None:
     before = encoder.code_texts_embedded
-    (repo / "pkg" / "cart.py").write_text("def total(items):\n    return sum(items)\n\n\ndef refill():\n    return [1]\n")
+    (repo / "pkg" / "cart.py").write_text(
+        "def total(items):\n    return sum(items)\n\n\ndef refill():\n    return [1]\n"
+    )
     wait_until(watcher, lambda: names_by_path(store)["pkg/cart.py"] == {"total", "refill"})
     assert encoder.code_texts_embedded == before + 1
 
@@ -114,15 +118,17 @@ def test_folder_moves_inside_out_of_and_into_the_repo(
     wait_until(watcher, lambda: set(names_by_path(store)) == {"back/cart.py", "back/util.py"})
 
 
-def test_ignored_paths_and_the_index_folder_are_left_out(watcher: Watcher, store: IndexStore, repo: Path) -> None:
+def test_ignored_paths_and_the_index_folder_are_left_out(
+    watcher: Watcher, store: IndexStore, repo: Path
+) -> None:
     (repo / "build").mkdir()
     (repo / "build" / "gen.py").write_text("def generated():\n    return 0\n")
     (repo / "pkg" / "late.py").write_text("def late():\n    return 0\n")
     wait_until(watcher, lambda: "pkg/late.py" in names_by_path(store))
     assert "build/gen.py" not in names_by_path(store)
-    assert watcher.relative_path(str(repo / ".codesearch" / "index.sqlite3")) is None
-    assert watcher.relative_path(str(repo / ".git" / "index")) is None
-    assert watcher.relative_path(str(repo / ".git" / "info" / "exclude")) == ".git/info/exclude"
+    assert watcher.paths.relative_path(str(repo / ".codesearch" / "index.sqlite3")) is None
+    assert watcher.paths.relative_path(str(repo / ".git" / "index")) is None
+    assert watcher.paths.relative_path(str(repo / ".git" / "info" / "exclude")) == ".git/info/exclude"
 
 
 def test_a_gitignore_change_runs_a_full_update(watcher: Watcher, store: IndexStore, repo: Path) -> None:
@@ -132,7 +138,9 @@ def test_a_gitignore_change_runs_a_full_update(watcher: Watcher, store: IndexSto
     assert last is not None and last.batch.is_full
 
 
-def test_a_checkout_of_many_files_is_one_round(repo: Path, store: IndexStore, encoder: HashingEncoder) -> None:
+def test_a_checkout_of_many_files_is_one_round(
+    repo: Path, store: IndexStore, encoder: HashingEncoder
+) -> None:
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t", "-c", "init.defaultBranch=main"]
     shutil.rmtree(repo / ".git")
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)

@@ -35,8 +35,11 @@ def default_token_path() -> Path:
 
 
 def info_path_for(socket_path: Path) -> Path:
-    return socket_path.with_name(INFO_FILE_NAME) if socket_path.name == SOCKET_FILE_NAME else \
-        socket_path.with_name(socket_path.name + ".json")
+    return (
+        socket_path.with_name(INFO_FILE_NAME)
+        if socket_path.name == SOCKET_FILE_NAME
+        else socket_path.with_name(socket_path.name + ".json")
+    )
 
 
 def prepare_private_dir(folder: Path) -> None:

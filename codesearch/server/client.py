@@ -56,7 +56,9 @@ class ServerConnection:
         self._ids = itertools.count(1)
 
     @classmethod
-    def connect(cls, socket_path: Path | None = None, *, timeout_s: float = CONNECT_TIMEOUT_S) -> ServerConnection:
+    def connect(
+        cls, socket_path: Path | None = None, *, timeout_s: float = CONNECT_TIMEOUT_S
+    ) -> ServerConnection:
         """Connect to the Unix socket. Raises OSError when no server listens there."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(timeout_s)
@@ -67,8 +69,14 @@ class ServerConnection:
             raise
         return cls(sock)
 
-    def call(self, method: str, params: Any = None, *, timeout_s: float | None = SEARCH_TIMEOUT_S,
-             on_notification: Callable[[Notification], None] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        params: Any = None,
+        *,
+        timeout_s: float | None = SEARCH_TIMEOUT_S,
+        on_notification: Callable[[Notification], None] | None = None,
+    ) -> Any:
         """Send a request and return its result; notifications meanwhile go to ``on_notification``.
 
         Raises:
@@ -114,18 +122,32 @@ class ServerConnection:
     def __enter__(self) -> ServerConnection:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
-def search_via_server(start: Path, index_dir: str | None, queries: Sequence[str | None], *, k: int,
-                      languages: Sequence[str] | None, path_glob: str | None, include_code: bool,
-                      socket_path: Path | None = None) -> list[list[Hit]] | None:
+def search_via_server(
+    start: Path,
+    index_dir: str | None,
+    queries: Sequence[str | None],
+    *,
+    k: int,
+    languages: Sequence[str] | None,
+    path_glob: str | None,
+    include_code: bool,
+    socket_path: Path | None = None,
+) -> list[list[Hit]] | None:
     """The hits of each query (None queries get no hits), or None when no server can answer."""
-    params: dict[str, Any] = {"root": str(start), "indexDir": index_dir, "k": k, "path": path_glob,
-                              "languages": list(languages) if languages is not None else None,
-                              "includeCode": include_code}
+    params: dict[str, Any] = {
+        "root": str(start),
+        "indexDir": index_dir,
+        "k": k,
+        "path": path_glob,
+        "languages": list(languages) if languages is not None else None,
+        "includeCode": include_code,
+    }
     try:
         with ServerConnection.connect(socket_path) as connection:
             answers = []
@@ -141,9 +163,14 @@ def search_via_server(start: Path, index_dir: str | None, queries: Sequence[str 
         return None
 
 
-def reindex_via_server(start: Path, index_dir: str | None, *, full: bool,
-                       on_progress: Callable[[IndexProgress], None] | None = None,
-                       socket_path: Path | None = None) -> IndexSummary | None:
+def reindex_via_server(
+    start: Path,
+    index_dir: str | None,
+    *,
+    full: bool,
+    on_progress: Callable[[IndexProgress], None] | None = None,
+    socket_path: Path | None = None,
+) -> IndexSummary | None:
     """Have the server reindex ``start``'s repository if it serves it; None otherwise."""
 
     def forward(notification: Notification) -> None:
@@ -151,8 +178,14 @@ def reindex_via_server(start: Path, index_dir: str | None, *, full: bool,
         if on_progress is not None and isinstance(value, dict) and "codesearch" in value:
             on_progress(progress_from_json(value["codesearch"]))
 
-    params = {"root": str(start), "indexDir": index_dir, "full": full, "ifServed": True, "exact": True,
-              "workDoneToken": "index"}
+    params = {
+        "root": str(start),
+        "indexDir": index_dir,
+        "full": full,
+        "ifServed": True,
+        "exact": True,
+        "workDoneToken": "index",
+    }
     try:
         with ServerConnection.connect(socket_path) as connection:
             result = connection.call("reindex", params, timeout_s=None, on_notification=forward)

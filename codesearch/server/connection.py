@@ -15,6 +15,7 @@ requests see its session.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import select
@@ -99,8 +100,16 @@ class _SocketWriter:
 class Connection:
     """Serves one client until it leaves, breaks the protocol, or the server stops."""
 
-    def __init__(self, sock: socket.socket, state: ServerState, executor: Executor, limits: ConnectionLimits,
-                 *, is_tcp: bool, on_stop_request: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        state: ServerState,
+        executor: Executor,
+        limits: ConnectionLimits,
+        *,
+        is_tcp: bool,
+        on_stop_request: Callable[[], None],
+    ) -> None:
         self._sock = sock
         self._state = state
         self._executor = executor
@@ -112,8 +121,11 @@ class Connection:
         self._writer = MessageWriter(_SocketWriter(sock))
         self._in_flight = threading.BoundedSemaphore(limits.max_in_flight)
         seconds = int(limits.send_timeout_s)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
-                        struct.pack("ll", seconds, int((limits.send_timeout_s - seconds) * 1e6)))
+        sock.setsockopt(
+            socket.SOL_SOCKET,
+            socket.SO_SNDTIMEO,
+            struct.pack("ll", seconds, int((limits.send_timeout_s - seconds) * 1e6)),
+        )
 
     def run(self) -> None:
         """Read and dispatch frames until the connection ends; always closes the socket."""
@@ -140,10 +152,8 @@ class Connection:
 
     def close(self) -> None:
         """Shut the socket down (the reader then ends); safe from any thread, more than once."""
-        try:
+        with contextlib.suppress(OSError):  # already shut down, or never connected
             self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already shut down or never connected
 
     def release(self) -> None:
         """Free the socket once the reader has ended."""
@@ -176,7 +186,9 @@ class Connection:
         if not isinstance(message, Request):
             return True  # a response: the server never asks, so there is nothing to match
         if not self.session.is_authorized and message.method != "initialize":
-            self.send(error_message(message.id, SERVER_NOT_INITIALIZED, "send initialize with the token first"))
+            self.send(
+                error_message(message.id, SERVER_NOT_INITIALIZED, "send initialize with the token first")
+            )
             return False
         if message.method == "initialize":
             self._answer(message)

@@ -111,15 +111,21 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
     repo_error: str | None = None
     if session.root is not None:
         try:
-            repo = state.registry.get(session.root, session.index_dir, create=_optional(params, "create", bool, True))
+            repo = state.registry.get(
+                session.root, session.index_dir, create=_optional(params, "create", bool, True)
+            )
             repo_info = {"root": str(repo.root), "indexDir": str(repo.index_dir)}
         except CodesearchError as exc:
             repo_error = str(exc)
     return {
         "capabilities": {"workspaceSymbolProvider": True},
         "serverInfo": {"name": "codesearch", "version": state.version},
-        "codesearch": {"protocolVersion": PROTOCOL_VERSION, "model": state.model_id, "repo": repo_info,
-                       "repoError": repo_error},
+        "codesearch": {
+            "protocolVersion": PROTOCOL_VERSION,
+            "model": state.model_id,
+            "repo": repo_info,
+            "repoError": repo_error,
+        },
     }
 
 
@@ -130,8 +136,12 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
         if not all(isinstance(name, str) for name in languages):
             raise ProtocolError("languages must be a list of strings", INVALID_PARAMS)
         languages = sorted({get_language(name).name for name in languages})
-    request = SearchRequest(_required(params, "query", str), _k(params, DEFAULT_K),
-                            tuple(languages) if languages is not None else None, _optional(params, "path", str))
+    request = SearchRequest(
+        _required(params, "query", str),
+        _k(params, DEFAULT_K),
+        tuple(languages) if languages is not None else None,
+        _optional(params, "path", str),
+    )
     include_code = bool(_optional(params, "includeCode", bool, False))
     hits = repo.search(request)
     return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
@@ -170,16 +180,28 @@ def status(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
     repos = []
     for repo in state.registry.all():
         repo_state = repo.state()
-        repos.append({
-            "root": repo_state.root, "indexDir": repo_state.index_dir, "files": repo_state.files,
-            "chunks": repo_state.chunks, "generation": repo_state.generation, "busy": repo_state.is_busy,
-            "lastUpdate": summary_to_json(repo_state.last_summary) if repo_state.last_summary else None,
-            "lastError": repo_state.last_error,
-        })
+        repos.append(
+            {
+                "root": repo_state.root,
+                "indexDir": repo_state.index_dir,
+                "files": repo_state.files,
+                "chunks": repo_state.chunks,
+                "generation": repo_state.generation,
+                "busy": repo_state.is_busy,
+                "lastUpdate": summary_to_json(repo_state.last_summary) if repo_state.last_summary else None,
+                "lastError": repo_state.last_error,
+            }
+        )
     return {
-        "server": {"pid": os.getpid(), "version": state.version, "protocolVersion": PROTOCOL_VERSION,
-                   "model": state.model_id, "address": state.address, "connections": state.connection_count(),
-                   "uptimeS": round(time.time() - state.started_at_s, 3)},
+        "server": {
+            "pid": os.getpid(),
+            "version": state.version,
+            "protocolVersion": PROTOCOL_VERSION,
+            "model": state.model_id,
+            "address": state.address,
+            "connections": state.connection_count(),
+            "uptimeS": round(time.time() - state.started_at_s, 3),
+        },
         "repos": repos,
     }
 
@@ -196,8 +218,13 @@ def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
     token = params.get("workDoneToken")
     report = _progress_reporter(context, token) if isinstance(token, str | int) else None
     if report is not None:
-        context.notify("$/progress", {"token": token, "value": {"kind": "begin", "title": "Indexing",
-                                                                 "cancellable": False, "percentage": 0}})
+        context.notify(
+            "$/progress",
+            {
+                "token": token,
+                "value": {"kind": "begin", "title": "Indexing", "cancellable": False, "percentage": 0},
+            },
+        )
     try:
         summary = repo.reindex(full=bool(_optional(params, "full", bool, False)), on_progress=report)
     finally:
@@ -305,11 +332,13 @@ def _progress_reporter(context: RequestContext, token: str | int) -> Callable[[I
             return
         last_sent[0] = now
         percentage = 100 * progress.files_done // progress.files_total if progress.files_total else 100
-        value = {"kind": "report", "percentage": percentage,
-                 "message": f"{progress.files_done}/{progress.files_total} files, "
-                            f"{progress.chunks_embedded} embedded",
-                 "codesearch": progress_to_json(progress)}
+        value = {
+            "kind": "report",
+            "percentage": percentage,
+            "message": f"{progress.files_done}/{progress.files_total} files, "
+            f"{progress.chunks_embedded} embedded",
+            "codesearch": progress_to_json(progress),
+        }
         context.notify("$/progress", {"token": token, "value": value})
 
     return report
-

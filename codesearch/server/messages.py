@@ -13,8 +13,18 @@ from codesearch.errors import ProtocolError
 from codesearch.records import Hit, IndexProgress, IndexSummary, SkippedFile
 
 HIT_FIELDS = (
-    "path", "start_line", "end_line", "name", "qualified_name", "kind", "language", "score",
-    "signature", "docstring_summary", "dense_rank", "lexical_rank",
+    "path",
+    "start_line",
+    "end_line",
+    "name",
+    "qualified_name",
+    "kind",
+    "language",
+    "score",
+    "signature",
+    "docstring_summary",
+    "dense_rank",
+    "lexical_rank",
 )
 # LSP SymbolKind numbers.
 _SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12}
@@ -87,8 +97,12 @@ def progress_to_json(progress: IndexProgress) -> dict[str, Any]:
 
 def progress_from_json(data: Any) -> IndexProgress:
     try:
-        return IndexProgress(int(data["files_done"]), int(data["files_total"]), int(data["chunks_embedded"]),
-                             float(data["embed_seconds"]))
+        return IndexProgress(
+            int(data["files_done"]),
+            int(data["files_total"]),
+            int(data["chunks_embedded"]),
+            float(data["embed_seconds"]),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError(f"malformed progress from the server: {exc}") from None
 

@@ -77,8 +77,14 @@ class RepoState:
 class ServedRepo:
     """One repository the server keeps warm. Thread-safe; close it once."""
 
-    def __init__(self, root: Path, store: _GuardedStore, settings: Settings, encoder: SharedEncoder,
-                 on_round: Callable[[ServedRepo, WatchRound], None] | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        store: _GuardedStore,
+        settings: Settings,
+        encoder: SharedEncoder,
+        on_round: Callable[[ServedRepo, WatchRound], None] | None,
+    ) -> None:
         """Use ``ServedRepo.open``."""
         self.root = root
         self.index_dir = store.index_dir
@@ -87,19 +93,33 @@ class ServedRepo:
         self._settings = settings
         self._encoder = encoder
         self._on_round = on_round
-        self._watcher = Watcher(root, self._update, debounce_s=settings.debounce_s, excluded=(store.index_dir,),
-                                on_round=self._round_done)
+        self._watcher = Watcher(
+            root,
+            self._update,
+            debounce_s=settings.debounce_s,
+            excluded=(store.index_dir,),
+            on_round=self._round_done,
+        )
 
     @classmethod
-    def open(cls, root: Path, index_dir: Path, settings: Settings, encoder: SharedEncoder, *, create: bool,
-             on_round: Callable[[ServedRepo, WatchRound], None] | None = None) -> ServedRepo:
+    def open(
+        cls,
+        root: Path,
+        index_dir: Path,
+        settings: Settings,
+        encoder: SharedEncoder,
+        *,
+        create: bool,
+        on_round: Callable[[ServedRepo, WatchRound], None] | None = None,
+    ) -> ServedRepo:
         """Open the index with its writer lock and start watching (the first round is a catch-up).
 
         Raises IndexNotFoundError (without ``create``), IndexLockedError, IndexMismatchError and
         the store's other errors.
         """
-        params = IndexParams(encoder.model_id, encoder.model_hash, encoder.dim, settings.hnsw_m,
-                             settings.hnsw_ef_construction)
+        params = IndexParams(
+            encoder.model_id, encoder.model_hash, encoder.dim, settings.hnsw_m, settings.hnsw_ef_construction
+        )
         store = _GuardedStore.open(index_dir, expected=params, create=create)
         assert isinstance(store, _GuardedStore)
         store.guard = ReadWriteLock()
@@ -116,7 +136,9 @@ class ServedRepo:
         """Like ``codesearch ask``: the query is embedded before the index is locked for reading."""
         vector = self._encoder.embed_query(validate_query(request.query))  # (dim,)
         with self._guard.reading():
-            return search(self._store, lambda texts: vector[np.newaxis, :], request, ef=self._settings.hnsw_ef_search)
+            return search(
+                self._store, lambda texts: vector[np.newaxis, :], request, ef=self._settings.hnsw_ef_search
+            )
 
     def similar(self, rel_path: str, line: int, k: int) -> list[Hit]:
         """The k definitions whose vectors are nearest the innermost one around ``rel_path:line``."""
@@ -128,7 +150,9 @@ class ServedRepo:
             found = self._store.dense_search(vector, k + 1, ef=max(self._settings.hnsw_ef_search, k + 1))
             found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
             stored = {s.chunk_id: s for s in self._store.get_chunks([s.chunk_id for s in found])}
-        return [_hit(stored[s.chunk_id], s.score, rank) for rank, s in enumerate(found, 1) if s.chunk_id in stored]
+        return [
+            _hit(stored[s.chunk_id], s.score, rank) for rank, s in enumerate(found, 1) if s.chunk_id in stored
+        ]
 
     def reindex(self, *, full: bool, on_progress: ProgressCallback | None = None) -> IndexSummary:
         """A full update on the watcher's thread (``full``: every file re-extracted and re-embedded)."""
@@ -140,8 +164,16 @@ class ServedRepo:
     def state(self) -> RepoState:
         counts = self._store.counts()
         last = self._watcher.last_round
-        return RepoState(str(self.root), str(self.index_dir), counts.files, counts.chunks, self._watcher.generation,
-                         self._watcher.is_busy, last.summary if last else None, last.error if last else None)
+        return RepoState(
+            str(self.root),
+            str(self.index_dir),
+            counts.files,
+            counts.chunks,
+            self._watcher.generation,
+            self._watcher.is_busy,
+            last.summary if last else None,
+            last.error if last else None,
+        )
 
     @property
     def watcher(self) -> Watcher:
@@ -168,17 +200,27 @@ class ServedRepo:
     def _round_done(self, finished: WatchRound) -> None:
         if finished.summary is not None:
             s = finished.summary
-            logger.info("%s: round %d: %d new, %d changed, %d deleted files; %d embedded in %.2f s",
-                        self.root, finished.generation, s.files_new, s.files_changed, s.files_deleted,
-                        s.chunks_embedded, s.seconds)
+            logger.info(
+                "%s: round %d: %d new, %d changed, %d deleted files; %d embedded in %.2f s",
+                self.root,
+                finished.generation,
+                s.files_new,
+                s.files_changed,
+                s.files_deleted,
+                s.chunks_embedded,
+                s.seconds,
+            )
         if self._on_round is not None:
             self._on_round(self, finished)
 
     def _definition_at(self, rel_path: str, line: int) -> StoredChunk:
         any_vector = np.full(self._encoder.dim, 1.0, dtype=np.float32)  # (dim,): only the filter matters
         found = self._store.dense_search(any_vector, MAX_CHUNKS_PER_FILE, path_glob=_literal_glob(rel_path))
-        around = [s for s in self._store.get_chunks([f.chunk_id for f in found])
-                  if s.chunk.start_line <= line <= s.chunk.end_line]
+        around = [
+            s
+            for s in self._store.get_chunks([f.chunk_id for f in found])
+            if s.chunk.start_line <= line <= s.chunk.end_line
+        ]
         if not around:
             raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")
         return min(around, key=lambda s: s.chunk.end_line - s.chunk.start_line)
@@ -187,9 +229,14 @@ class ServedRepo:
 class RepoRegistry:
     """The repositories a server serves, opened on first use and keyed by index folder."""
 
-    def __init__(self, encoder: SharedEncoder, settings_for: Callable[[Path], Settings], *,
-                 fixed_roots: frozenset[Path] | None = None,
-                 on_round: Callable[[ServedRepo, WatchRound], None] | None = None) -> None:
+    def __init__(
+        self,
+        encoder: SharedEncoder,
+        settings_for: Callable[[Path], Settings],
+        *,
+        fixed_roots: frozenset[Path] | None = None,
+        on_round: Callable[[ServedRepo, WatchRound], None] | None = None,
+    ) -> None:
         self._encoder = encoder
         self._settings_for = settings_for
         self._fixed_roots = fixed_roots  # None: any repository a client names
@@ -198,8 +245,15 @@ class RepoRegistry:
         self._lock = threading.Lock()  # serialises opening and closing
         self._is_closed = False  # guarded by _lock
 
-    def get(self, start: Path, index_dir: str | None, *, create: bool = False, open_: bool = True,
-            exact: bool = False) -> ServedRepo:
+    def get(
+        self,
+        start: Path,
+        index_dir: str | None,
+        *,
+        create: bool = False,
+        open_: bool = True,
+        exact: bool = False,
+    ) -> ServedRepo:
         """The served repository around ``start``, opening it if needed (``open_``).
 
         ``exact``: ``start`` is the repository root itself (as for ``codesearch index PATH``), not
@@ -256,8 +310,14 @@ class RepoRegistry:
 
     def _open(self, root: Path, index_dir: Path, create: bool) -> ServedRepo:
         try:
-            return ServedRepo.open(root, index_dir, self._settings_for(root), self._encoder, create=create,
-                                   on_round=self._on_round)
+            return ServedRepo.open(
+                root,
+                index_dir,
+                self._settings_for(root),
+                self._encoder,
+                create=create,
+                on_round=self._on_round,
+            )
         except (IndexLockedError, IndexMismatchError) as exc:
             raise ProtocolError(str(exc), REPO_UNAVAILABLE) from exc
 
@@ -269,8 +329,17 @@ def _literal_glob(path: str) -> str:
 
 def _hit(stored: StoredChunk, score: float, rank: int) -> Hit:
     chunk = stored.chunk
-    return Hit(path=chunk.path, start_line=chunk.start_line, end_line=chunk.end_line, name=chunk.name,
-               qualified_name=chunk.qualified_name, kind=chunk.kind, language=chunk.language,
-               score=round(score, 6), signature=chunk.signature, docstring_summary=chunk.docstring_summary,
-               code=chunk.code, dense_rank=rank)
-
+    return Hit(
+        path=chunk.path,
+        start_line=chunk.start_line,
+        end_line=chunk.end_line,
+        name=chunk.name,
+        qualified_name=chunk.qualified_name,
+        kind=chunk.kind,
+        language=chunk.language,
+        score=round(score, 6),
+        signature=chunk.signature,
+        docstring_summary=chunk.docstring_summary,
+        code=chunk.code,
+        dense_rank=rank,
+    )

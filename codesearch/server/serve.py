@@ -43,6 +43,7 @@ from codesearch.watcher import WatchRound
 logger = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 128
+DEFAULT_LIMITS = ConnectionLimits()
 WORKERS = 16
 
 
@@ -57,9 +58,17 @@ class Server:
         fixed_roots: serve only these repositories (None: any repository a client names).
     """
 
-    def __init__(self, encoder: ServerEncoder, settings_for: Callable[[Path], Settings], socket_path: Path, *,
-                 tcp_port: int | None = None, token: str | None = None,
-                 fixed_roots: Iterable[Path] | None = None, limits: ConnectionLimits = ConnectionLimits()) -> None:  # noqa: B008
+    def __init__(
+        self,
+        encoder: ServerEncoder,
+        settings_for: Callable[[Path], Settings],
+        socket_path: Path,
+        *,
+        tcp_port: int | None = None,
+        token: str | None = None,
+        fixed_roots: Iterable[Path] | None = None,
+        limits: ConnectionLimits = DEFAULT_LIMITS,
+    ) -> None:
         if tcp_port is not None and not token:
             raise CodesearchError("listening on TCP needs a token")
         if len(os.fsencode(socket_path)) > MAX_UNIX_SOCKET_PATH:
@@ -67,7 +76,9 @@ class Server:
         self.socket_path = socket_path
         self.encoder = SharedEncoder(encoder)
         roots = None if fixed_roots is None else frozenset(root.resolve() for root in fixed_roots)
-        self.registry = RepoRegistry(self.encoder, settings_for, fixed_roots=roots, on_round=self._broadcast_round)
+        self.registry = RepoRegistry(
+            self.encoder, settings_for, fixed_roots=roots, on_round=self._broadcast_round
+        )
         self._tcp_port = tcp_port
         self._token = token
         self._limits = limits
@@ -98,8 +109,15 @@ class Server:
             self._close_listeners()
             self._release_server_lock()
             raise CodesearchError(f"cannot listen: {exc}") from exc
-        self._state = ServerState(self.registry, self.encoder.model_id, __version__, time.time(),
-                                  self.address, self._token, self.connection_count)
+        self._state = ServerState(
+            self.registry,
+            self.encoder.model_id,
+            __version__,
+            time.time(),
+            self.address,
+            self._token,
+            self.connection_count,
+        )
         self._acceptor = threading.Thread(target=self._accept_loop, name="codesearch-accept", daemon=True)
         self._acceptor.start()
         write_info(info_path_for(self.socket_path), self._info())
@@ -140,8 +158,9 @@ class Server:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -170,8 +189,9 @@ class Server:
                 self._start_connection(sock, is_tcp=listener.family != socket.AF_UNIX)
 
     def _start_connection(self, sock: socket.socket, *, is_tcp: bool) -> None:
-        connection = Connection(sock, self._state, self._executor, self._limits, is_tcp=is_tcp,
-                                on_stop_request=self.request_stop)
+        connection = Connection(
+            sock, self._state, self._executor, self._limits, is_tcp=is_tcp, on_stop_request=self.request_stop
+        )
         with self._lock:
             is_refused = self._is_stopping or len(self._connections) >= MAX_CONNECTIONS
             if not is_refused:
@@ -181,7 +201,9 @@ class Server:
             connection.close()
             connection.release()
             return
-        threading.Thread(target=self._serve, args=(connection,), name="codesearch-connection", daemon=True).start()
+        threading.Thread(
+            target=self._serve, args=(connection,), name="codesearch-connection", daemon=True
+        ).start()
 
     def _serve(self, connection: Connection) -> None:
         try:
@@ -194,12 +216,17 @@ class Server:
     def _broadcast_round(self, repo: ServedRepo, finished: WatchRound) -> None:
         """Tell the clients whose root is in ``repo`` that its index changed."""
         params: dict[str, Any] = {
-            "root": str(repo.root), "generation": finished.generation, "error": finished.error,
+            "root": str(repo.root),
+            "generation": finished.generation,
+            "error": finished.error,
             "summary": summary_to_json(finished.summary) if finished.summary else None,
         }
         with self._lock:
-            listeners = [c for c in self._connections if c.session.root is not None
-                         and c.session.root.is_relative_to(repo.root)]
+            listeners = [
+                c
+                for c in self._connections
+                if c.session.root is not None and c.session.root.is_relative_to(repo.root)
+            ]
         for connection in listeners:
             connection.send(notification_message("codesearch/indexUpdated", params))
 
@@ -245,14 +272,26 @@ class Server:
             listener.close()
 
     def _info(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "socket": str(self.socket_path),
-                "tcpPort": self.tcp_address[1] if self.tcp_address else None,
-                "version": __version__, "protocolVersion": PROTOCOL_VERSION, "model": self.encoder.model_id}
+        return {
+            "pid": os.getpid(),
+            "socket": str(self.socket_path),
+            "tcpPort": self.tcp_address[1] if self.tcp_address else None,
+            "version": __version__,
+            "protocolVersion": PROTOCOL_VERSION,
+            "model": self.encoder.model_id,
+        }
 
 
-def run_server(settings: Settings, settings_for: Callable[[Path], Settings], *, repos: Iterable[Path] = (),
-               socket_path: Path | None = None, tcp_port: int | None = None, token_path: Path | None = None,
-               on_ready: Callable[[Server], None] | None = None) -> None:
+def run_server(
+    settings: Settings,
+    settings_for: Callable[[Path], Settings],
+    *,
+    repos: Iterable[Path] = (),
+    socket_path: Path | None = None,
+    tcp_port: int | None = None,
+    token_path: Path | None = None,
+    on_ready: Callable[[Server], None] | None = None,
+) -> None:
     """Load the encoder and serve until a ``shutdown {"server": true}`` or KeyboardInterrupt.
 
     With ``repos``, the server opens (creating if needed) those repositories' indexes at once and
@@ -263,9 +302,17 @@ def run_server(settings: Settings, settings_for: Callable[[Path], Settings], *, 
 
     token = read_or_create_token(token_path or default_token_path()) if tcp_port is not None else None
     roots = [root.resolve() for root in repos]
-    with Encoder.load(settings.model, threads=settings.threads) as encoder, \
-            Server(encoder, settings_for, socket_path or default_socket_path(), tcp_port=tcp_port, token=token,
-                   fixed_roots=roots or None) as server:
+    with (
+        Encoder.load(settings.model, threads=settings.threads) as encoder,
+        Server(
+            encoder,
+            settings_for,
+            socket_path or default_socket_path(),
+            tcp_port=tcp_port,
+            token=token,
+            fixed_roots=roots or None,
+        ) as server,
+    ):
         for root in roots:
             server.registry.get(root, settings.index_dir, create=True)
         if on_ready is not None:

@@ -35,7 +35,11 @@ class ServerEncoder(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def embed_code(
-        self, texts: Sequence[str], *, batch_size: int = ..., on_progress: Callable[[int, int], None] | None = ...
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = ...,
+        on_progress: Callable[[int, int], None] | None = ...,
     ) -> np.ndarray: ...
 
 
@@ -80,7 +84,11 @@ class SharedEncoder:
         return np.stack([self.embed_query(text) for text in texts])
 
     def embed_code(
-        self, texts: Sequence[str], *, batch_size: int = 32, on_progress: Callable[[int, int], None] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         """(n, dim) float32 in input order; the lock is taken once per slice of similar lengths."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # slices of similar length pad little

@@ -59,11 +59,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     shutil.copytree(FIXTURE, repo)
     runtime = Path(tempfile.mkdtemp(prefix="cs-e2e-"))
     home = tmp_path_factory.mktemp("serve-home")
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"),
-           "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-           "CODESEARCH_DEBOUNCE_S": "0.1"}
-    process = subprocess.Popen([sys.executable, "-m", "codesearch", "serve", str(repo)], env=env,
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        "CODESEARCH_DEBOUNCE_S": "0.1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codesearch", "serve", str(repo)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert process.stderr is not None
     try:
         while "serving on" not in (line := process.stderr.readline()):
@@ -110,7 +120,9 @@ def test_warm_ask_answers_from_the_server(warm_only: Served, query: str, expecte
 
 
 def test_warm_ask_renders_code_in_the_terminal(warm_only: Served) -> None:
-    result = CliRunner().invoke(cli, ["ask", "--repo", str(warm_only.repo), "multiply two matrices", "-k", "1"])
+    result = CliRunner().invoke(
+        cli, ["ask", "--repo", str(warm_only.repo), "multiply two matrices", "-k", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert "tools/Matrix.java:6-14" in result.stdout and "public static double[][] multiply" in result.stdout
 
@@ -119,14 +131,18 @@ def test_an_edit_is_searchable_after_the_watcher_round(warm_only: Served) -> Non
     with ServerConnection.connect(warm_only.socket) as connection:
         generation = connection.call("status")["repos"][0]["generation"]
         cart = warm_only.repo / "server" / "cart.py"
-        cart.write_text(cart.read_text() + "\n\ndef apply_coupon(cart, code):\n    return code.strip().upper()\n")
+        cart.write_text(
+            cart.read_text() + "\n\ndef apply_coupon(cart, code):\n    return code.strip().upper()\n"
+        )
         wait_for_round(connection, warm_only.repo, generation + 1)
     assert ask(warm_only.repo, "apply_coupon", "-k", "1")[0]["name"] == "apply_coupon"
 
 
 def test_similar_and_workspace_symbols_with_the_real_encoder(warm_only: Served) -> None:
     passwords = warm_only.repo / "server" / "passwords.py"
-    line = next(i for i, text in enumerate(passwords.read_text().splitlines(), 1) if "def verify_password" in text)
+    line = next(
+        i for i, text in enumerate(passwords.read_text().splitlines(), 1) if "def verify_password" in text
+    )
     with ServerConnection.connect(warm_only.socket) as connection:
         similar = connection.call("similar", {"path": str(passwords), "line": line, "k": 3})
         names = [hit["qualified_name"] for hit in similar["hits"]]
@@ -152,8 +168,11 @@ def test_in_process_answers_match_and_stop_works(served: Served, monkeypatch: py
     assert CliRunner().invoke(cli, ["serve", "--stop"]).exit_code == 0
     assert served.process.wait(TIMEOUT_S) == 0
     assert not served.socket.exists()
-    result = CliRunner().invoke(cli, ["ask", "--repo", str(served.repo), "--queries-file", "-", "-k", "5"],
-                                input="\n".join(queries) + "\n")
+    result = CliRunner().invoke(
+        cli,
+        ["ask", "--repo", str(served.repo), "--queries-file", "-", "-k", "5"],
+        input="\n".join(queries) + "\n",
+    )
     assert result.exit_code == 0, result.output
     cold = dict(zip(queries, (json.loads(line) for line in result.stdout.splitlines()), strict=True))
     for query in queries:

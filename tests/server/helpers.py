@@ -41,7 +41,9 @@ def verify_password(password, salt, digest):
 
 
 def start_server(socket_path: Path, **kwargs: Any) -> Server:
-    server = Server(HashingEncoder(), lambda root: Settings(debounce_s=0.05), socket_path, limits=LIMITS, **kwargs)
+    server = Server(
+        HashingEncoder(), lambda root: Settings(debounce_s=0.05), socket_path, limits=LIMITS, **kwargs
+    )
     server.start()
     return server
 

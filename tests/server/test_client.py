@@ -14,10 +14,23 @@ from codesearch.server.serve import Server
 from tests.fakes import hashing_params
 
 
-def search(server_socket: Path, start: Path, *queries: str | None, index_dir: str | None = None,
-           include_code: bool = False) -> list[list[str]] | None:
-    answers = search_via_server(start, index_dir, list(queries), k=3, languages=None, path_glob=None,
-                                include_code=include_code, socket_path=server_socket)
+def search(
+    server_socket: Path,
+    start: Path,
+    *queries: str | None,
+    index_dir: str | None = None,
+    include_code: bool = False,
+) -> list[list[str]] | None:
+    answers = search_via_server(
+        start,
+        index_dir,
+        list(queries),
+        k=3,
+        languages=None,
+        path_glob=None,
+        include_code=include_code,
+        socket_path=server_socket,
+    )
     return None if answers is None else [[hit.qualified_name for hit in hits] for hits in answers]
 
 
@@ -31,12 +44,22 @@ def test_hits_come_back_as_records(server: Server, repo: Path) -> None:
     answers = search(server.socket_path, repo, "hash_password", None, "apply_discount")
     assert answers is not None and len(answers) == 3
     assert answers[0][0] == "hash_password" and answers[1] == [] and answers[2][0] == "apply_discount"
-    with_code = search_via_server(repo, None, ["hash_password"], k=1, languages=["python"], path_glob="server/*",
-                                  include_code=True, socket_path=server.socket_path)
+    with_code = search_via_server(
+        repo,
+        None,
+        ["hash_password"],
+        k=1,
+        languages=["python"],
+        path_glob="server/*",
+        include_code=True,
+        socket_path=server.socket_path,
+    )
     assert with_code is not None and with_code[0][0].code.startswith("def hash_password")
 
 
-def test_user_errors_are_raised_and_unservable_repos_fall_back(server: Server, repo: Path, tmp_path: Path) -> None:
+def test_user_errors_are_raised_and_unservable_repos_fall_back(
+    server: Server, repo: Path, tmp_path: Path
+) -> None:
     with pytest.raises(CodesearchError, match="empty"):
         search(server.socket_path, repo, "  ")
     unindexed = tmp_path / "bare"
@@ -51,7 +74,9 @@ def test_user_errors_are_raised_and_unservable_repos_fall_back(server: Server, r
 
 def test_reindex_through_the_server_reports_progress(server: Server, repo: Path, tmp_path: Path) -> None:
     seen: list[IndexProgress] = []
-    summary = reindex_via_server(repo, None, full=False, on_progress=seen.append, socket_path=server.socket_path)
+    summary = reindex_via_server(
+        repo, None, full=False, on_progress=seen.append, socket_path=server.socket_path
+    )
     assert summary is not None and summary.files_total == 2 and summary.files_unchanged == 2
     assert seen and seen[-1].files_done == seen[-1].files_total
     other = tmp_path / "other"

@@ -100,7 +100,12 @@ def test_responses_decode_with_results_or_errors() -> None:
     assert decode_message(json.dumps(result_message(3, {"a": 1})).encode()) == Response(3, {"a": 1})
     failed = decode_message(json.dumps(error_message("x", -32000, "no index", {"k": 1})).encode())
     assert isinstance(failed, Response) and failed.error is not None
-    assert (failed.id, failed.error.code, failed.error.message, failed.error.data) == ("x", -32000, "no index", {"k": 1})
+    assert (failed.id, failed.error.code, failed.error.message, failed.error.data) == (
+        "x",
+        -32000,
+        "no index",
+        {"k": 1},
+    )
 
 
 def test_concurrent_writers_never_interleave_frames() -> None:

@@ -40,10 +40,23 @@ def test_search_answers_like_ask_json(connect: Connect, repo: Path) -> None:
     assert result["root"] == str(repo)
     top = result["hits"][0]
     assert top["qualified_name"] == "hash_password" and top["path"] == "server/passwords.py"
-    assert set(top) == {"path", "start_line", "end_line", "name", "qualified_name", "kind", "language", "score",
-                        "signature", "docstring_summary", "dense_rank", "lexical_rank"}
-    with_code = connect().call("search", {"root": str(repo / "server"), "query": "hash_password", "k": 1,
-                                          "includeCode": True})
+    assert set(top) == {
+        "path",
+        "start_line",
+        "end_line",
+        "name",
+        "qualified_name",
+        "kind",
+        "language",
+        "score",
+        "signature",
+        "docstring_summary",
+        "dense_rank",
+        "lexical_rank",
+    }
+    with_code = connect().call(
+        "search", {"root": str(repo / "server"), "query": "hash_password", "k": 1, "includeCode": True}
+    )
     assert with_code["hits"][0]["code"].startswith("def hash_password")
 
 
@@ -74,7 +87,9 @@ def test_initialize_then_workspace_symbol(connect: Connect, repo: Path) -> None:
     assert client.call("workspace/symbol", {"query": ""}) == []
 
 
-def test_similar_excludes_itself_and_refuses_paths_outside(connect: Connect, repo: Path, tmp_path: Path) -> None:
+def test_similar_excludes_itself_and_refuses_paths_outside(
+    connect: Connect, repo: Path, tmp_path: Path
+) -> None:
     client = connect()
     result = client.call("similar", {"path": str(repo / "server" / "passwords.py"), "line": 7, "k": 3})
     assert "verify_password" not in names(result) and len(result["hits"]) == 3
@@ -83,11 +98,15 @@ def test_similar_excludes_itself_and_refuses_paths_outside(connect: Connect, rep
     relative = client.call("similar", {"root": str(repo), "path": "server/cart.py", "line": 11, "k": 2})
     assert "apply_discount" not in names(relative)
     (tmp_path / "elsewhere.py").write_text("def f():\n    pass\n")
-    for params in ({"root": str(repo), "path": "../elsewhere.py", "line": 1},
-                   {"root": str(repo), "path": str(tmp_path / "elsewhere.py"), "line": 1}):
+    for params in (
+        {"root": str(repo), "path": "../elsewhere.py", "line": 1},
+        {"root": str(repo), "path": str(tmp_path / "elsewhere.py"), "line": 1},
+    ):
         refused = client.answer(client.send("similar", params))
         assert refused.error is not None and refused.error.code in (INVALID_PARAMS, USER_ERROR), refused
-    nothing_there = client.answer(client.send("similar", {"root": str(repo), "path": "server/cart.py", "line": 9}))
+    nothing_there = client.answer(
+        client.send("similar", {"root": str(repo), "path": "server/cart.py", "line": 9})
+    )
     assert nothing_there.error is not None and nothing_there.error.code == USER_ERROR
 
 
@@ -118,16 +137,20 @@ def test_file_changes_reach_searches_and_initialized_clients(connect: Connect, r
     while True:
         message = client.receive()
         assert message is not None
-        if isinstance(message, Notification) and message.method == "codesearch/indexUpdated":
-            if message.params["summary"]["files_new"] == 1:
-                break
+        is_update = isinstance(message, Notification) and message.method == "codesearch/indexUpdated"
+        if is_update and message.params["summary"]["files_new"] == 1:
+            break
     assert names(client.call("search", {"query": "redeem_coupon", "k": 1})) == ["redeem_coupon"]
 
 
-def test_searches_see_one_version_of_a_file_while_it_flips(server: Server, connect: Connect, repo: Path) -> None:
+def test_searches_see_one_version_of_a_file_while_it_flips(
+    server: Server, connect: Connect, repo: Path
+) -> None:
     """8 clients search while the watcher swaps a file between two versions: never a mix of both."""
-    versions = ["def alpha_one():\n    pass\n\n\ndef alpha_two():\n    pass\n",
-                "def beta_one():\n    pass\n\n\ndef beta_two():\n    pass\n"]
+    versions = [
+        "def alpha_one():\n    pass\n\n\ndef alpha_two():\n    pass\n",
+        "def beta_one():\n    pass\n\n\ndef beta_two():\n    pass\n",
+    ]
     watcher = server.registry.all()[0].watcher
     generation = watcher.generation
     (repo / "server" / "flip.py").write_text(versions[0])
@@ -192,7 +215,7 @@ def test_broken_frames_get_one_error_then_the_connection_closes(
 
 def test_slow_and_vanishing_clients_do_not_hurt_others(connect: Connect, repo: Path) -> None:
     slow = connect()
-    slow.send_raw(b"Content-Length: 100\r\n\r\n{\"jsonrpc\": ")  # and then nothing, for longer than 0.5 s
+    slow.send_raw(b'Content-Length: 100\r\n\r\n{"jsonrpc": ')  # and then nothing, for longer than 0.5 s
     answer = slow.receive()
     assert isinstance(answer, Response) and answer.error is not None and "in time" in answer.error.message
     assert slow.is_closed_by_server()
@@ -226,7 +249,9 @@ def test_an_index_locked_by_another_writer_is_unavailable(connect: Connect, tmp_
         refused = client.answer(client.send("search", {"root": str(other), "query": "a"}))
     assert refused.error is not None and refused.error.code == REPO_UNAVAILABLE
     assert "being written" in refused.error.message
-    assert isinstance(client.call("search", {"root": str(other), "query": "a"})["hits"], list)  # served once free
+    assert isinstance(
+        client.call("search", {"root": str(other), "query": "a"})["hits"], list
+    )  # served once free
 
 
 def test_fixed_roots_refuse_other_repositories(short_dir: Path, repo: Path, tmp_path: Path) -> None:

@@ -34,8 +34,13 @@ class GatedEncoder(HashingEncoder):
             raise RuntimeError("encoder broke")
         return super().embed_queries(texts)
 
-    def embed_code(self, texts: Sequence[str], *, batch_size: int = 32,
-                   on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    def embed_code(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 32,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         self.code_calls.append(len(texts))
         return HashingEncoder().embed_code(texts)  # not through self: its queries are gated
 
@@ -85,7 +90,9 @@ def test_code_is_embedded_in_slices_in_input_order(count: int) -> None:
     encoder = GatedEncoder()
     texts = [f"def f{i}(): return {'x' * (i % 7)}" for i in range(count)]
     progress: list[tuple[int, int]] = []
-    vectors = SharedEncoder(encoder).embed_code(texts, on_progress=lambda done, total: progress.append((done, total)))
+    vectors = SharedEncoder(encoder).embed_code(
+        texts, on_progress=lambda done, total: progress.append((done, total))
+    )
     assert vectors.shape == (count, HashingEncoder.dim)
     if count:
         np.testing.assert_allclose(vectors, HashingEncoder().embed_queries(texts))
