@@ -289,6 +289,7 @@ def serve(repos: tuple[Path, ...], model: str | None, socket_path: Path | None, 
     if stop:
         if not stop_server(socket_path):
             raise click.ClickException("no server answered")
+        click.echo("the server is stopping", err=True)
         return
     def announce(server: Server) -> None:
         click.echo(f"serving on {server.address} (Ctrl-C to stop)", err=True)
