@@ -22,15 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
+
 from codesearch.config import resolve_settings
 from codesearch.encoder.model import Encoder
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir
 from codesearch.server.client import ServerConnection
 from codesearch.server.serve import Server
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # noqa: E402
 
 GOAL_P95_S = 1.0
 POLL_S = 0.02
@@ -57,17 +56,24 @@ def edit_once(connection: ServerConnection, root: Path, rel: str, number: int) -
     path = root / rel
     original = path.read_bytes()
     name = f"freshness_probe_{number}_{secrets.token_hex(3)}"
-    added = (f'\n\ndef {name}(values):\n    """Probe {number}: the sum of the squares of values."""\n'
-             "    return sum(value * value for value in values)\n").encode()
+    added = (
+        f'\n\ndef {name}(values):\n    """Probe {number}: the sum of the squares of values."""\n'
+        "    return sum(value * value for value in values)\n"
+    ).encode()
     written = time.perf_counter()
     path.write_bytes(original + added)
     found = wait_until(connection, root, name, present=True)
     round_s = connection.call("status")["repos"][0]["lastUpdate"]["seconds"]
     path.write_bytes(original)
     gone = wait_until(connection, root, name, present=False)
-    return {"edit": number, "file": rel, "bytes": len(original),
-            "seconds": None if found is None else round(found - written, 4),
-            "server_update_s": round_s, "restored": gone is not None}
+    return {
+        "edit": number,
+        "file": rel,
+        "bytes": len(original),
+        "seconds": None if found is None else round(found - written, 4),
+        "server_update_s": round_s,
+        "restored": gone is not None,
+    }
 
 
 def main() -> None:
@@ -86,15 +92,23 @@ def main() -> None:
         functions = store.counts().chunks
     chosen = random.Random(args.seed).sample(paths, min(args.edits, len(paths)))
     results = []
-    with Encoder.load(settings.model, threads=settings.threads) as encoder, \
-            tempfile.TemporaryDirectory(prefix="cs-fresh-") as run_dir, \
-            Server(encoder, resolve_settings, Path(run_dir) / "s.sock") as server:
+    with (
+        Encoder.load(settings.model, threads=settings.threads) as encoder,
+        tempfile.TemporaryDirectory(prefix="cs-fresh-") as run_dir,
+        Server(encoder, resolve_settings, Path(run_dir) / "s.sock") as server,
+    ):
         served = server.registry.get(root, None)
         started = time.perf_counter()
         catch_up = served.watcher.wait_for(1)
-        print(json.dumps({"catch_up_s": round(time.perf_counter() - started, 2),
-                          "catch_up_summary": str(catch_up.summary if catch_up else None)}),
-              file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "catch_up_s": round(time.perf_counter() - started, 2),
+                    "catch_up_summary": str(catch_up.summary if catch_up else None),
+                }
+            ),
+            file=sys.stderr,
+        )
         with ServerConnection.connect(server.socket_path) as connection:
             for number, rel in enumerate(chosen):
                 result = edit_once(connection, root, rel, number)
@@ -103,15 +117,26 @@ def main() -> None:
                     print(json.dumps(result), flush=True)
     latencies = [r["seconds"] for r in results if r["seconds"] is not None]
     p95 = percentile(latencies, 0.95) if latencies else float("nan")
-    print(json.dumps({
-        "bench": "freshness", "root": str(root), "files": len(paths), "functions": functions,
-        "edits": len(results), "failed": len(results) - len(latencies), "debounce_s": settings.debounce_s,
-        "p50_s": round(percentile(latencies, 0.5), 3) if latencies else None, "p95_s": round(p95, 3),
-        "max_s": round(max(latencies), 3) if latencies else None,
-        "mean_s": round(statistics.fmean(latencies), 3) if latencies else None,
-        "server_update_p50_s": round(statistics.median(r["server_update_s"] for r in results), 3),
-        "goal_p95_s": GOAL_P95_S, "p95_to_goal_ratio": round(p95 / GOAL_P95_S, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "freshness",
+                "root": str(root),
+                "files": len(paths),
+                "functions": functions,
+                "edits": len(results),
+                "failed": len(results) - len(latencies),
+                "debounce_s": settings.debounce_s,
+                "p50_s": round(percentile(latencies, 0.5), 3) if latencies else None,
+                "p95_s": round(p95, 3),
+                "max_s": round(max(latencies), 3) if latencies else None,
+                "mean_s": round(statistics.fmean(latencies), 3) if latencies else None,
+                "server_update_p50_s": round(statistics.median(r["server_update_s"] for r in results), 3),
+                "goal_p95_s": GOAL_P95_S,
+                "p95_to_goal_ratio": round(p95 / GOAL_P95_S, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,23 +23,44 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codesearch.server.client import RemoteError, ServerConnection, stop_server
+from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # noqa: E402
+from codesearch.server.client import RemoteError, ServerConnection, stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
-    "parse a date string into a datetime", "read a file line by line", "compute the md5 hash of a file",
-    "send an email over smtp", "split a path into directory and file name", "decode base64 data",
-    "start a thread pool and wait for results", "compress data with zlib", "format a number with commas",
-    "open a tcp connection with a timeout", "walk a directory tree recursively", "escape html characters",
-    "parse command line arguments", "read a csv file into rows", "serialize an object to json",
-    "make a temporary directory", "compare two sequences and show the differences", "url encode a query string",
-    "urlparse", "OrderedDict.move_to_end", "shutil.copytree", "deepcopy", "Thread.join", "heappush",
-    "retry a function call when it fails", "lock a file so two processes do not write it at once",
-    "generate a random password", "convert a string to title case", "wait for a subprocess and read its output",
-    "validate an ip address", "find the longest common prefix", "merge two sorted lists",
+    "parse a date string into a datetime",
+    "read a file line by line",
+    "compute the md5 hash of a file",
+    "send an email over smtp",
+    "split a path into directory and file name",
+    "decode base64 data",
+    "start a thread pool and wait for results",
+    "compress data with zlib",
+    "format a number with commas",
+    "open a tcp connection with a timeout",
+    "walk a directory tree recursively",
+    "escape html characters",
+    "parse command line arguments",
+    "read a csv file into rows",
+    "serialize an object to json",
+    "make a temporary directory",
+    "compare two sequences and show the differences",
+    "url encode a query string",
+    "urlparse",
+    "OrderedDict.move_to_end",
+    "shutil.copytree",
+    "deepcopy",
+    "Thread.join",
+    "heappush",
+    "retry a function call when it fails",
+    "lock a file so two processes do not write it at once",
+    "generate a random password",
+    "convert a string to title case",
+    "wait for a subprocess and read its output",
+    "validate an ip address",
+    "find the longest common prefix",
+    "merge two sorted lists",
 ]
 
 
@@ -56,8 +77,13 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def start_server(root: Path, runtime: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    process = subprocess.Popen([sys.executable, "-m", "codesearch", "serve", str(root)], env=env,
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codesearch", "serve", str(root)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert process.stderr is not None
     while "serving on" not in (line := process.stderr.readline()):
         if not line:
@@ -98,11 +124,16 @@ def load(socket_path: Path, root: Path, clients: int, per_client: int) -> dict[s
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
-            "seconds": round(elapsed, 2), "throughput_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(1000 * percentile(latencies, 0.5), 1),
-            "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
-            "p99_ms": round(1000 * percentile(latencies, 0.99), 1)}
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "seconds": round(elapsed, 2),
+        "throughput_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(1000 * percentile(latencies, 0.5), 1),
+        "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+        "p99_ms": round(1000 * percentile(latencies, 0.99), 1),
+    }
 
 
 def time_ask(root: Path, env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
@@ -111,8 +142,21 @@ def time_ask(root: Path, env: dict[str, str], runs: int) -> tuple[list[float], l
     for i in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "codesearch", "ask", "--json", "--repo", str(root),
-                        QUERIES[i % len(QUERIES)]], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "codesearch",
+                "ask",
+                "--json",
+                "--repo",
+                str(root),
+                QUERIES[i % len(QUERIES)],
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         walls.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -129,11 +173,16 @@ def main() -> None:
     parser.add_argument("--cold-asks", type=int, default=3)
     args = parser.parse_args()
     root = (args.root or stdlib_copy(args.cache)).resolve()
-    with tempfile.TemporaryDirectory(prefix="cs-load-") as runtime_dir, \
-            tempfile.TemporaryDirectory(prefix="cs-cold-") as cold_dir:
+    with (
+        tempfile.TemporaryDirectory(prefix="cs-load-") as runtime_dir,
+        tempfile.TemporaryDirectory(prefix="cs-cold-") as cold_dir,
+    ):
         runtime = Path(runtime_dir)
-        env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime),
-               "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+        env = {
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(runtime),
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        }
         process = start_server(root, runtime, env)
         socket_path = runtime / "codesearch" / "server.sock"
         try:
@@ -141,24 +190,45 @@ def main() -> None:
             before = rss_kib(process.pid)
             result = load(socket_path, root, args.clients, args.queries)
             after = rss_kib(process.pid)
-            print(json.dumps({"bench": "server_load", "root": str(root), "clients": args.clients,
-                              "queries_per_client": args.queries, **result,
-                              "rss_before_mib": round(before / 1024, 1), "rss_after_mib": round(after / 1024, 1),
-                              "rss_growth_ratio": round(after / before, 3)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "bench": "server_load",
+                        "root": str(root),
+                        "clients": args.clients,
+                        "queries_per_client": args.queries,
+                        **result,
+                        "rss_before_mib": round(before / 1024, 1),
+                        "rss_after_mib": round(after / 1024, 1),
+                        "rss_growth_ratio": round(after / before, 3),
+                    }
+                ),
+                flush=True,
+            )
             warm, warm_cpu = time_ask(root, env, args.warm_asks)
         finally:
             stop_server(socket_path)
             process.wait(120)
         cold, cold_cpu = time_ask(root, {**env, "XDG_RUNTIME_DIR": cold_dir}, args.cold_asks)
-    print(json.dumps({"bench": "ask_wall", "root": str(root),
-                      "warm_runs": len(warm), "warm_p50_ms": round(1000 * statistics.median(warm), 1),
-                      "warm_min_ms": round(1000 * min(warm), 1), "warm_max_ms": round(1000 * max(warm), 1),
-                      "warm_cpu_p50_ms": round(1000 * statistics.median(warm_cpu), 1),
-                      "cold_cpu_p50_ms": round(1000 * statistics.median(cold_cpu), 1),
-                      "load_average_1m": round(os.getloadavg()[0], 2),
-                      "cold_runs": len(cold), "cold_p50_ms": round(1000 * statistics.median(cold), 1),
-                      "cold_to_warm_ratio": round(statistics.median(cold) / statistics.median(warm), 1),
-                      "goal_warm_ms": 100}))
+    print(
+        json.dumps(
+            {
+                "bench": "ask_wall",
+                "root": str(root),
+                "warm_runs": len(warm),
+                "warm_p50_ms": round(1000 * statistics.median(warm), 1),
+                "warm_min_ms": round(1000 * min(warm), 1),
+                "warm_max_ms": round(1000 * max(warm), 1),
+                "warm_cpu_p50_ms": round(1000 * statistics.median(warm_cpu), 1),
+                "cold_cpu_p50_ms": round(1000 * statistics.median(cold_cpu), 1),
+                "load_average_1m": round(os.getloadavg()[0], 2),
+                "cold_runs": len(cold),
+                "cold_p50_ms": round(1000 * statistics.median(cold), 1),
+                "cold_to_warm_ratio": round(statistics.median(cold) / statistics.median(warm), 1),
+                "goal_warm_ms": 100,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,7 @@ def stdlib_copy(cache: Path, subset_files: int | None = None) -> Path:
         return target
     source = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(
-        path for path in source.rglob("*.py")
-        if not SKIPPED_DIRS.intersection(path.relative_to(source).parts)
+        path for path in source.rglob("*.py") if not SKIPPED_DIRS.intersection(path.relative_to(source).parts)
     )
     for path in files[:subset_files] if subset_files else files:
         destination = target / path.relative_to(source)
@@ -56,13 +55,27 @@ def build_index(root: Path) -> dict[str, object]:
     def report(progress: IndexProgress) -> None:
         if time.monotonic() - last[0] > 60:
             last[0] = time.monotonic()
-            print(json.dumps({"building": str(root), "files_done": progress.files_done,
-                              "files_total": progress.files_total, "embedded": progress.chunks_embedded}),
-                  file=sys.stderr, flush=True)
+            print(
+                json.dumps(
+                    {
+                        "building": str(root),
+                        "files_done": progress.files_done,
+                        "files_total": progress.files_total,
+                        "embedded": progress.chunks_embedded,
+                    }
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
 
     summary = index_repository(root, settings, on_progress=report, lock_wait=True)
-    return {"root": str(root), "files": summary.files_total, "functions": summary.chunks_total,
-            "embedded_now": summary.chunks_embedded, "seconds": round(summary.seconds, 1)}
+    return {
+        "root": str(root),
+        "files": summary.files_total,
+        "functions": summary.chunks_total,
+        "embedded_now": summary.chunks_embedded,
+        "seconds": round(summary.seconds, 1),
+    }
 
 
 def main() -> None:
