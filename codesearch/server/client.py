@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +55,7 @@ class ServerConnection:
         self._sock = sock
         self._reader = sock.makefile("rb")
         self._ids = itertools.count(1)
+        self._notifications: deque[Notification] = deque(maxlen=1000)  # came during calls without a callback
 
     @classmethod
     def connect(
@@ -94,6 +96,8 @@ class ServerConnection:
             if isinstance(message, Notification):
                 if on_notification is not None:
                     on_notification(message)
+                else:
+                    self._notifications.append(message)  # for next_notification
             elif isinstance(message, Response) and message.id in (request_id, None):
                 if message.error is not None:
                     raise RemoteError(message.error.message, message.error.code, message.error.data)
@@ -102,7 +106,9 @@ class ServerConnection:
                 return message.result
 
     def next_notification(self, timeout_s: float | None = SEARCH_TIMEOUT_S) -> Notification:
-        """Wait for the server's next notification (e.g. ``codesearch/indexUpdated``)."""
+        """The server's next notification (e.g. ``codesearch/indexUpdated``), kept ones first."""
+        if self._notifications:
+            return self._notifications.popleft()
         self._sock.settimeout(timeout_s)
         while True:
             body = read_frame(self._reader)

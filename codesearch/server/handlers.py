@@ -98,7 +98,9 @@ def call(context: RequestContext, request: Request) -> tuple[Any, tuple[int, str
 
 
 def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Authorize (TCP), remember the client's root, open (or create) its repository."""
+    """Authorize (TCP), remember the client's root, and open its index (create it only if asked:
+    an editor may open any folder, the home folder included, and indexing that uninvited would
+    cost minutes of CPU)."""
     state, session = context.state, context.session
     if state.token is not None:
         given = params.get("token")
@@ -112,7 +114,7 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
     if session.root is not None:
         try:
             repo = state.registry.get(
-                session.root, session.index_dir, create=_optional(params, "create", bool, True)
+                session.root, session.index_dir, create=_optional(params, "create", bool, False)
             )
             repo_info = {"root": str(repo.root), "indexDir": str(repo.index_dir)}
         except CodesearchError as exc:

@@ -58,6 +58,7 @@ class RawClient:
         self.sock.connect(str(address) if isinstance(address, Path) else address)
         self.reader = self.sock.makefile("rb")
         self.next_id = 1
+        self.skipped: list[Any] = []  # messages that arrived while waiting for an answer
 
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -69,17 +70,21 @@ class RawClient:
         return request_id
 
     def receive(self) -> Any:
-        """The next message, decoded; None once the server closed the connection."""
+        """The next message (notifications ``answer`` skipped come first); None once the server closed."""
+        if self.skipped:
+            return self.skipped.pop(0)
         body = read_frame(self.reader)
         return None if body is None else decode_message(body)
 
     def answer(self, request_id: int) -> Response:
-        """Skip notifications until the answer to ``request_id``."""
+        """The answer to ``request_id``; messages before it are kept for ``receive``."""
         while True:
-            message = self.receive()
-            assert message is not None, "the server closed the connection"
+            body = read_frame(self.reader)
+            assert body is not None, "the server closed the connection"
+            message = decode_message(body)
             if isinstance(message, Response) and message.id == request_id:
                 return message
+            self.skipped.append(message)
 
     def call(self, method: str, params: Any = None) -> Any:
         answer = self.answer(self.send(method, params))

@@ -308,3 +308,20 @@ def test_requests_in_flight_when_the_server_stops_get_answers_or_a_closed_socket
     except ConnectionResetError:
         pass  # closed with answers unread: also fine
     client.close()
+
+
+def test_initialize_creates_an_index_only_when_asked(connect: Connect, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "tool.py").write_text("def sharpen_pencil(pencil):\n    return pencil\n")
+    client = connect()
+    declined = client.call("initialize", {"rootUri": fresh.as_uri()})["codesearch"]
+    assert declined["repo"] is None and "no index" in declined["repoError"]
+    assert not (fresh / ".codesearch").exists()
+    created = client.call("initialize", {"rootUri": fresh.as_uri(), "create": True})["codesearch"]
+    assert created["repo"] == {"root": str(fresh.resolve()), "indexDir": str(fresh.resolve() / ".codesearch")}
+    while True:
+        message = client.receive()
+        if isinstance(message, Notification) and message.method == "codesearch/indexUpdated":
+            break
+    assert names(client.call("search", {"query": "sharpen_pencil", "k": 1})) == ["sharpen_pencil"]
