@@ -288,6 +288,8 @@ def test_tcp_needs_the_token_in_initialize(short_dir: Path, repo: Path) -> None:
         assert wrong.is_closed_by_server()
         polite = RawClient(server.tcp_address)
         polite.call("initialize", {"token": "s3cret", "rootUri": repo.as_uri(), "create": True})
+        while getattr(polite.receive(), "method", None) != "codesearch/indexUpdated":
+            pass  # the index is being built by the first round
         assert polite.call("search", {"query": "cart"})["hits"]
         for client in (rude, wrong, polite):
             client.close()
