@@ -5,20 +5,23 @@
     <runtime>/server.json     the running server's pid, socket, TCP port (if any), model (0600)
     <runtime>/token           the TCP token, created on first use (0600)
 
-Nothing here imports more than the standard library, so ``codesearch ask`` stays fast.
+Nothing here imports more than the standard library, so ``codesearch ask`` stays fast. The
+server's lock and listening socket are made here too, next to the paths they use.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
+import socket
 import stat
 from pathlib import Path
 from typing import Any
 
 from codesearch.config import user_runtime_dir
-from codesearch.errors import ConfigError
+from codesearch.errors import CodesearchError, ConfigError
 
 SOCKET_FILE_NAME = "server.sock"
 INFO_FILE_NAME = "server.json"
@@ -113,3 +116,39 @@ def remove_quietly(path: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.ENOENT:
             raise
+
+
+def take_server_lock(socket_path: Path) -> int:
+    """flock ``<socket>.lock`` for this process's lifetime; the descriptor (close it to release).
+
+    Raises:
+        CodesearchError: another live server holds it (its pid is named).
+    """
+    lock_path = socket_path.with_name(socket_path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        raise CodesearchError(
+            f"a codesearch server (pid {holder or '?'}) already listens on {socket_path}; "
+            "stop it with `codesearch serve --stop`"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def bind_unix_socket(socket_path: Path) -> socket.socket:
+    """A listening Unix socket at ``socket_path`` (mode 0600); call with the server lock held."""
+    remove_quietly(socket_path)  # a dead server's socket: whoever holds the lock may remove it
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(socket_path))
+        os.chmod(socket_path, 0o600)
+        listener.listen(64)
+    except BaseException:
+        listener.close()
+        raise
+    return listener

@@ -17,13 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from codesearch.errors import CodesearchError, ProtocolError
 from codesearch.index.search import SearchRequest
 from codesearch.parsing.languages import get_language
 from codesearch.records import IndexProgress
 from codesearch.server.messages import hit_to_json, progress_to_json, summary_to_json, symbol_information
+from codesearch.server.params import k_param, optional, path_from, required, root_param
 from codesearch.server.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -32,7 +32,8 @@ from codesearch.server.protocol import (
     USER_ERROR,
     Request,
 )
-from codesearch.server.repos import RepoRegistry, ServedRepo
+from codesearch.server.registry import RepoRegistry
+from codesearch.server.repos import ServedRepo
 
 logger = logging.getLogger(__name__)
 
@@ -107,14 +108,14 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
         if not isinstance(given, str) or not hmac.compare_digest(given.encode(), state.token.encode()):
             raise ProtocolError("initialize needs the server's token", SERVER_NOT_INITIALIZED)
         session.is_authorized = True
-    session.root = _root_param(params)
-    session.index_dir = _optional(params, "indexDir", str)
+    session.root = root_param(params)
+    session.index_dir = optional(params, "indexDir", str)
     repo_info: dict[str, str] | None = None
     repo_error: str | None = None
     if session.root is not None:
         try:
             repo = state.registry.get(
-                session.root, session.index_dir, create=_optional(params, "create", bool, False)
+                session.root, session.index_dir, create=optional(params, "create", bool, False)
             )
             repo_info = {"root": str(repo.root), "indexDir": str(repo.index_dir)}
         except CodesearchError as exc:
@@ -133,47 +134,47 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
 
 def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
     repo = _repo(context, params)
-    languages = _optional(params, "languages", list)
+    languages = optional(params, "languages", list)
     if languages is not None:
         if not all(isinstance(name, str) for name in languages):
             raise ProtocolError("languages must be a list of strings", INVALID_PARAMS)
         languages = sorted({get_language(name).name for name in languages})
     request = SearchRequest(
-        _required(params, "query", str),
-        _k(params, DEFAULT_K),
+        required(params, "query", str),
+        k_param(params, DEFAULT_K),
         tuple(languages) if languages is not None else None,
-        _optional(params, "path", str),
+        optional(params, "path", str),
     )
-    include_code = bool(_optional(params, "includeCode", bool, False))
+    include_code = bool(optional(params, "includeCode", bool, False))
     hits = repo.search(request)
     return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
 
 
 def similar(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    raw = _required(params, "path", str)
-    line = _required(params, "line", int)
+    raw = required(params, "path", str)
+    line = required(params, "line", int)
     if line < 1:
         raise ProtocolError("line is 1-based", INVALID_PARAMS)
-    path = _path_from(raw)
+    path = path_from(raw)
     if path.is_absolute():
-        given_root = _root_param(params)
-        repo = context.state.registry.get(given_root or path.parent, _optional(params, "indexDir", str))
+        given_root = root_param(params)
+        repo = context.state.registry.get(given_root or path.parent, optional(params, "indexDir", str))
         rel = _inside(repo, path)
     else:
         repo = _repo(context, params)
         rel = _inside(repo, repo.root / path)
-    include_code = bool(_optional(params, "includeCode", bool, False))
-    hits = repo.similar(rel, line, _k(params, DEFAULT_K))
+    include_code = bool(optional(params, "includeCode", bool, False))
+    hits = repo.similar(rel, line, k_param(params, DEFAULT_K))
     return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
 
 
 def workspace_symbol(context: RequestContext, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """LSP workspace/symbol answered semantically over the session's repository."""
-    query = _required(params, "query", str).strip()
-    if not query or (context.session.root is None and _root_param(params) is None):
+    query = required(params, "query", str).strip()
+    if not query or (context.session.root is None and root_param(params) is None):
         return []
     repo = _repo(context, params)
-    hits = repo.search(SearchRequest(query, _k(params, SYMBOL_LIMIT, name="limit")))
+    hits = repo.search(SearchRequest(query, k_param(params, SYMBOL_LIMIT, name="limit")))
     return [symbol_information(hit, repo.root) for hit in hits]
 
 
@@ -210,12 +211,12 @@ def status(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
 
 def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """A full update of the repository, with ``$/progress`` notifications when a token is given."""
-    only_served = bool(_optional(params, "ifServed", bool, False))
-    start = _root_param(params) or context.session.root
+    only_served = bool(optional(params, "ifServed", bool, False))
+    start = root_param(params) or context.session.root
     if start is None:
         raise ProtocolError("give root (or initialize with a rootUri)", INVALID_PARAMS)
-    index_dir = _optional(params, "indexDir", str) or context.session.index_dir
-    exact = bool(_optional(params, "exact", bool, False))
+    index_dir = optional(params, "indexDir", str) or context.session.index_dir
+    exact = bool(optional(params, "exact", bool, False))
     repo = context.state.registry.get(start, index_dir, create=True, open_=not only_served, exact=exact)
     token = params.get("workDoneToken")
     report = _progress_reporter(context, token) if isinstance(token, str | int) else None
@@ -228,7 +229,7 @@ def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
             },
         )
     try:
-        summary = repo.reindex(full=bool(_optional(params, "full", bool, False)), on_progress=report)
+        summary = repo.reindex(full=bool(optional(params, "full", bool, False)), on_progress=report)
     finally:
         if report is not None:
             context.notify("$/progress", {"token": token, "value": {"kind": "end"}})
@@ -238,7 +239,7 @@ def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
 def shutdown(context: RequestContext, params: Mapping[str, Any]) -> None:
     """LSP shutdown ends this client's session; ``{"server": true}`` stops the whole server."""
     context.session.is_shut_down = True
-    if _optional(params, "server", bool, False):
+    if optional(params, "server", bool, False):
         context.session.stop_server_after_reply = True
 
 
@@ -253,66 +254,11 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-# -- params ----------------------------------------------------------------------------------
-
-
-def _required(params: Mapping[str, Any], name: str, kind: type) -> Any:
-    if name not in params:
-        raise ProtocolError(f"missing param {name!r}", INVALID_PARAMS)
-    return _optional(params, name, kind)
-
-
-def _optional(params: Mapping[str, Any], name: str, kind: type, default: Any = None) -> Any:
-    value = params.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ProtocolError(f"param {name!r} must be a {kind.__name__}", INVALID_PARAMS)
-    return value
-
-
-def _k(params: Mapping[str, Any], default: int, name: str = "k") -> int:
-    k = int(_optional(params, name, int, default))
-    if not 1 <= k <= 1000:
-        raise ProtocolError(f"{name} must be between 1 and 1000", INVALID_PARAMS)
-    return k
-
-
-def _path_from(raw: str) -> Path:
-    """A path from a plain path or a file:// URI."""
-    if raw.startswith("file:"):
-        parsed = urlparse(raw)
-        if parsed.netloc not in ("", "localhost"):
-            raise ProtocolError(f"not a local file URI: {raw}", INVALID_PARAMS)
-        return Path(unquote(parsed.path))
-    if "\x00" in raw:
-        raise ProtocolError("a path contains a NUL character", INVALID_PARAMS)
-    return Path(raw)
-
-
-def _root_param(params: Mapping[str, Any]) -> Path | None:
-    """The repository a request names (root, rootUri, rootPath or the first workspace folder)."""
-    for name in ("root", "rootUri", "rootPath"):
-        raw = _optional(params, name, str)
-        if raw:
-            break
-    else:
-        folders = params.get("workspaceFolders")
-        first = folders[0] if isinstance(folders, list) and folders else None
-        raw = first.get("uri") if isinstance(first, dict) else None
-        if not isinstance(raw, str):
-            return None
-    path = _path_from(raw)
-    if not path.is_absolute() or not path.is_dir():
-        raise ProtocolError(f"the root {raw} is not an existing absolute folder", INVALID_PARAMS)
-    return path.resolve()
-
-
 def _repo(context: RequestContext, params: Mapping[str, Any]) -> ServedRepo:
-    start = _root_param(params) or context.session.root
+    start = root_param(params) or context.session.root
     if start is None:
         raise ProtocolError("give root (or initialize with a rootUri)", INVALID_PARAMS)
-    index_dir = _optional(params, "indexDir", str) or context.session.index_dir
+    index_dir = optional(params, "indexDir", str) or context.session.index_dir
     return context.state.registry.get(start, index_dir)
 
 

@@ -1,7 +1,7 @@
 """The server: listens on a Unix socket (and, if asked, on 127.0.0.1), one thread per connection.
 
 Requests run on a shared thread pool; the repositories, their watchers and the one encoder live
-in a RepoRegistry (repos.py). The socket folder is private (0700) and the socket 0600, so only
+in a RepoRegistry (registry.py, repos.py). The socket folder is private (0700) and the socket 0600, so only
 this user can connect; TCP, being open to every local user, needs the token from a 0600 file in
 ``initialize``. A flock on ``<socket>.lock`` makes a second server on the same socket fail
 instead of stealing it, and lets a new server remove a dead one's socket file safely.
@@ -9,7 +9,6 @@ instead of stealing it, and lets a new server remove a dead one's socket file sa
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import select
@@ -27,16 +26,19 @@ from codesearch.config import Settings
 from codesearch.errors import CodesearchError
 from codesearch.server.address import (
     MAX_UNIX_SOCKET_PATH,
+    bind_unix_socket,
     info_path_for,
     prepare_private_dir,
     remove_quietly,
+    take_server_lock,
     write_info,
 )
 from codesearch.server.connection import Connection, ConnectionLimits
 from codesearch.server.handlers import PROTOCOL_VERSION, ServerState
 from codesearch.server.messages import summary_to_json
 from codesearch.server.protocol import SERVER_BUSY, error_message, notification_message
-from codesearch.server.repos import RepoRegistry, ServedRepo
+from codesearch.server.registry import RepoRegistry
+from codesearch.server.repos import ServedRepo
 from codesearch.server.shared_encoder import ServerEncoder, SharedEncoder
 from codesearch.watcher import WatchRound
 
@@ -100,7 +102,7 @@ class Server:
         prepare_private_dir(self.socket_path.parent)
         self._take_server_lock()
         try:
-            self._listeners.append(self._bind_unix())
+            self._listeners.append(bind_unix_socket(self.socket_path))
             if self._tcp_port is not None:
                 tcp = socket.create_server(("127.0.0.1", self._tcp_port), backlog=64)
                 self.tcp_address = tcp.getsockname()[:2]
@@ -233,37 +235,12 @@ class Server:
     # -- the socket files --------------------------------------------------------------------
 
     def _take_server_lock(self) -> None:
-        lock_path = self.socket_path.with_name(self.socket_path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise CodesearchError(
-                f"a codesearch server (pid {holder or '?'}) already listens on {self.socket_path}; "
-                "stop it with `codesearch serve --stop`"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fd = fd
+        self._lock_fd = take_server_lock(self.socket_path)
 
     def _release_server_lock(self) -> None:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-
-    def _bind_unix(self) -> socket.socket:
-        remove_quietly(self.socket_path)  # a dead server's socket: we hold the lock, so it is dead
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            listener.bind(str(self.socket_path))
-            os.chmod(self.socket_path, 0o600)
-            listener.listen(64)
-        except BaseException:
-            listener.close()
-            raise
-        return listener
 
     def _close_listeners(self) -> None:
         with self._lock:
