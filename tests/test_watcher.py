@@ -147,7 +147,7 @@ def test_a_checkout_of_many_files_is_one_round(
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
     subprocess.run([*git, "checkout", "-qb", "wide"], cwd=repo, check=True)
-    for i in range(300):
+    for i in range(1000):
         (repo / "pkg" / f"mod{i}.py").write_text(f"def function_{i}():\n    return {i}\n")
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "wide"], cwd=repo, check=True)
@@ -158,7 +158,7 @@ def test_a_checkout_of_many_files_is_one_round(
         subprocess.run([*git, "checkout", "-q", "wide"], cwd=repo, check=True)
         round_ = watcher.wait_for(2, TIMEOUT_S)
         assert round_ is not None and round_.summary is not None, round_
-        assert round_.summary.files_new == 300 and not watcher.is_busy
+        assert round_.summary.files_new == 1000 and not watcher.is_busy
         assert watcher.generation == 2
 
 
