@@ -187,7 +187,11 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
                                     path_glob=path_glob, include_code=not as_json and query is not None)
     if answers is None:
         answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob)
-    if queries_file is not None:
+    _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
+
+
+def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
+    if as_json_lines:
         for hits in answers:
             click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
     elif as_json:
