@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +23,7 @@ import click
 from codesearch.config import Settings, resolve_settings
 from codesearch.errors import CodesearchError
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
-from codesearch.records import Hit, IndexProgress
+from codesearch.records import Hit, IndexProgress, IndexSummary
 
 
 def _configure_logging(level: str) -> None:
@@ -121,7 +124,11 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--batch-size", type=int, help="Functions per encoder batch.")
 def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
           batch_size: int | None) -> None:
-    """Index a repository (default: the one around the current folder), incrementally."""
+    """Index a repository (default: the one around the current folder), incrementally.
+
+    When a running `codesearch serve` serves this index, the server does the update (it holds
+    the index's writer lock) and this command shows its progress.
+    """
     from codesearch.indexing import index_repository
     from codesearch.parsing.discovery import find_repo_root
     from codesearch.rendering import render_index_summary
@@ -133,7 +140,13 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
             rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
             progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
 
-        summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
+        summary = None
+        if model is None and batch_size is None:  # a server serving this index holds its writer lock
+            from codesearch.server.client import reindex_via_server
+
+            summary = reindex_via_server(repo_root, settings.index_dir, full=full, on_progress=report)
+        if summary is None:
+            summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
     click.echo(render_index_summary(summary), err=True)
     if summary.failures:
         sys.exit(1)
@@ -152,40 +165,63 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
 @click.option("--index-dir", help="Use the index in this folder.")
 def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
         as_json: bool, queries_file: IO[str] | None, model: str | None, index_dir: str | None) -> None:
-    """Search the index with a natural-language QUERY (or an identifier)."""
-    from codesearch.index.search import SearchRequest, validate_query
+    """Search the index with a natural-language QUERY (or an identifier).
+
+    A running `codesearch serve` answers when it can (the model and index are already loaded
+    there); otherwise the search runs in this process.
+    """
     from codesearch.parsing.languages import get_language
-    from codesearch.searcher import Searcher
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
     start = (repo or Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
     languages = tuple(sorted({get_language(name).name for name in langs})) or None
-    if query is not None:
-        validate_query(query)  # fail before loading the model
-    with Searcher.open(start, settings, model_given=model is not None) as searcher:
-        if queries_file is not None:
-            for line in queries_file:
-                hits = searcher.search(SearchRequest(line, settings.k, languages, path_glob)) if line.strip() else []
-                click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
-            return
-        assert query is not None
-        hits = searcher.search(SearchRequest(query, settings.k, languages, path_glob))
-    if as_json:
-        click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False, indent=1))
-        return
-    from rich.console import Console
+    queries: list[str | None] = [query] if query is not None else [
+        line if line.strip() else None for line in queries_file or ()]
+    answers = None
+    if model is None:
+        from codesearch.server.client import search_via_server
 
-    from codesearch.terminal import render_hits
+        answers = search_via_server(start, settings.index_dir, queries, k=settings.k, languages=languages,
+                                    path_glob=path_glob, include_code=not as_json and query is not None)
+    if answers is None:
+        answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob)
+    _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
 
-    render_hits(Console(), hits)
+
+def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
+    if as_json_lines:
+        for hits in answers:
+            click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
+    elif as_json:
+        click.echo(json.dumps([_hit_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1))
+    else:
+        from rich.console import Console
+
+        from codesearch.terminal import render_hits
+
+        render_hits(Console(), answers[0])
+
+
+def _search_in_process(start: Path, settings: Settings, model_given: bool, queries: list[str | None],
+                       languages: tuple[str, ...] | None, path_glob: str | None) -> list[list[Hit]]:
+    from codesearch.index.search import SearchRequest, validate_query
+    from codesearch.searcher import Searcher
+
+    if len(queries) == 1 and queries[0] is not None:
+        validate_query(queries[0])  # fail before loading the model
+    with Searcher.open(start, settings, model_given=model_given) as searcher:
+        return [
+            searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
+            for text in queries
+        ]
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
-    return {field: getattr(hit, field) for field in (
-        "path", "start_line", "end_line", "name", "qualified_name", "kind", "language", "score",
-        "signature", "docstring_summary", "dense_rank", "lexical_rank")}
+    from codesearch.server.messages import hit_to_json  # the server's `search` answers with the same objects
+
+    return hit_to_json(hit)
 
 
 @cli.command()
@@ -208,6 +244,86 @@ def status(path: Path | None, index_dir: str | None, check: bool, as_json: bool)
         click.echo(render_status(report))
     if report.integrity is not None and report.integrity.problems:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--model", help="Encoder: 'default', a model folder, or a Hugging Face name.")
+@click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
+@click.option("--debounce-s", type=float, help="Seconds without changes before an update (default 0.3).")
+def watch(path: Path | None, model: str | None, index_dir: str | None, debounce_s: float | None) -> None:
+    """Keep the index up to date while files change, until Ctrl-C (one line per update)."""
+    from codesearch.live_index import watch_repository
+    from codesearch.parsing.discovery import find_repo_root
+    from codesearch.watcher import WatchRound
+
+    repo_root = (path or find_repo_root(Path.cwd())).resolve()
+    settings = _settings(repo_root, model=model, index_dir=index_dir, debounce_s=debounce_s)
+
+    def log_round(finished: WatchRound) -> None:
+        if finished.summary is not None:
+            click.echo(_update_line(finished.summary), err=True)
+
+    with _until_interrupted(), watch_repository(repo_root, settings, on_round=log_round):
+        click.echo(f"watching {repo_root} (Ctrl-C to stop)", err=True)
+        threading.Event().wait()
+
+
+@cli.command()
+@click.argument("repos", nargs=-1, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--model", help="Encoder the served indexes were built with (default: the bundled one).")
+@click.option("--socket", "socket_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Unix socket to listen on (default: $XDG_RUNTIME_DIR/codesearch/server.sock).")
+@click.option("--tcp", "tcp_port", type=click.IntRange(0, 65535), help="Also listen on 127.0.0.1:PORT.")
+@click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="TCP clients must send the token in this 0600 file (created if missing).")
+@click.option("--stop", is_flag=True, help="Stop the server listening on the socket, then exit.")
+def serve(repos: tuple[Path, ...], model: str | None, socket_path: Path | None, tcp_port: int | None,
+          token_file: Path | None, stop: bool) -> None:
+    """Serve searches from memory and keep indexes fresh, until Ctrl-C (see server/PROTOCOL.md).
+
+    With REPOS, serve those (indexing them if needed) and nothing else; without, serve any
+    indexed repository a client asks about. `codesearch ask` uses the server automatically.
+    """
+    from codesearch.config import resolve_settings
+    from codesearch.server.client import stop_server
+    from codesearch.server.serve import Server, run_server
+
+    settings = _settings(None, model=model)
+    if stop:
+        if not stop_server(socket_path):
+            raise click.ClickException("no server answered")
+        click.echo("the server is stopping", err=True)
+        return
+    def announce(server: Server) -> None:
+        click.echo(f"serving on {server.address} (Ctrl-C to stop)", err=True)
+
+    with _until_interrupted():
+        run_server(settings, lambda root: resolve_settings(root, {"model": model}), repos=repos,
+                   socket_path=socket_path, tcp_port=tcp_port, token_path=token_file, on_ready=announce)
+
+
+def _update_line(summary: IndexSummary) -> str:
+    return (
+        f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
+        f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, {summary.chunks_cached} "
+        f"from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s"
+    )
+
+
+@contextmanager
+def _until_interrupted() -> Iterator[None]:
+    """Ctrl-C or SIGTERM end the block quietly (the `with` blocks inside it clean up first)."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +72,8 @@ def read_config_file(repo_root: Path) -> dict[str, Any]:
     path = repo_root / CONFIG_FILE_NAME
     if not path.is_file():
         return {}
+    import tomllib  # only when the file exists: `codesearch ask` on a warm server counts milliseconds
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -1,0 +1,154 @@
+"""Where the server listens and how clients find it: files in the per-user runtime folder.
+
+    <runtime>/server.sock     the Unix socket (0600), <runtime> = config.user_runtime_dir() (0700)
+    <runtime>/server.sock.lock flock'ed by the running server: two servers never share a socket
+    <runtime>/server.json     the running server's pid, socket, TCP port (if any), model (0600)
+    <runtime>/token           the TCP token, created on first use (0600)
+
+Nothing here imports more than the standard library, so ``codesearch ask`` stays fast. The
+server's lock and listening socket are made here too, next to the paths they use.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import socket
+import stat
+from pathlib import Path
+from typing import Any
+
+from codesearch.config import user_runtime_dir
+from codesearch.errors import CodesearchError, ConfigError
+
+SOCKET_FILE_NAME = "server.sock"
+INFO_FILE_NAME = "server.json"
+TOKEN_FILE_NAME = "token"
+MAX_UNIX_SOCKET_PATH = 104  # sun_path is 108 bytes on Linux, 104 on macOS
+
+
+def default_socket_path() -> Path:
+    return user_runtime_dir() / SOCKET_FILE_NAME
+
+
+def default_token_path() -> Path:
+    return user_runtime_dir() / TOKEN_FILE_NAME
+
+
+def info_path_for(socket_path: Path) -> Path:
+    return (
+        socket_path.with_name(INFO_FILE_NAME)
+        if socket_path.name == SOCKET_FILE_NAME
+        else socket_path.with_name(socket_path.name + ".json")
+    )
+
+
+def prepare_private_dir(folder: Path) -> None:
+    """Create ``folder`` (mode 0700) or check an existing one is this user's and private."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot create the server folder {folder}: {exc.strerror}") from exc
+    if info.st_uid != os.getuid():
+        raise ConfigError(f"{folder} belongs to another user; refusing to put the server socket there")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+
+
+def read_or_create_token(path: Path) -> str:
+    """The token in ``path``; a new random one (file mode 0600) when the file does not exist.
+
+    Raises:
+        ConfigError: the file is readable by others, empty, or cannot be read or created.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_token(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the token file {path}: {exc.strerror}") from exc
+    import secrets  # here, not at the top: it costs `codesearch ask` ~10 ms of imports
+
+    token = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return token
+
+
+def read_token(path: Path) -> str:
+    """The token in ``path``, which must be private to this user (mode 0600 or stricter)."""
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the token file {path}: {exc}") from exc
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        raise ConfigError(f"the token file {path} is readable by others; run `chmod 600 {path}`")
+    if not text:
+        raise ConfigError(f"the token file {path} is empty")
+    return text
+
+
+def write_info(path: Path, info: dict[str, Any]) -> None:
+    """Publish the running server's details (atomically, mode 0600)."""
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(info, handle, indent=1)
+    os.replace(temporary, path)
+
+
+def read_info(path: Path) -> dict[str, Any] | None:
+    """The running server's details, or None when no server published any."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            raise
+
+
+def take_server_lock(socket_path: Path) -> int:
+    """flock ``<socket>.lock`` for this process's lifetime; the descriptor (close it to release).
+
+    Raises:
+        CodesearchError: another live server holds it (its pid is named).
+    """
+    lock_path = socket_path.with_name(socket_path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        raise CodesearchError(
+            f"a codesearch server (pid {holder or '?'}) already listens on {socket_path}; "
+            "stop it with `codesearch serve --stop`"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def bind_unix_socket(socket_path: Path) -> socket.socket:
+    """A listening Unix socket at ``socket_path`` (mode 0600); call with the server lock held."""
+    remove_quietly(socket_path)  # a dead server's socket: whoever holds the lock may remove it
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(socket_path))
+        os.chmod(socket_path, 0o600)
+        listener.listen(64)
+    except BaseException:
+        listener.close()
+        raise
+    return listener

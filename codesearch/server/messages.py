@@ -1,0 +1,127 @@
+"""Records as JSON and back: hits, index summaries, progress, LSP symbols.
+
+JSON exists only at the edges; this module is the one place that spells the wire shapes, so
+``codesearch ask --json`` and the server's ``search`` give the same hit objects by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from codesearch.errors import ProtocolError
+from codesearch.records import Hit, IndexProgress, IndexSummary, SkippedFile
+
+HIT_FIELDS = (
+    "path",
+    "start_line",
+    "end_line",
+    "name",
+    "qualified_name",
+    "kind",
+    "language",
+    "score",
+    "signature",
+    "docstring_summary",
+    "dense_rank",
+    "lexical_rank",
+)
+# LSP SymbolKind numbers.
+_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12}
+_SYMBOL_KIND_OTHER = 13  # Variable: never produced today, kept for unknown kinds
+
+
+def hit_to_json(hit: Hit, *, include_code: bool = False) -> dict[str, Any]:
+    """A hit as ``ask --json`` prints it; ``include_code`` adds the definition's source."""
+    data = {name: getattr(hit, name) for name in HIT_FIELDS}
+    if include_code:
+        data["code"] = hit.code
+    return data
+
+
+def hit_from_json(data: Any) -> Hit:
+    """The Hit a server sent (``code`` is empty unless it was asked for)."""
+    try:
+        return Hit(**{name: data[name] for name in HIT_FIELDS}, code=data.get("code", ""))
+    except (KeyError, TypeError) as exc:
+        raise ProtocolError(f"malformed hit from the server: {exc}") from None
+
+
+def summary_to_json(summary: IndexSummary) -> dict[str, Any]:
+    return {
+        "files_total": summary.files_total,
+        "files_new": summary.files_new,
+        "files_changed": summary.files_changed,
+        "files_deleted": summary.files_deleted,
+        "files_unchanged": summary.files_unchanged,
+        "chunks_total": summary.chunks_total,
+        "chunks_embedded": summary.chunks_embedded,
+        "chunks_cached": summary.chunks_cached,
+        "skipped_by_reason": [[reason, count] for reason, count in summary.skipped_by_reason],
+        "syntax_error_files": list(summary.syntax_error_files),
+        "failures": [[f.path, f.reason, f.detail] for f in summary.failures],
+        "seconds": round(summary.seconds, 4),
+        "embed_seconds": round(summary.embed_seconds, 4),
+    }
+
+
+def summary_from_json(data: Any) -> IndexSummary:
+    try:
+        return IndexSummary(
+            files_total=int(data["files_total"]),
+            files_new=int(data["files_new"]),
+            files_changed=int(data["files_changed"]),
+            files_deleted=int(data["files_deleted"]),
+            files_unchanged=int(data["files_unchanged"]),
+            chunks_total=int(data["chunks_total"]),
+            chunks_embedded=int(data["chunks_embedded"]),
+            chunks_cached=int(data["chunks_cached"]),
+            skipped_by_reason=tuple((str(reason), int(count)) for reason, count in data["skipped_by_reason"]),
+            syntax_error_files=tuple(str(path) for path in data["syntax_error_files"]),
+            failures=tuple(SkippedFile(str(p), str(r), str(d)) for p, r, d in data["failures"]),
+            seconds=float(data["seconds"]),
+            embed_seconds=float(data["embed_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"malformed index summary from the server: {exc}") from None
+
+
+def progress_to_json(progress: IndexProgress) -> dict[str, Any]:
+    return {
+        "files_done": progress.files_done,
+        "files_total": progress.files_total,
+        "chunks_embedded": progress.chunks_embedded,
+        "embed_seconds": round(progress.embed_seconds, 3),
+    }
+
+
+def progress_from_json(data: Any) -> IndexProgress:
+    try:
+        return IndexProgress(
+            int(data["files_done"]),
+            int(data["files_total"]),
+            int(data["chunks_embedded"]),
+            float(data["embed_seconds"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"malformed progress from the server: {exc}") from None
+
+
+def symbol_information(hit: Hit, repo_root: Path) -> dict[str, Any]:
+    """An LSP SymbolInformation: 0-based lines; the range runs to the start of the line after the end."""
+    container, separator, _ = hit.qualified_name.rpartition(hit.name)
+    symbol: dict[str, Any] = {
+        "name": hit.name,
+        "kind": _SYMBOL_KINDS.get(hit.kind, _SYMBOL_KIND_OTHER),
+        "location": {
+            "uri": (repo_root / hit.path).as_uri(),
+            "range": {
+                "start": {"line": hit.start_line - 1, "character": 0},
+                "end": {"line": hit.end_line, "character": 0},
+            },
+        },
+    }
+    container = container.rstrip(".:#") if separator else ""
+    if container:
+        symbol["containerName"] = container
+    return symbol

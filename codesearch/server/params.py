@@ -1,0 +1,63 @@
+"""Reading a request's params: types checked, paths and file URIs resolved, errors as INVALID_PARAMS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from codesearch.errors import ProtocolError
+from codesearch.server.protocol import INVALID_PARAMS
+
+
+def required(params: Mapping[str, Any], name: str, kind: type) -> Any:
+    if name not in params:
+        raise ProtocolError(f"missing param {name!r}", INVALID_PARAMS)
+    return optional(params, name, kind)
+
+
+def optional(params: Mapping[str, Any], name: str, kind: type, default: Any = None) -> Any:
+    value = params.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolError(f"param {name!r} must be a {kind.__name__}", INVALID_PARAMS)
+    return value
+
+
+def k_param(params: Mapping[str, Any], default: int, name: str = "k") -> int:
+    k = int(optional(params, name, int, default))
+    if not 1 <= k <= 1000:
+        raise ProtocolError(f"{name} must be between 1 and 1000", INVALID_PARAMS)
+    return k
+
+
+def path_from(raw: str) -> Path:
+    """A path from a plain path or a file:// URI."""
+    if raw.startswith("file:"):
+        parsed = urlparse(raw)
+        if parsed.netloc not in ("", "localhost"):
+            raise ProtocolError(f"not a local file URI: {raw}", INVALID_PARAMS)
+        return Path(unquote(parsed.path))
+    if "\x00" in raw:
+        raise ProtocolError("a path contains a NUL character", INVALID_PARAMS)
+    return Path(raw)
+
+
+def root_param(params: Mapping[str, Any]) -> Path | None:
+    """The repository a request names (root, rootUri, rootPath or the first workspace folder)."""
+    for name in ("root", "rootUri", "rootPath"):
+        raw = optional(params, name, str)
+        if raw:
+            break
+    else:
+        folders = params.get("workspaceFolders")
+        first = folders[0] if isinstance(folders, list) and folders else None
+        raw = first.get("uri") if isinstance(first, dict) else None
+        if not isinstance(raw, str):
+            return None
+    path = path_from(raw)
+    if not path.is_absolute() or not path.is_dir():
+        raise ProtocolError(f"the root {raw} is not an existing absolute folder", INVALID_PARAMS)
+    return path.resolve()

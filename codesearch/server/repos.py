@@ -1,0 +1,242 @@
+"""Served repositories: each one's index held open for writing, its watcher, and the lock between them.
+
+Lock ownership: the server is the one writer of every index it serves. It opens the index with
+the writer lock (``index/locking.py``) and holds it for as long as it serves the repository, so
+the HNSW graph stays in memory and a watcher round costs only its own work. ``codesearch index``
+on a served index therefore delegates to the server (``reindex``); run in-process it would get
+IndexLockedError naming the server's pid. The other way round, a server asked to serve an index
+that an in-process ``codesearch index`` is writing answers REPO_UNAVAILABLE, and the client then
+searches in-process.
+
+Inside the server, one ReadWriteLock per repository guards its index: a search holds the read
+side from its first read to its last, a commit (``apply_batch``) the write side, so a search sees
+the index before a commit or after it, never half of it. Embedding (the slow part of an update)
+happens outside the write side, so searches go on while an update embeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from codesearch.config import Settings
+from codesearch.errors import (
+    CodesearchError,
+    QueryError,
+)
+from codesearch.index.records import BatchResult, IndexBatch, IndexParams, StoredChunk
+from codesearch.index.search import SearchRequest, search, validate_query
+from codesearch.index.store import IndexStore
+from codesearch.live_index import store_updater
+from codesearch.locations import record_repo_root
+from codesearch.records import Hit, IndexSummary
+from codesearch.server.read_write_lock import ReadWriteLock
+from codesearch.server.shared_encoder import SharedEncoder
+from codesearch.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRound
+
+logger = logging.getLogger(__name__)
+
+MAX_CHUNKS_PER_FILE = 100_000
+
+
+class _GuardedStore(IndexStore):
+    """An IndexStore whose commits take the write side of its repository's ReadWriteLock."""
+
+    guard: ReadWriteLock  # set right after opening, before anyone else sees the store
+
+    def apply_batch(self, batch: IndexBatch) -> BatchResult:
+        with self.guard.writing():
+            return super().apply_batch(batch)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoState:
+    """A served repository as ``status`` reports it."""
+
+    root: str
+    index_dir: str
+    files: int
+    chunks: int
+    generation: int  # watcher rounds finished
+    is_busy: bool
+    last_summary: IndexSummary | None
+    last_error: str | None
+
+
+class ServedRepo:
+    """One repository the server keeps warm. Thread-safe; close it once."""
+
+    def __init__(
+        self,
+        root: Path,
+        store: _GuardedStore,
+        settings: Settings,
+        encoder: SharedEncoder,
+        on_round: Callable[[ServedRepo, WatchRound], None] | None,
+    ) -> None:
+        """Use ``ServedRepo.open``."""
+        self.root = root
+        self.index_dir = store.index_dir
+        self._store = store
+        self._guard = store.guard
+        self._settings = settings
+        self._encoder = encoder
+        self._on_round = on_round
+        self._watcher = Watcher(
+            root,
+            self._update,
+            debounce_s=settings.debounce_s,
+            excluded=(store.index_dir,),
+            on_round=self._round_done,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        index_dir: Path,
+        settings: Settings,
+        encoder: SharedEncoder,
+        *,
+        create: bool,
+        on_round: Callable[[ServedRepo, WatchRound], None] | None = None,
+    ) -> ServedRepo:
+        """Open the index with its writer lock and start watching (the first round is a catch-up).
+
+        Raises IndexNotFoundError (without ``create``), IndexLockedError, IndexMismatchError and
+        the store's other errors.
+        """
+        params = IndexParams(
+            encoder.model_id, encoder.model_hash, encoder.dim, settings.hnsw_m, settings.hnsw_ef_construction
+        )
+        store = _GuardedStore.open(index_dir, expected=params, create=create)
+        assert isinstance(store, _GuardedStore)
+        store.guard = ReadWriteLock()
+        try:
+            record_repo_root(index_dir, root)
+            repo = cls(root, store, settings, encoder, on_round)
+            repo._watcher.start()
+        except BaseException:
+            store.close()
+            raise
+        return repo
+
+    def search(self, request: SearchRequest) -> list[Hit]:
+        """Like ``codesearch ask``: the query is embedded before the index is locked for reading."""
+        vector = self._encoder.embed_query(validate_query(request.query))  # (dim,)
+        with self._guard.reading():
+            return search(
+                self._store, lambda texts: vector[np.newaxis, :], request, ef=self._settings.hnsw_ef_search
+            )
+
+    def similar(self, rel_path: str, line: int, k: int) -> list[Hit]:
+        """The k definitions whose vectors are nearest the innermost one around ``rel_path:line``."""
+        with self._guard.reading():
+            target = self._definition_at(rel_path, line)
+            vector = self._store.cached_embeddings([target.embed_hash]).get(target.embed_hash)
+            if vector is None:
+                raise CodesearchError(f"the index has no vector for {target.chunk.qualified_name}; reindex")
+            found = self._store.dense_search(vector, k + 1, ef=max(self._settings.hnsw_ef_search, k + 1))
+            found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
+            stored = {s.chunk_id: s for s in self._store.get_chunks([s.chunk_id for s in found])}
+        return [
+            _hit(stored[s.chunk_id], s.score, rank) for rank, s in enumerate(found, 1) if s.chunk_id in stored
+        ]
+
+    def reindex(self, *, full: bool, on_progress: ProgressCallback | None = None) -> IndexSummary:
+        """A full update on the watcher's thread (``full``: every file re-extracted and re-embedded)."""
+        finished = self._watcher.run_now(reset=full, on_progress=on_progress)
+        if finished.summary is None:
+            raise CodesearchError(f"reindexing {self.root} failed: {finished.error}")
+        return finished.summary
+
+    def state(self) -> RepoState:
+        counts = self._store.counts()
+        last = self._watcher.last_round
+        return RepoState(
+            str(self.root),
+            str(self.index_dir),
+            counts.files,
+            counts.chunks,
+            self._watcher.generation,
+            self._watcher.is_busy,
+            last.summary if last else None,
+            last.error if last else None,
+        )
+
+    @property
+    def watcher(self) -> Watcher:
+        return self._watcher
+
+    def close(self) -> None:
+        """Stop watching, save the vectors and release the writer lock."""
+        try:
+            self._watcher.stop()
+        finally:
+            self._store.close()
+
+    def _update(self, batch: ChangeBatch, on_progress: ProgressCallback | None) -> IndexSummary:
+        """The watcher's Updater; ``reset`` drops every file and cached vector first, keeping the lock."""
+        if batch.reset:
+            self._store.apply_batch(IndexBatch(deletions=tuple(self._store.all_file_states())))
+            self._store.vacuum_cache()
+        updater = store_updater(self._store, self.root, self._settings, lambda: self._encoder)
+        summary = updater(ChangeBatch(batch.paths, batch.is_full), on_progress)
+        if batch.is_full and (summary.files_new or summary.files_changed or summary.files_deleted):
+            self._store.save_vectors()  # so a later cold start loads, rather than rebuilds, the graph
+        return summary
+
+    def _round_done(self, finished: WatchRound) -> None:
+        if finished.summary is not None:
+            s = finished.summary
+            logger.info(
+                "%s: round %d: %d new, %d changed, %d deleted files; %d embedded in %.2f s",
+                self.root,
+                finished.generation,
+                s.files_new,
+                s.files_changed,
+                s.files_deleted,
+                s.chunks_embedded,
+                s.seconds,
+            )
+        if self._on_round is not None:
+            self._on_round(self, finished)
+
+    def _definition_at(self, rel_path: str, line: int) -> StoredChunk:
+        any_vector = np.full(self._encoder.dim, 1.0, dtype=np.float32)  # (dim,): only the filter matters
+        found = self._store.dense_search(any_vector, MAX_CHUNKS_PER_FILE, path_glob=_literal_glob(rel_path))
+        around = [
+            s
+            for s in self._store.get_chunks([f.chunk_id for f in found])
+            if s.chunk.start_line <= line <= s.chunk.end_line
+        ]
+        if not around:
+            raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")
+        return min(around, key=lambda s: s.chunk.end_line - s.chunk.start_line)
+
+
+def _literal_glob(path: str) -> str:
+    """An fnmatch pattern matching exactly ``path``."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
+
+
+def _hit(stored: StoredChunk, score: float, rank: int) -> Hit:
+    chunk = stored.chunk
+    return Hit(
+        path=chunk.path,
+        start_line=chunk.start_line,
+        end_line=chunk.end_line,
+        name=chunk.name,
+        qualified_name=chunk.qualified_name,
+        kind=chunk.kind,
+        language=chunk.language,
+        score=round(score, 6),
+        signature=chunk.signature,
+        docstring_summary=chunk.docstring_summary,
+        code=chunk.code,
+        dense_rank=rank,
+    )
