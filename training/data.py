@@ -3,7 +3,8 @@
 Steps, in order: read or mine each source (``sources.py``; held-out sources refused), drop pairs
 outside the length limits and exact or near copies (``cleaning.py``), cap each language at
 ``max_pairs_per_language`` (seeded draw), then put whole repositories into the validation split,
-never single functions, so validation measures transfer to unseen projects. An empty training
+never single functions, so validation measures transfer to unseen projects (language by
+language, so every language with two or more repositories is validated). An empty training
 split is an error. ``save_dataset``/``load_dataset`` keep the result next to a run so a resumed run
 trains on exactly the same pairs.
 """
@@ -26,7 +27,7 @@ from codesearch.evaluation.blocklist import Blocklist, load_blocklist, parse_blo
 from codesearch.evaluation.corpora import load_manifest
 from codesearch.evaluation.pairs import Pair, read_pair_file
 from training.cleaning import LengthLimits, clean_pairs
-from training.sources import SourceSpec, read_source
+from training.sources import SourceSpec, pairs_digest, read_source
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,9 @@ def held_out_blocklist(blocklist_file: Path, exclude_manifests: Sequence[Path] =
     return parse_blocklist("\n".join(names))
 
 
-def build_dataset(sources: Sequence[SourceSpec], options: DataOptions, blocklist: Blocklist,
-                  cache_dir: Path) -> Dataset:
+def build_dataset(
+    sources: Sequence[SourceSpec], options: DataOptions, blocklist: Blocklist, cache_dir: Path
+) -> Dataset:
     """Read every source and turn the pairs into training and validation splits."""
     if not sources:
         raise DataError("the recipe names no data sources")
@@ -127,12 +129,16 @@ def cap_languages(pairs: Sequence[Pair], max_per_language: int, seed: int) -> li
     return [pair for index, pair in enumerate(pairs) if index in kept]
 
 
-def split_by_repository(pairs: Sequence[Pair], validation_fraction: float,
-                        seed: int) -> tuple[list[Pair], list[Pair]]:
-    """Whole repositories, drawn in a seeded order, go to validation until it holds the fraction.
+def split_by_repository(
+    pairs: Sequence[Pair], validation_fraction: float, seed: int
+) -> tuple[list[Pair], list[Pair]]:
+    """Whole repositories go to validation, language by language, until each language's share holds
+    ``validation_fraction`` of its pairs.
 
-    At least one repository always stays in training. Raises DataError when a validation split is
-    asked for and all pairs come from one repository.
+    A repository counts under its most common language. Repositories are drawn in a seeded order,
+    and each language keeps at least one repository in training, so a language with a single
+    repository has no validation pairs. Raises DataError when a validation split is asked for and
+    all pairs come from one repository.
     """
     if not 0.0 <= validation_fraction < 1.0:
         raise DataError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
@@ -141,27 +147,30 @@ def split_by_repository(pairs: Sequence[Pair], validation_fraction: float,
     sizes = Counter(pair.repo for pair in pairs)
     if len(sizes) < 2:
         raise DataError("a validation split by repository needs pairs from at least two repositories")
-    order = sorted(sizes)
-    random.Random(seed).shuffle(order)
-    wanted = validation_fraction * len(pairs)
+    languages: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for pair in pairs:
+        languages[pair.repo][pair.language] += 1
+    repos_by_language: defaultdict[str, list[str]] = defaultdict(list)
+    for repo in sorted(sizes):
+        main_language = max(sorted(languages[repo]), key=lambda name: languages[repo][name])
+        repos_by_language[main_language].append(repo)
     held: set[str] = set()
-    count = 0
-    for repo in order[:-1]:
-        if count >= wanted:
-            break
-        held.add(repo)
-        count += sizes[repo]
+    for language, repos in sorted(repos_by_language.items()):
+        random.Random(f"{seed}/{language}").shuffle(repos)
+        wanted = validation_fraction * sum(sizes[repo] for repo in repos)
+        count = 0
+        for repo in repos[:-1]:
+            if count >= wanted:
+                break
+            held.add(repo)
+            count += sizes[repo]
     return [p for p in pairs if p.repo not in held], [p for p in pairs if p.repo in held]
 
 
 def fingerprint(train: Sequence[Pair], validation: Sequence[Pair]) -> str:
     """sha256 over every field of every pair of both splits, in order."""
-    digest = hashlib.sha256()
-    for split, pairs in (("train", train), ("validation", validation)):
-        for pair in pairs:
-            fields = (split, pair.repo, pair.path, pair.name, pair.language, pair.query, pair.code)
-            digest.update("\0".join(fields).encode("utf-8") + b"\1")
-    return digest.hexdigest()
+    both = f"{pairs_digest(tuple(train))}/{pairs_digest(tuple(validation))}"
+    return hashlib.sha256(both.encode("ascii")).hexdigest()
 
 
 def _by_language(pairs: Sequence[Pair]) -> tuple[tuple[str, int], ...]:
@@ -205,8 +214,15 @@ def save_pairs(pairs: Sequence[Pair], path: Path) -> None:
     """Write ``pairs`` as gzip JSON Lines in ``codesearch extract`` field names (readable back)."""
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         for pair in pairs:
-            record = {"repo": pair.repo, "path": pair.path, "func_name": pair.name, "language": pair.language,
-                      "code": pair.code, "docstring_summary": pair.query, "code_without_docstring": pair.code}
+            record = {
+                "repo": pair.repo,
+                "path": pair.path,
+                "func_name": pair.name,
+                "language": pair.language,
+                "code": pair.code,
+                "docstring_summary": pair.query,
+                "code_without_docstring": pair.code,
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 

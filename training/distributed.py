@@ -49,7 +49,9 @@ def start_process_group(device: str) -> ProcessGroup:
     if not dist.is_initialized():
         if torch_device.type == "cuda":
             torch.cuda.set_device(torch_device)
-        dist.init_process_group(backend="nccl" if torch_device.type == "cuda" else "gloo", init_method="env://")
+        dist.init_process_group(
+            backend="nccl" if torch_device.type == "cuda" else "gloo", init_method="env://"
+        )
     return ProcessGroup(dist.get_rank(), dist.get_world_size(), local_rank, torch_device)
 
 

@@ -71,8 +71,9 @@ def grad_cache_backward(
     return loss.detach()
 
 
-def _embed_without_graph(encoder: DualEncoder, batch: TokenBatch, chunk_size: int, device: torch.device,
-                         autocast: Autocast) -> tuple[Tensor, list[_Chunk]]:
+def _embed_without_graph(
+    encoder: DualEncoder, batch: TokenBatch, chunk_size: int, device: torch.device, autocast: Autocast
+) -> tuple[Tensor, list[_Chunk]]:
     pieces: list[Tensor] = []
     chunks: list[_Chunk] = []
     for start in range(0, len(batch.input_ids), chunk_size):

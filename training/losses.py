@@ -77,8 +77,14 @@ def in_batch_loss(queries: Tensor, codes: Tensor, temperature: LearnedTemperatur
 Autocast = Callable[[], AbstractContextManager[object]]  # mixed precision context factory
 
 
-def batch_loss(model: nn.Module, temperature: LearnedTemperature, queries: object, codes: object,
-               gather: Gather, autocast: Autocast = nullcontext) -> Tensor:
+def batch_loss(
+    model: nn.Module,
+    temperature: LearnedTemperature,
+    queries: object,
+    codes: object,
+    gather: Gather,
+    autocast: Autocast = nullcontext,
+) -> Tensor:
     """The plain (graph-keeping) loss: both sides through ``model`` in one forward call.
 
     ``model`` maps token batches to one (n, dim) embedding tensor each (a DualEncoder or DDP

@@ -46,8 +46,9 @@ class MinedTree:
     skipped: tuple[tuple[str, int], ...]  # (reason, count)
 
 
-def mine_tree(root: Path, repo: str, blocklist: Blocklist,
-              languages: frozenset[str] | None = None) -> MinedTree:
+def mine_tree(
+    root: Path, repo: str, blocklist: Blocklist, languages: frozenset[str] | None = None
+) -> MinedTree:
     """Every training pair in the files under ``root``, recorded as coming from ``repo``."""
     if not root.is_dir():
         raise DataError(f"cannot mine {root}: not a folder")
@@ -80,9 +81,12 @@ def mine_tree(root: Path, repo: str, blocklist: Blocklist,
 def chunk_pair(chunk: Chunk, file_chunks: tuple[Chunk, ...], repo: str) -> Pair | str:
     """The pair of one extracted chunk, with nested definitions' docstrings removed from its code."""
     nested = [
-        other.docstring_raw for other in file_chunks
-        if other is not chunk and other.docstring_raw
-        and chunk.start_byte <= other.start_byte and other.end_byte <= chunk.end_byte
+        other.docstring_raw
+        for other in file_chunks
+        if other is not chunk
+        and other.docstring_raw
+        and chunk.start_byte <= other.start_byte
+        and other.end_byte <= chunk.end_byte
     ]
     code = remove_nested_docstrings(chunk.code_without_docstring, nested)
     return make_pair(chunk.docstring_summary, code, chunk.language, repo, chunk.path, chunk.qualified_name)
@@ -92,8 +96,9 @@ def git_revision(root: Path) -> str:
     """The commit checked out at ``root`` when it is the top of a git repository, else ""."""
     if not (root / ".git").exists() or shutil.which("git") is None:
         return ""
-    result = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
     return result.stdout.strip() if result.returncode == 0 else ""
 
 

@@ -6,7 +6,8 @@ Kinds (``[[source]]`` tables of a recipe):
   pinned by ``sha256``. A record from a held-out repository makes the source an error, unless
   ``drop_blocked = true`` (needed for the full CodeSearchNet corpus), which drops and counts it.
 - ``dir``: a local folder or git repository, mined through the extractor; ``rev`` pins the commit
-  when the folder is a git repository.
+  when the folder is a git repository, ``sha256`` pins the mined pairs of any folder (the digest a
+  run reports for the source).
 - ``git``: a git ``url`` cloned at commit ``rev`` into the cache.
 - ``manifest``: a ``bench/corpora.toml``-format list of packages pinned by version, fetched with
   ``bench/fetch_corpora.py --manifest FILE --cache-dir DIR``; each package is its own repository.
@@ -42,7 +43,7 @@ class SourceSpec:
     url: str = ""  # git
     rev: str = ""  # git commit: required for git, checked for a dir when given
     name: str = ""  # repository name (dir, git) or label (jsonl); default from the path or URL
-    sha256: str = ""  # jsonl: the file's digest
+    sha256: str = ""  # jsonl: the file's digest; dir: the digest of the mined pairs
     languages: tuple[str, ...] = ()  # dir, git: only these languages (default all)
     drop_blocked: bool = False  # jsonl: drop records of held-out repositories instead of failing
     cache_dir: str = ""  # manifest: where the packages were fetched; git: where clones go
@@ -101,7 +102,19 @@ def held_out_entry(blocklist: Blocklist, name: str) -> str | None:
 def _mine(spec: SourceSpec, root: Path, repo: str, blocklist: Blocklist) -> SourcePairs:
     languages = frozenset(get_language(name).name for name in spec.languages) or None
     tree = mine_tree(root, repo, blocklist, languages)
-    return SourcePairs(spec.label, tree.revision, tree.pairs, (), tree.skipped)
+    digest = pairs_digest(tree.pairs)
+    if spec.sha256 and digest != spec.sha256.lower():
+        raise DataError(f"source {spec.label}: its pairs digest is {digest}, the recipe pins {spec.sha256}")
+    return SourcePairs(spec.label, tree.revision or digest, tree.pairs, (), tree.skipped)
+
+
+def pairs_digest(pairs: tuple[Pair, ...]) -> str:
+    """sha256 over every field of every pair, in order: equal digests, equal pairs."""
+    digest = hashlib.sha256()
+    for pair in pairs:
+        fields = (pair.repo, pair.path, pair.name, pair.language, pair.query, pair.code)
+        digest.update("\0".join(fields).encode("utf-8") + b"\1")
+    return digest.hexdigest()
 
 
 def _read_jsonl(spec: SourceSpec, blocklist: Blocklist) -> SourcePairs:

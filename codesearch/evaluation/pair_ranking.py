@@ -89,8 +89,14 @@ def _ranked(candidates: Sequence[int], query: np.ndarray, codes: np.ndarray) -> 
     return [str(candidate) for candidate in index[order]]
 
 
-def _csn_outcomes(pairs: Sequence[Pair], queries: np.ndarray, codes: np.ndarray,
-                  copies: list[frozenset[int]], distractors: int, seed: int) -> list[QueryOutcome]:
+def _csn_outcomes(
+    pairs: Sequence[Pair],
+    queries: np.ndarray,
+    codes: np.ndarray,
+    copies: list[frozenset[int]],
+    distractors: int,
+    seed: int,
+) -> list[QueryOutcome]:
     by_language: defaultdict[str, list[int]] = defaultdict(list)
     for index, pair in enumerate(pairs):
         by_language[pair.language].append(index)
@@ -107,8 +113,9 @@ def _csn_outcomes(pairs: Sequence[Pair], queries: np.ndarray, codes: np.ndarray,
     return outcomes
 
 
-def _corpus_outcomes(pairs: Sequence[Pair], queries: np.ndarray, codes: np.ndarray,
-                     copies: list[frozenset[int]]) -> list[QueryOutcome]:
+def _corpus_outcomes(
+    pairs: Sequence[Pair], queries: np.ndarray, codes: np.ndarray, copies: list[frozenset[int]]
+) -> list[QueryOutcome]:
     by_repo: defaultdict[str, list[int]] = defaultdict(list)
     for index, pair in enumerate(pairs):
         by_repo[pair.repo].append(index)

@@ -50,13 +50,18 @@ def test_csn_distractor_draw_is_seeded_and_capped() -> None:
     first = evaluate_pairs(pairs, bag_of_words, bag_of_words, "csn", distractors=3, seed=7)
     again = evaluate_pairs(pairs, bag_of_words, bag_of_words, "csn", distractors=3, seed=7)
     assert first == again
-    assert all(outcome.first_relevant_rank is not None and outcome.first_relevant_rank <= 4
-               for outcome in first.outcomes)
+    assert all(
+        outcome.first_relevant_rank is not None and outcome.first_relevant_rank <= 4
+        for outcome in first.outcomes
+    )
 
 
 def test_corpus_ranks_within_the_repository_and_copies_are_relevant() -> None:
-    pairs = [pair("alpha", "alpha beta", repo="a"), pair("alpha", "alpha", repo="b"),
-             pair("beta", "alpha beta", repo="a")]
+    pairs = [
+        pair("alpha", "alpha beta", repo="a"),
+        pair("alpha", "alpha", repo="b"),
+        pair("beta", "alpha beta", repo="a"),
+    ]
     report = evaluate_pairs(pairs, bag_of_words, bag_of_words, "corpus")
     ranks = [outcome.first_relevant_rank for outcome in report.outcomes]
     assert ranks == [1, 1, 1]  # pair 0 and 2 are copies; in repo b the only code is the gold

@@ -12,13 +12,19 @@ from codesearch.errors import DataError
 from codesearch.evaluation.pairs import Pair, read_pair_file, record_to_pair
 
 CSN_PYTHON = {
-    "repo": "octo/calc", "path": "calc/ops.py", "func_name": "add", "language": "python",
+    "repo": "octo/calc",
+    "path": "calc/ops.py",
+    "func_name": "add",
+    "language": "python",
     "code": 'def add(a, b):\n    """Add two numbers together.\n\n    Args:\n      a: one\n    """\n'
-            "    return a + b\n",
+    "    return a + b\n",
     "docstring": "Add two numbers together.\n\nArgs:\n  a: one",
 }
 CSN_JAVA = {
-    "repo": "octo/calc", "path": "Calc.java", "func_name": "Calc.add", "language": "java",
+    "repo": "octo/calc",
+    "path": "Calc.java",
+    "func_name": "Calc.add",
+    "language": "java",
     "code": "public int add(int a, int b) {\n    return a + b;\n}",
     "docstring": "Adds two integers.\n@param a one",
 }
@@ -26,8 +32,14 @@ CSN_JAVA = {
 
 def test_a_python_record_loses_its_docstring_and_keeps_the_summary() -> None:
     pair = record_to_pair(CSN_PYTHON)
-    assert pair == Pair("Add two numbers together.", "def add(a, b):\n    return a + b", "python",
-                        "octo/calc", "calc/ops.py", "add")
+    assert pair == Pair(
+        "Add two numbers together.",
+        "def add(a, b):\n    return a + b",
+        "python",
+        "octo/calc",
+        "calc/ops.py",
+        "add",
+    )
 
 
 def test_a_java_method_without_a_class_parses_and_takes_the_docstring_field() -> None:
@@ -39,9 +51,14 @@ def test_a_java_method_without_a_class_parses_and_takes_the_docstring_field() ->
 
 def test_our_extract_records_are_used_as_they_are() -> None:
     code = "func Sum() {\n\treturn\n}"
-    record = {"language": "go", "code": "// Sum adds.\nfunc Sum() {}",
-              "docstring_summary": "Sum adds things up.", "code_without_docstring": code,
-              "repo": "r", "qualified_name": "Sum"}
+    record = {
+        "language": "go",
+        "code": "// Sum adds.\nfunc Sum() {}",
+        "docstring_summary": "Sum adds things up.",
+        "code_without_docstring": code,
+        "repo": "r",
+        "qualified_name": "Sum",
+    }
     assert record_to_pair(record) == Pair("Sum adds things up.", code, "go", "r", "", "Sum")
 
 
@@ -51,8 +68,14 @@ def test_our_extract_records_are_used_as_they_are() -> None:
         ({"language": "cobol", "code": "x"}, "unsupported_language"),
         ({"language": "python", "code": "x = 1"}, "unparsed"),
         ({"language": "python", "code": "def f():\n    return 1\n", "docstring": ""}, "no_docstring"),
-        ({"language": "python", "code": "def f():\n    # Return one always.\n    return 1\n",
-          "docstring": "Return one always."}, "summary_in_code"),
+        (
+            {
+                "language": "python",
+                "code": "def f():\n    # Return one always.\n    return 1\n",
+                "docstring": "Return one always.",
+            },
+            "summary_in_code",
+        ),
     ],
 )
 def test_records_without_a_clean_pair_say_why(record: dict[str, str], reason: str) -> None:

@@ -14,8 +14,18 @@ import pytest
 from tests.encoder.conftest import build_tiny_bert
 
 VERBS = ("Parse", "Render", "Merge", "Split", "Encode", "Decode", "Sort", "Filter", "Load", "Store")
-NOUNS = ("the config file", "a list of users", "two dictionaries", "an HTTP header", "the cache entry",
-         "a date string", "the output table", "a binary tree", "the session token", "an email address")
+NOUNS = (
+    "the config file",
+    "a list of users",
+    "two dictionaries",
+    "an HTTP header",
+    "the cache entry",
+    "a date string",
+    "the output table",
+    "a binary tree",
+    "the session token",
+    "an email address",
+)
 
 
 def python_function(index: int) -> str:

@@ -57,8 +57,10 @@ def test_the_language_cap_is_a_seeded_draw_in_input_order() -> None:
 
 
 def test_a_data_set_from_folders_is_split_reported_and_saved(tmp_path: Path) -> None:
-    sources = [SourceSpec("dir", path=str(write_repo(tmp_path / name, start, 6)), name=name)
-               for name, start in (("one", 0), ("two", 20), ("three", 40))]
+    sources = [
+        SourceSpec("dir", path=str(write_repo(tmp_path / name, start, 6)), name=name)
+        for name, start in (("one", 0), ("two", 20), ("three", 40))
+    ]
     write_repo(tmp_path / "copy", 0, 6)  # the same functions as "one": all near-duplicates
     sources.append(SourceSpec("dir", path=str(tmp_path / "copy")))
     dataset = build_dataset(sources, DataOptions(validation_fraction=0.3, seed=0), NO_BLOCKS, tmp_path)
@@ -88,7 +90,18 @@ def test_an_empty_training_set_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_evaluation_manifests_join_the_blocklist(tmp_path: Path) -> None:
     (tmp_path / "block.txt").write_text("requests\n")
-    (tmp_path / "m.toml").write_text('[[package]]\nname = "rich"\nversion = "1"\nlanguage = "python"\n'
-                                     'source = "pypi"\nupstream = "Textualize/rich"\n')
+    (tmp_path / "m.toml").write_text(
+        '[[package]]\nname = "rich"\nversion = "1"\nlanguage = "python"\n'
+        'source = "pypi"\nupstream = "Textualize/rich"\n'
+    )
     blocklist = held_out_blocklist(tmp_path / "block.txt", [tmp_path / "m.toml"])
     assert all(blocklist.is_blocked(name) for name in ("rich", "requests", "textualize/rich"))
+
+
+def test_the_split_is_made_per_language() -> None:
+    pairs = pairs_of("py1", 50) + pairs_of("py2", 50) + pairs_of("py3", 50)
+    pairs += pairs_of("go1", 5, "go") + pairs_of("go2", 5, "go") + pairs_of("rb1", 5, "ruby")
+    _, validation = split_by_repository(pairs, 0.3, seed=0)
+    held = {p.repo for p in validation}
+    assert len(held & {"py1", "py2", "py3"}) == 1 and len(held & {"go1", "go2"}) == 1
+    assert "rb1" not in held  # a language's only repository stays in training

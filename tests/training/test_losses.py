@@ -18,13 +18,26 @@ from training.grad_cache import grad_cache_backward
 from training.losses import LearnedTemperature, batch_loss, symmetric_info_nce
 from training.model import LoadedBase, load_base
 
-QUERIES = ["add two numbers", "read a json file from disk", "sort users by name", "parse a date string",
-           "open a socket", "compute the mean of a list", "retry a failing call", "escape html entities"]
-CODES = ["def add(a, b):\n    return a + b", "def load(p):\n    return json.load(open(p))",
-         "users.sort(key=lambda u: u.name)", "datetime.strptime(text, '%Y-%m-%d')",
-         "s = socket.socket()\ns.connect((host, port))", "sum(xs) / len(xs)",
-         "for _ in range(3):\n    try:\n        return call()\n    except IOError:\n        pass",
-         "html.escape(text)"]
+QUERIES = [
+    "add two numbers",
+    "read a json file from disk",
+    "sort users by name",
+    "parse a date string",
+    "open a socket",
+    "compute the mean of a list",
+    "retry a failing call",
+    "escape html entities",
+]
+CODES = [
+    "def add(a, b):\n    return a + b",
+    "def load(p):\n    return json.load(open(p))",
+    "users.sort(key=lambda u: u.name)",
+    "datetime.strptime(text, '%Y-%m-%d')",
+    "s = socket.socket()\ns.connect((host, port))",
+    "sum(xs) / len(xs)",
+    "for _ in range(3):\n    try:\n        return call()\n    except IOError:\n        pass",
+    "html.escape(text)",
+]
 
 
 def identity(local: torch.Tensor) -> torch.Tensor:
@@ -61,8 +74,14 @@ def test_the_temperature_is_learned_in_log_space_and_clamped_like_clip() -> None
 
 
 def loaded(tiny_bert: Path, pooling: str = "mean") -> LoadedBase:
-    metadata = EncoderMetadata(pooling=pooling, max_length=32, query_prefix="[", query_suffix="]",  # type: ignore[arg-type]
-                               code_prefix="{", code_suffix="}")
+    metadata = EncoderMetadata(
+        pooling=pooling,
+        max_length=32,
+        query_prefix="[",
+        query_suffix="]",  # type: ignore[arg-type]
+        code_prefix="{",
+        code_suffix="}",
+    )
     return load_base(str(tiny_bert), metadata)
 
 
@@ -98,8 +117,9 @@ def assert_same_gradients(expected: dict[str, torch.Tensor], actual: dict[str, t
 
 
 @pytest.mark.parametrize(("chunk_size", "pooling"), [(1, "mean"), (3, "end_delimiter"), (8, "cls")])
-def test_grad_cache_matches_the_plain_loss_without_dropout(tiny_bert: Path, chunk_size: int,
-                                                           pooling: str) -> None:
+def test_grad_cache_matches_the_plain_loss_without_dropout(
+    tiny_bert: Path, chunk_size: int, pooling: str
+) -> None:
     base = loaded(tiny_bert, pooling)
     base.model.eval()  # no dropout: chunking cannot change any activation
     plain_loss, cached_loss, plain_grads, cached_grads = plain_and_cached(base, chunk_size)

@@ -17,8 +17,17 @@ BLOCKLIST = parse_blocklist("requests\npallets/flask\n")
 
 
 def write_jsonl(path: Path, repos: list[str]) -> Path:
-    records = [{"repo": repo, "path": "m.py", "func_name": f"task_{i}", "language": "python",
-                "code": python_function(i), "docstring": ""} for i, repo in enumerate(repos)]
+    records = [
+        {
+            "repo": repo,
+            "path": "m.py",
+            "func_name": f"task_{i}",
+            "language": "python",
+            "code": python_function(i),
+            "docstring": "",
+        }
+        for i, repo in enumerate(repos)
+    ]
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     return path
 
@@ -62,8 +71,11 @@ def test_sources_named_like_held_out_projects_are_refused(spec: SourceSpec, tmp_
 
 def test_a_manifest_listing_a_held_out_package_is_refused(tmp_path: Path) -> None:
     manifest = tmp_path / "m.toml"
-    manifest.write_text('[[package]]\nname = "flask-extras"\nversion = "1"\nlanguage = "python"\n'
-                        'source = "pypi"\nupstream = "pallets/flask"\n', encoding="utf-8")
+    manifest.write_text(
+        '[[package]]\nname = "flask-extras"\nversion = "1"\nlanguage = "python"\n'
+        'source = "pypi"\nupstream = "pallets/flask"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(DataError, match="lists held-out packages"):
         read_source(SourceSpec("manifest", path=str(manifest)), BLOCKLIST, tmp_path)
 
@@ -80,3 +92,14 @@ def test_a_spec_missing_its_pin_fields_is_refused() -> None:
         SourceSpec("git", url="https://example.com/x.git")
     with pytest.raises(DataError, match="source kind"):
         SourceSpec("ftp", path="x")
+
+
+def test_a_folder_can_be_pinned_by_the_digest_of_its_pairs(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "proj", 0, 2)
+    found = read_source(SourceSpec("dir", path=str(root)), BLOCKLIST, tmp_path)
+    assert (
+        read_source(SourceSpec("dir", path=str(root), sha256=found.pin), BLOCKLIST, tmp_path).pin == found.pin
+    )
+    (root / "mod.py").write_text(python_function(7), encoding="utf-8")
+    with pytest.raises(DataError, match="pairs digest is"):
+        read_source(SourceSpec("dir", path=str(root), sha256=found.pin), BLOCKLIST, tmp_path)
