@@ -135,7 +135,8 @@ def split_by_repository(
     """Whole repositories go to validation, language by language, until each language's share holds
     ``validation_fraction`` of its pairs.
 
-    A repository counts under its most common language. Repositories are drawn in a seeded order,
+    A repository counts under its most common language. Repositories are drawn in a seeded order;
+    one that would take the language's validation share past twice the fraction is passed over,
     and each language keeps at least one repository in training, so a language with a single
     repository has no validation pairs. Raises DataError when a validation split is asked for and
     all pairs come from one repository.
@@ -162,8 +163,9 @@ def split_by_repository(
         for repo in repos[:-1]:
             if count >= wanted:
                 break
-            held.add(repo)
-            count += sizes[repo]
+            if count + sizes[repo] <= 2 * wanted:  # one huge repository would swamp the split
+                held.add(repo)
+                count += sizes[repo]
     return [p for p in pairs if p.repo not in held], [p for p in pairs if p.repo in held]
 
 

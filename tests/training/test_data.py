@@ -105,3 +105,10 @@ def test_the_split_is_made_per_language() -> None:
     held = {p.repo for p in validation}
     assert len(held & {"py1", "py2", "py3"}) == 1 and len(held & {"go1", "go2"}) == 1
     assert "rb1" not in held  # a language's only repository stays in training
+
+
+def test_a_repository_far_larger_than_the_share_stays_in_training() -> None:
+    pairs = pairs_of("huge", 500) + pairs_of("a", 20) + pairs_of("b", 20) + pairs_of("c", 20)
+    for seed in range(5):
+        _, validation = split_by_repository(pairs, 0.1, seed=seed)
+        assert "huge" not in {p.repo for p in validation} and validation
