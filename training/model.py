@@ -121,6 +121,9 @@ def load_base(base_model: str, metadata: EncoderMetadata) -> LoadedBase:
 
 def save_transformer(model: DualEncoder, tokenizer: Any, folder: Path) -> None:
     """The transformer's weights (safetensors) and the tokenizer, in Hugging Face layout."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # progress is the CLI's
     folder.mkdir(parents=True, exist_ok=True)
     model.transformer.save_pretrained(str(folder), safe_serialization=True)  # type: ignore[operator]
     tokenizer.save_pretrained(str(folder))

@@ -21,7 +21,6 @@ Run folder layout::
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import time
@@ -55,33 +54,14 @@ from training.grad_cache import grad_cache_backward
 from training.losses import Autocast, LearnedTemperature, batch_loss
 from training.model import DualEncoder, LoadedBase, TokenBatch, load_base
 from training.records import Evaluation, TrainProgress, TrainResult
+from training.run_log import RunLog, evaluation_record
+from training.schedule import batch_indices, learning_rate_at
 
 logger = logging.getLogger(__name__)
 
 RUN_DIR = "run"
 LOG_FILE = "log.jsonl"
 ProgressCallback = Callable[[TrainProgress], None]
-
-
-def learning_rate_at(step: int, config: TrainConfig) -> float:
-    """Linear warm-up to ``learning_rate``, then cosine or linear decay to ``min_learning_rate``."""
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    if config.schedule == "constant":
-        return config.learning_rate
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
-    decay = 0.5 * (1.0 + math.cos(math.pi * progress)) if config.schedule == "cosine" else 1.0 - progress
-    return config.min_learning_rate + decay * (config.learning_rate - config.min_learning_rate)
-
-
-def batch_indices(step: int, train_size: int, batch_size: int, seed: int) -> list[int]:
-    """The global batch of ``step``: a slice of a seeded permutation per epoch (so a resumed run
-    sees the same batches); the last incomplete batch of an epoch is dropped."""
-    per_epoch = train_size // batch_size
-    epoch, position = divmod(step, per_epoch)
-    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    order = torch.randperm(train_size, generator=generator)
-    return order[position * batch_size : (position + 1) * batch_size].tolist()
 
 
 def make_autocast(config: TrainConfig, device: torch.device) -> Autocast:
@@ -136,7 +116,7 @@ class _Session:
     temperature: LearnedTemperature
     optimizer: torch.optim.Optimizer
     autocast: Autocast
-    log: _Log
+    log: RunLog
 
 
 def _run(
@@ -252,7 +232,7 @@ def _open(
         temperature,
         optimizer,
         make_autocast(config, group.device),
-        _Log(run_dir / LOG_FILE if group.is_main else None),
+        RunLog(run_dir / LOG_FILE if group.is_main else None),
     )
     return run, checkpoint
 
@@ -291,7 +271,7 @@ def _evaluate(run: _Session, step: int, evaluations: list[Evaluation]) -> None:
             run.autocast,
         )
         evaluations.append(found)
-        run.log.write({"event": "eval", **_evaluation_record(found)})
+        run.log.write({"event": "eval", **evaluation_record(found)})
     barrier()
 
 
@@ -364,24 +344,6 @@ def _to(batch: TokenBatch, device: torch.device) -> TokenBatch:
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
-
-
-def _evaluation_record(evaluation: Evaluation) -> dict[str, Any]:
-    return {name: getattr(evaluation, name) for name in Evaluation.__slots__}
-
-
-class _Log:
-    """Appends JSON lines to the run log (rank 0 only; others pass None)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._path = path
-
-    def write(self, record: dict[str, Any]) -> None:
-        if self._path is None:
-            return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        with self._path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"time": round(time.time(), 3), **record}) + "\n")
 
 
 def main() -> None:

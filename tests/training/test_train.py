@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
 from training.model import load_base
 from training.sources import SourceSpec
-from training.train import batch_indices, learning_rate_at, train
+from training.train import train
 
 
 @pytest.fixture
@@ -129,22 +128,3 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(
     checkpoint = load_checkpoint(out / "run")
     assert checkpoint is not None and checkpoint.step == 2
     assert all(torch.isfinite(tensor).all() for tensor in checkpoint.model.values())
-
-
-def test_the_schedule_warms_up_then_decays() -> None:
-    config = TrainConfig(learning_rate=1.0, min_learning_rate=0.1, warmup_steps=10, max_steps=110)
-    assert learning_rate_at(0, config) == pytest.approx(0.1)
-    assert learning_rate_at(9, config) == pytest.approx(1.0)
-    assert learning_rate_at(60, config) == pytest.approx(0.55)
-    assert learning_rate_at(110, config) == pytest.approx(0.1)
-    linear = dataclasses.replace(config, schedule="linear")
-    assert learning_rate_at(35, linear) == pytest.approx(1.0 - 0.9 * 0.25)
-    assert math.isclose(learning_rate_at(50, dataclasses.replace(config, schedule="constant")), 1.0)
-
-
-def test_batches_cover_an_epoch_without_repeats_and_depend_only_on_the_step() -> None:
-    epoch = [i for step in range(4) for i in batch_indices(step, 10, 2, seed=1)]
-    assert len(set(epoch)) == 8
-    assert (
-        batch_indices(5, 10, 2, seed=1) == batch_indices(5, 10, 2, seed=1) != batch_indices(1, 10, 2, seed=1)
-    )
