@@ -326,6 +326,74 @@ def _until_interrupted() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@cli.command(name="train")
+@click.option("--recipe", required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A training recipe (TOML), e.g. training/recipes/minilm-short.toml.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Run and model folder (default: runs/<recipe name>).")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+def train_command(recipe: Path, out_dir: Path | None, resume: bool) -> None:
+    """Train an encoder contrastively on (docstring, code) pairs; the result is a --model folder.
+
+    Several GPUs or processes: torchrun --nproc-per-node N -m training.train --recipe R --out D
+    """
+    from training.config import load_recipe
+    from training.train import train
+
+    _settings(None)
+    config = load_recipe(recipe)
+    target = out_dir or Path("runs") / recipe.stem
+    with _train_progress(config.max_steps) as show:
+        result = train(config, target, resume=resume, on_progress=show)
+    if result.stopped_reason is not None:
+        raise click.ClickException(result.stopped_reason)
+    scores = result.evaluations[-1] if result.evaluations else None
+    validation = f"; validation MRR {scores.mrr:.4f} ({scores.protocol})" if scores else ""
+    click.echo(f"trained {result.steps} steps at {result.mean_pairs_per_s:.1f} pairs/s{validation}; "
+               f"model in {target} (use --model {target})", err=True)
+
+
+@contextmanager
+def _train_progress(max_steps: int) -> Iterator[Any]:
+    """A progress line for training on stderr: loss, temperature, learning rate, pairs/s, validation MRR."""
+    with _progress("training") as progress:
+        def show(state: Any) -> None:  # a training.records.TrainProgress
+            mrr = "" if state.validation_mrr is None else f" val MRR {state.validation_mrr:.3f}"
+            rate = f"lr {state.learning_rate:.1e} {state.pairs_per_s:.1f} pairs/s{mrr}"
+            progress(state.step, max_steps, f"loss {state.loss:.3f} T {state.temperature:.4f} {rate}")
+
+        yield show
+
+
+@cli.command(name="eval")
+@click.option("--model", required=True, help="Encoder: 'default', a model folder, or a Hugging Face name.")
+@click.option("--pairs", "pairs_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Query/code pairs: `codesearch extract --pairs` output or CodeSearchNet JSONL (.gz ok).")
+@click.option("--protocol", type=click.Choice(["csn", "corpus"]), default="csn", show_default=True,
+              help="csn: gold among 999 seeded distractors of its language; corpus: among its repository.")
+@click.option("--cosqa", "cosqa", is_flag=False, flag_value="", default=None, metavar="[DIR]",
+              help="Also score the CoSQA test split (DIR default: shared/benchmarks/cosqa here or above).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def eval_command(model: str, pairs_file: Path | None, protocol: str, cosqa: str | None,
+                 as_json: bool) -> None:
+    """Score an encoder by dense retrieval alone: MRR, Recall@1/5/10, NDCG@10 per language."""
+    from codesearch.encoder import Encoder
+    from codesearch.evaluation.model_scoring import find_cosqa_dir, score_cosqa, score_pairs_file
+    from codesearch.evaluation.render import render_table, report_json_lines
+
+    if pairs_file is None and cosqa is None:
+        raise click.UsageError("give --pairs FILE, --cosqa, or both")
+    settings = _settings(None, model=model)
+    reports = []
+    with Encoder.load(settings.model, threads=settings.threads) as encoder:
+        if pairs_file is not None:
+            reports.append(score_pairs_file(encoder, pairs_file, protocol))
+        if cosqa is not None:
+            reports.append(score_cosqa(encoder, Path(cosqa) if cosqa else find_cosqa_dir(Path.cwd())))
+    text = "\n".join(line for report in reports for line in report_json_lines(report)) if as_json else None
+    click.echo(text if text is not None else render_table(reports))
+
+
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
     if path is None:

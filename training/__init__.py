@@ -1,1 +1,5 @@
-"""Contrastive training of the codesearch encoder (shares code with the runtime only through codesearch.encoder)."""
+"""Contrastive training of the codesearch encoder.
+
+Shares code with the runtime only through ``codesearch.encoder`` on the model side; ``codesearch``
+never imports this package.
+"""

@@ -69,6 +69,10 @@ class EncoderMetadata:
         adapter: a safetensors file in this folder applied over the weights.
         adapter_mode: "replace" (its tensors replace those of the same name) or "add" (they are
             deltas added to them).
+        trained_from, recipe_hash, validation: provenance written by ``codesearch train`` (the
+            model training started from, the recipe's sha256, validation metrics by name). They
+            are informational (nothing reads them to embed) and left out of the JSON when unset,
+            so folders without them keep their fingerprint.
     """
 
     format_version: int = FORMAT_VERSION
@@ -82,6 +86,9 @@ class EncoderMetadata:
     base_model: str | None = None
     adapter: str | None = None
     adapter_mode: AdapterMode = "replace"
+    trained_from: str | None = None
+    recipe_hash: str | None = None
+    validation: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         if self.format_version != FORMAT_VERSION:
@@ -97,8 +104,12 @@ class EncoderMetadata:
             raise ModelLoadError(f"max_length must be an integer >= 4, got {self.max_length!r}")
 
     def to_json(self) -> str:
-        """The file's text: every field, stable key order."""
-        return json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+        """The file's text: every field (unset provenance fields left out), stable key order."""
+        data = dataclasses.asdict(self)
+        for name in _PROVENANCE_FIELDS:
+            if data[name] is None:
+                del data[name]
+        return json.dumps(data, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> EncoderMetadata:
@@ -138,7 +149,8 @@ class EncoderMetadata:
 
 
 _STR_FIELDS = {"query_prefix", "query_suffix", "code_prefix", "code_suffix", "pooling", "adapter_mode"}
-_OPTIONAL_STR_FIELDS = {"base_model", "adapter"}
+_OPTIONAL_STR_FIELDS = {"base_model", "adapter", "trained_from", "recipe_hash"}
+_PROVENANCE_FIELDS = ("trained_from", "recipe_hash", "validation")
 
 
 def _check_type(name: str, value: Any) -> None:
@@ -150,6 +162,11 @@ def _check_type(name: str, value: Any) -> None:
         raise ModelLoadError(f"normalize must be true or false, got {value!r}")
     if name in {"format_version", "max_length"} and (isinstance(value, bool) or not isinstance(value, int)):
         raise ModelLoadError(f"{name} must be an integer, got {value!r}")
+    if name == "validation" and value is not None and not (
+        isinstance(value, dict)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values())
+    ):
+        raise ModelLoadError(f"validation must be an object of metric name -> number, got {value!r}")
 
 
 def read_metadata(folder: Path) -> EncoderMetadata:

@@ -98,3 +98,16 @@ def test_our_file_wins_over_inference(tmp_path: Path) -> None:
 def test_bundled_default_infers_mean_pooling_at_256_tokens() -> None:
     metadata = read_metadata(default_model_folder())
     assert (metadata.pooling, metadata.max_length, metadata.normalize) == ("mean", 256, True)
+
+
+def test_provenance_fields_round_trip_and_are_left_out_when_unset() -> None:
+    plain = EncoderMetadata(pooling="end_delimiter")
+    assert "trained_from" not in plain.to_json() and "validation" not in plain.to_json()
+    trained = EncoderMetadata(trained_from="sentence-transformers/all-MiniLM-L6-v2", recipe_hash="ab" * 32,
+                              validation={"mrr": 0.5, "recall@1": 0.25})
+    assert EncoderMetadata.from_json(trained.to_json()) == trained
+
+
+def test_validation_metrics_must_be_numbers() -> None:
+    with pytest.raises(ModelLoadError, match="validation must be"):
+        EncoderMetadata.from_json('{"validation": {"mrr": "high"}}')

@@ -1,0 +1,130 @@
+"""The training loop end to end on a tiny BERT: export, log, evaluation, resume after a kill, NaN stop."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from codesearch.encoder import Encoder
+from codesearch.errors import ConfigError
+from tests.training.conftest import write_repo
+from training import train as train_module
+from training.checkpoint import load_checkpoint
+from training.config import TrainConfig
+from training.model import load_base
+from training.sources import SourceSpec
+from training.train import train
+
+
+@pytest.fixture
+def config(tmp_path: Path, tiny_bert: Path) -> TrainConfig:
+    (tmp_path / "blocklist.txt").write_text("requests\n")
+    sources = tuple(
+        SourceSpec("dir", path=str(write_repo(tmp_path / "src" / name, start, 12)), name=name)
+        for name, start in (("one", 0), ("two", 20), ("three", 40))
+    )
+    return TrainConfig(
+        base_model=str(tiny_bert),
+        max_length=48,
+        sources=sources,
+        blocklist=str(tmp_path / "blocklist.txt"),
+        cache_dir=str(tmp_path / "cache"),
+        validation_fraction=0.3,
+        batch_size=8,
+        learning_rate=1e-3,
+        warmup_steps=1,
+        max_steps=4,
+        dtype="float32",
+        threads=1,
+        log_every=1,
+        eval_every=2,
+        checkpoint_every=2,
+    )
+
+
+def log_lines(out: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (out / "run" / "log.jsonl").read_text().splitlines()]
+
+
+def test_a_run_logs_evaluates_and_exports_a_model_codesearch_loads(
+    config: TrainConfig, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = train(config, out)
+    assert result.is_complete and result.steps == 4 and result.checkpoint_step == 4
+    assert [evaluation.step for evaluation in result.evaluations] == [0, 2, 4]
+    lines = log_lines(out)
+    assert [line["step"] for line in lines if "loss" in line] == [1, 2, 3, 4]
+    assert sum(1 for line in lines if line.get("event") == "eval") == 3
+    with Encoder.load(str(out), dtype="float32", cache_dir=tmp_path / "hashes") as encoder:
+        metadata = encoder.metadata
+        assert (metadata.pooling, metadata.code_prefix, metadata.max_length) == ("end_delimiter", "{", 48)
+        assert metadata.recipe_hash == config.recipe_hash and metadata.trained_from == config.base_model
+        assert metadata.validation is not None and metadata.validation["mrr"] == pytest.approx(
+            result.evaluations[-1].mrr, abs=1e-4
+        )
+        searched = encoder.embed_code(["def f(x):\n    return x + 1"])
+    trained = load_base(str(out), config.encoder_metadata())
+    trained.model.eval()
+    with torch.no_grad():
+        expected = trained.model.embed(trained.tokenizing.codes(["def f(x):\n    return x + 1"])).numpy()
+    np.testing.assert_allclose(searched, expected, atol=1e-5)  # search embeds what training embedded
+
+
+def test_a_killed_run_resumes_to_the_same_weights(config: TrainConfig, tmp_path: Path) -> None:
+    train(config, tmp_path / "straight")
+
+    def kill_after_step_2(progress: object) -> None:
+        if getattr(progress, "step", 0) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "killed", on_progress=kill_after_step_2)
+    assert load_checkpoint(tmp_path / "killed" / "run").step == 2  # type: ignore[union-attr]
+    result = train(config, tmp_path / "killed", resume=True)
+    assert result.steps == 4
+    straight = load_checkpoint(tmp_path / "straight" / "run")
+    resumed = load_checkpoint(tmp_path / "killed" / "run")
+    assert straight is not None and resumed is not None
+    for name, tensor in straight.model.items():
+        assert torch.equal(tensor, resumed.model[name]), name
+    assert torch.equal(straight.temperature["log_scale"], resumed.temperature["log_scale"])
+
+
+def test_resuming_under_another_recipe_or_reusing_a_folder_is_refused(
+    config: TrainConfig, tmp_path: Path
+) -> None:
+    train(dataclasses.replace(config, max_steps=2, eval_every=0), tmp_path / "out")
+    with pytest.raises(ConfigError, match="already holds a run"):
+        train(config, tmp_path / "out")
+    with pytest.raises(ConfigError, match="another recipe"):
+        train(dataclasses.replace(config, learning_rate=0.5), tmp_path / "out", resume=True)
+
+
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(
+    config: TrainConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    real_loss = train_module.batch_loss
+
+    def poisoned(*args: object, **kwargs: object) -> torch.Tensor:
+        calls.append(1)
+        loss = real_loss(*args, **kwargs)  # type: ignore[arg-type]
+        return loss * float("nan") if len(calls) == 3 else loss
+
+    monkeypatch.setattr(train_module, "batch_loss", poisoned)
+    out = tmp_path / "out"
+    result = train(config, out)
+    assert not result.is_complete and result.steps == 2 and result.checkpoint_step == 2
+    assert result.stopped_reason is not None and "non-finite at step 3" in result.stopped_reason
+    assert "last good checkpoint is step 2" in result.stopped_reason
+    assert log_lines(out)[-1]["event"] == "stopped"
+    assert not (out / "config.json").exists()  # nothing exported from a broken run
+    checkpoint = load_checkpoint(out / "run")
+    assert checkpoint is not None and checkpoint.step == 2
+    assert all(torch.isfinite(tensor).all() for tensor in checkpoint.model.values())
