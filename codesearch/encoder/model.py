@@ -107,6 +107,12 @@ class Encoder:
         torch_dtype = resolve_dtype(dtype, torch_device)
         thread_count = set_cpu_threads(threads)
         network = load_network(source.folder, metadata, torch_device, torch_dtype)
+        if torch_device.type == "cpu":
+            from codesearch.encoder.packing import pack_linear_layers
+
+            # Inference only (training needs gradients through plain weights), and last:
+            # packed weights no longer follow .to().
+            pack_linear_layers(network.model)
         cache_root = user_cache_dir() if cache_dir is None else Path(cache_dir)
         model_hash = fingerprint(network.files, metadata.to_json(), cache_root / HASH_CACHE_FILE_NAME)
         runtime = _build_runtime(network.model, network.tokenizer, metadata, torch_device)

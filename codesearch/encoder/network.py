@@ -54,10 +54,6 @@ def load_network(
     if metadata.adapter is not None:
         apply_adapter(model, folder / metadata.adapter, metadata.adapter_mode)
     model = model.to(device=device, dtype=dtype).eval()
-    if device.type == "cpu":
-        from codesearch.encoder.packing import pack_linear_layers
-
-        pack_linear_layers(model)  # last: packed weights no longer follow .to()
     return Network(tokenizer=tokenizer, model=model, files=files)
 
 
