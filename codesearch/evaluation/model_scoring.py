@@ -64,10 +64,12 @@ def _top(scores: np.ndarray, doc_ids: Sequence[str]) -> list[str]:
     return [doc_ids[i] for i in order]
 
 
-def find_cosqa_dir(start: Path) -> Path:
-    """``shared/benchmarks/cosqa`` in ``start`` or the nearest folder above it that has one."""
+def find_cosqa_dir(start: Path, stop_at: Path | None = None) -> Path:
+    """``shared/benchmarks/cosqa`` in ``start`` or the nearest folder above it (up to ``stop_at``) that has one."""
     for folder in (start, *start.parents):
         candidate = cosqa_dir(folder / "shared")
         if candidate.is_dir():
             return candidate
+        if stop_at is not None and folder == stop_at:
+            break
     raise DataError(f"no shared/benchmarks/cosqa found in {start} or above it; pass --cosqa DIR")

@@ -20,4 +20,4 @@ def test_the_cosqa_folder_is_found_here_or_above(tmp_path: Path) -> None:
 
 def test_a_missing_cosqa_folder_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="pass --cosqa DIR"):
-        find_cosqa_dir(tmp_path)
+        find_cosqa_dir(tmp_path / "repo", stop_at=tmp_path)
