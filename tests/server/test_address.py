@@ -19,7 +19,9 @@ def test_a_missing_token_file_is_created_private_and_then_reused(tmp_path: Path)
     assert read_or_create_token(path) == token == read_token(path)
 
 
-@pytest.mark.parametrize(("mode", "text", "message"), [(0o644, "abc\n", "readable by others"), (0o600, "\n", "empty")])
+@pytest.mark.parametrize(
+    ("mode", "text", "message"), [(0o644, "abc\n", "readable by others"), (0o600, "\n", "empty")]
+)
 def test_token_files_others_can_read_or_empty_ones_are_refused(
     tmp_path: Path, mode: int, text: str, message: str
 ) -> None:
