@@ -230,17 +230,9 @@ class Watcher:
     # -- the worker --------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while True:
-            job = self._next_job()
-            if job is None:
-                return
-            batch = job.batch
-            if not batch.is_full:
-                batch = ChangeBatch(frozenset(self._kept(batch.paths)))
-                if not batch.paths:
-                    self._finish(job, None)
-                    continue
-            self._finish(job, self._execute(batch, job.on_progress))
+        while (job := self._next_job()) is not None:
+            batch, outcome = self._execute(job.batch, job.on_progress)
+            self._finish(job, batch, outcome)
 
     def _next_job(self) -> _Job | None:
         """Block until a round is due; None once stopping."""
@@ -282,11 +274,18 @@ class Watcher:
             rel for rel in paths if rules.reason_for(rel, is_dir=(self.root / rel).is_dir()) is None
         )
 
-    def _execute(self, batch: ChangeBatch, on_progress: ProgressCallback | None) -> _Outcome:
-        if batch.is_full:
-            self._rules = load_ignore_rules(self.root)
+    def _execute(
+        self, batch: ChangeBatch, on_progress: ProgressCallback | None
+    ) -> tuple[ChangeBatch, _Outcome | None]:
+        """Run one round: the batch as run (ignored paths dropped) and its outcome (None: no round)."""
         try:
-            return self._update(batch, on_progress), None
+            if batch.is_full:
+                self._rules = load_ignore_rules(self.root)
+            else:
+                batch = ChangeBatch(frozenset(self._kept(batch.paths)))
+                if not batch.paths:
+                    return batch, None
+            return batch, (self._update(batch, on_progress), None)
         except Exception as exc:  # one failed round must not stop the watcher
             if isinstance(exc, CodesearchError):
                 logger.error("update of %s failed: %s", self.root, exc)
@@ -294,19 +293,22 @@ class Watcher:
                 logger.exception("update of %s failed", self.root)
             with self._cond:
                 self._is_full_due = True  # the changes this round lost: the next round rescans all
-            return None, str(exc) or type(exc).__name__
+            return batch, (None, str(exc) or type(exc).__name__)
 
-    def _finish(self, job: _Job, outcome: _Outcome | None) -> None:
+    def _finish(self, job: _Job, batch: ChangeBatch, outcome: _Outcome | None) -> None:
         """Publish a round (``outcome`` None: nothing was left to do, so no round counts)."""
         finished = None
         with self._cond:
             self._is_updating = False
             if outcome is not None:
                 self._generation += 1
-                finished = WatchRound(self._generation, job.batch, *outcome)
+                finished = WatchRound(self._generation, batch, *outcome)
                 self._last_round = finished
             self._cond.notify_all()
-        job.round = finished or WatchRound(self.generation, job.batch, None)
+            job.round = finished or WatchRound(self._generation, batch, None)
         job.done.set()
         if finished is not None and self._on_round is not None:
-            self._on_round(finished)
+            try:
+                self._on_round(finished)
+            except Exception:  # a listener's bug must not stop the watcher
+                logger.exception("on_round callback failed")

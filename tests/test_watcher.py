@@ -215,3 +215,14 @@ def test_run_now_runs_a_full_round_and_returns_it(repo: Path) -> None:
         round_ = watcher.run_now(timeout_s=TIMEOUT_S)
     assert round_.generation == 1 and round_.batch.is_full and round_.summary is not None
     assert len(updater.batches) == 1
+
+
+def test_a_failing_listener_does_not_stop_the_watcher(repo: Path) -> None:
+    def explode(finished: object) -> None:
+        raise RuntimeError("listener bug")
+
+    with Watcher(repo, RecordingUpdater(), debounce_s=0.01, catch_up=False, on_round=explode) as watcher:
+        watcher.record(["pkg/cart.py"])
+        assert watcher.wait_for(1, TIMEOUT_S) is not None
+        watcher.record(["pkg/util.py"])
+        assert watcher.wait_for(2, TIMEOUT_S) is not None

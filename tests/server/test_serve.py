@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 from codesearch.errors import CodesearchError
 from codesearch.index.store import IndexStore
+from codesearch.server.address import default_socket_path
 from codesearch.server.protocol import (
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -327,3 +330,17 @@ def test_initialize_creates_an_index_only_when_asked(connect: Connect, tmp_path:
         if isinstance(message, Notification) and message.method == "codesearch/indexUpdated":
             break
     assert names(client.call("search", {"query": "sharpen_pencil", "k": 1})) == ["sharpen_pencil"]
+
+
+def test_the_socket_and_its_folder_are_private_and_published(server: Server) -> None:
+    assert stat.S_IMODE(server.socket_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(server.socket_path.parent.stat().st_mode) == 0o700
+    info_path = server.socket_path.with_name("server.json")
+    assert stat.S_IMODE(info_path.stat().st_mode) == 0o600
+    info = json.loads(info_path.read_text())
+    assert info["socket"] == str(server.socket_path) and info["protocolVersion"] == 1
+    assert info["tcpPort"] is None
+
+
+def test_the_default_socket_lives_in_the_runtime_folder(isolated_home: Path) -> None:
+    assert default_socket_path() == isolated_home / "run" / "codesearch" / "server.sock"
