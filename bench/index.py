@@ -48,7 +48,13 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path(sysconfig.get_paths()["stdlib"]))
     parser.add_argument("--max-files", type=int, default=0, help="index only this many files (a copy)")
     parser.add_argument("--work", type=Path, help="keep the index here (default: a temporary folder)")
+    parser.add_argument("--existing-index", type=Path, help="skip building: measure queries on this index folder")
     args = parser.parse_args()
+    if args.existing_index:
+        settings = resolve_settings(None, {"index_dir": str(args.existing_index)})
+        _query_latency(args.existing_index.parent, settings)
+        _cold_ask(args.existing_index)
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="codesearch-bench-"))
     root = _subset(args.root, args.max_files, work / "repo") if args.max_files else args.root
     settings = resolve_settings(None, {"index_dir": str(work / "index")})
