@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHUNKS_PER_FILE = 100_000
 DEFAULT_WEIGHTS = LexicalWeights()
+READER_CACHE_KIB = 4096  # SQLite page cache of each per-thread reader (the writer keeps 16 MiB)
 
 
 class _GuardedStore(IndexStore):
@@ -108,6 +109,7 @@ class _GuardedStore(IndexStore):
         conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
         if conn is None:
             conn = connect_readonly(self._db_path)
+            conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")  # one per request thread: keep them small
             register_functions(conn)
             self._readers.conn = conn
             self._reader_connections.append(conn)  # list.append is atomic: no lock needed
