@@ -17,7 +17,9 @@ happens outside the write side, so searches go on while an update embeds.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +30,18 @@ from codesearch.errors import (
     CodesearchError,
     QueryError,
 )
-from codesearch.index.records import BatchResult, IndexBatch, IndexParams, StoredChunk
+from codesearch.index import lexical, rows
+from codesearch.index.database import connect_readonly, translate_corruption
+from codesearch.index.filters import ChunkFilter, register_functions
+from codesearch.index.opening import DB_FILE_NAME
+from codesearch.index.records import (
+    BatchResult,
+    IndexBatch,
+    IndexParams,
+    LexicalWeights,
+    ScoredId,
+    StoredChunk,
+)
 from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
 from codesearch.live_index import store_updater
@@ -41,16 +54,66 @@ from codesearch.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRoun
 logger = logging.getLogger(__name__)
 
 MAX_CHUNKS_PER_FILE = 100_000
+DEFAULT_WEIGHTS = LexicalWeights()
+READER_CACHE_KIB = 4096  # SQLite page cache of each per-thread reader (the writer keeps 16 MiB)
 
 
 class _GuardedStore(IndexStore):
-    """An IndexStore whose commits take the write side of its repository's ReadWriteLock."""
+    """The served IndexStore: commits take the write side of the repository's ReadWriteLock, and
+    the keyword search and chunk reads of searches run on per-thread read-only connections.
+
+    IndexStore serves every thread through one connection under one lock, so BM25, the costly
+    part of a search (tens of ms on 70,000 functions), would run one query at a time; SQLite
+    releases the GIL while it works, so separate connections let searches use every core. They
+    read what the writer last committed, and since commits happen only under the write side of
+    ``guard``, all the reads of one search (which holds the read side) see the same commit.
+    """
 
     guard: ReadWriteLock  # set right after opening, before anyone else sees the store
+    _readers: threading.local
+    _reader_connections: list[sqlite3.Connection]
+
+    def lexical_search(
+        self,
+        query: str,
+        k: int,
+        *,
+        languages: Sequence[str] | None = None,
+        path_glob: str | None = None,
+        weights: LexicalWeights = DEFAULT_WEIGHTS,
+    ) -> list[ScoredId]:
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with translate_corruption(self._db_path):
+            return lexical.search(self._reader(), query, k, chunk_filter, weights)
+
+    def get_chunks(self, chunk_ids: Sequence[int]) -> list[StoredChunk]:
+        with translate_corruption(self._db_path):
+            return rows.stored_chunks(self._reader(), chunk_ids)
 
     def apply_batch(self, batch: IndexBatch) -> BatchResult:
         with self.guard.writing():
             return super().apply_batch(batch)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            for conn in self._reader_connections:
+                conn.close()
+
+    @property
+    def _db_path(self) -> Path:
+        return self.index_dir / DB_FILE_NAME
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = connect_readonly(self._db_path)
+            conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")  # one per request thread: keep them small
+            register_functions(conn)
+            self._readers.conn = conn
+            self._reader_connections.append(conn)  # list.append is atomic: no lock needed
+        return conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +179,8 @@ class ServedRepo:
         store = _GuardedStore.open(index_dir, expected=params, create=create)
         assert isinstance(store, _GuardedStore)
         store.guard = ReadWriteLock()
+        store._readers = threading.local()
+        store._reader_connections = []
         try:
             record_repo_root(index_dir, root)
             repo = cls(root, store, settings, encoder, on_round)
