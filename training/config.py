@@ -34,7 +34,7 @@ class TrainConfig:
     """One training run. Defaults follow cpt-code where they apply (delimiters, end-token pooling)."""
 
     # --- model: what to start from and how inputs are framed and pooled
-    base_model: str = "default"  # "default", a folder, or a hub name
+    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # a folder or a hub name ("default" is itself trained)
     pooling: str = "end_delimiter"  # "mean", "cls" or "end_delimiter"
     query_prefix: str = "["
     query_suffix: str = "]"
