@@ -33,6 +33,20 @@ function M.format(entry)
   return ("%s  %s:%d  %s"):format(entry.name, entry.path, entry.lnum, entry.about)
 end
 
+-- Like M.format, with the names and locations of `entries` padded into columns.
+function M.formatter(entries)
+  local name_width, where_width = 0, 0
+  for _, entry in ipairs(entries) do
+    name_width = math.max(name_width, vim.fn.strdisplaywidth(entry.name))
+    where_width = math.max(where_width, #entry.path + 1 + #tostring(entry.lnum))
+  end
+  return function(entry)
+    local where = entry.path .. ":" .. entry.lnum
+    local name_pad = string.rep(" ", name_width - vim.fn.strdisplaywidth(entry.name))
+    return ("%s%s  %s%s  %s"):format(entry.name, name_pad, where, string.rep(" ", where_width - #where), entry.about)
+  end
+end
+
 function M.jump(entry)
   vim.cmd("edit " .. vim.fn.fnameescape(entry.filename))
   vim.api.nvim_win_set_cursor(0, { entry.lnum, 0 })
@@ -49,7 +63,7 @@ function M.quickfix(entries, title)
 end
 
 function M.select(entries, title)
-  vim.ui.select(entries, { prompt = title, format_item = M.format, kind = "codesearch" }, function(choice)
+  vim.ui.select(entries, { prompt = title, format_item = M.formatter(entries), kind = "codesearch" }, function(choice)
     if choice then
       M.jump(choice)
     end
