@@ -33,17 +33,27 @@ function M.format(entry)
   return ("%s  %s:%d  %s"):format(entry.name, entry.path, entry.lnum, entry.about)
 end
 
--- Like M.format, with the names and locations of `entries` padded into columns.
+local function truncate(text, width)
+  if vim.fn.strdisplaywidth(text) <= width then
+    return text
+  end
+  return vim.fn.strcharpart(text, 0, math.max(width - 1, 0)) .. "…"
+end
+
+-- Like M.format, with the names and locations of `entries` padded into columns, and each line
+-- cut to the screen width (vim.ui.select numbers the lines: "12: ").
 function M.formatter(entries)
   local name_width, where_width = 0, 0
   for _, entry in ipairs(entries) do
     name_width = math.max(name_width, vim.fn.strdisplaywidth(entry.name))
     where_width = math.max(where_width, #entry.path + 1 + #tostring(entry.lnum))
   end
+  local about_width = vim.o.columns - #tostring(#entries) - 2 - name_width - where_width - 5
   return function(entry)
     local where = entry.path .. ":" .. entry.lnum
     local name_pad = string.rep(" ", name_width - vim.fn.strdisplaywidth(entry.name))
-    return ("%s%s  %s%s  %s"):format(entry.name, name_pad, where, string.rep(" ", where_width - #where), entry.about)
+    local where_pad = string.rep(" ", where_width - #where)
+    return ("%s%s  %s%s  %s"):format(entry.name, name_pad, where, where_pad, truncate(entry.about, about_width))
   end
 end
 
