@@ -129,7 +129,34 @@ local function test_stop_ends_the_server()
   check(notes[1].message == "codesearch: the server is stopping", vim.inspect(notes))
 end
 
+-- Telescope is not installed here: stand-ins for the three modules ui.telescope uses record what
+-- it hands them, to check the entries carry what Telescope's default action opens (filename, lnum).
+local function test_telescope_gets_entries_it_can_open()
+  local made = {}
+  package.loaded["telescope.pickers"] = {
+    new = function(_, spec)
+      made.spec = spec
+      return { find = function() made.found = true end }
+    end,
+  }
+  package.loaded["telescope.finders"] = { new_table = function(finder) return finder end }
+  package.loaded["telescope.config"] = { values = { generic_sorter = function() end, grep_previewer = function() end } }
+  local hit = { path = "tools/lru.go", start_line = 29, qualified_name = "(*LRU).Put", kind = "method",
+                signature = "func (c *LRU) Put(key string, value []byte)", docstring_summary = "" }
+  require("codesearch.ui").show({ hit }, repo, "codesearch: put", "auto")
+  for name in pairs(package.loaded) do
+    if name:find("^telescope") then
+      package.loaded[name] = nil
+    end
+  end
+  check(made.found and made.spec.prompt_title == "codesearch: put", vim.inspect(made))
+  local entry = made.spec.finder.entry_maker(made.spec.finder.results[1])
+  check(entry.filename == repo .. "/tools/lru.go" and entry.lnum == 29, vim.inspect(entry))
+  check(entry.display:find("^%(%*LRU%)%.Put  tools/lru%.go:29  func") ~= nil, entry.display)
+end
+
 local tests = {
+  test_telescope_gets_entries_it_can_open,
   test_search_starts_the_server_and_jumps,
   test_bang_fills_the_quickfix_list,
   test_similar_finds_the_sibling_function,
