@@ -2,8 +2,9 @@
 
 The checks live in editors/nvim/tests/headless_test.lua (the entries handed to Telescope, through
 stand-ins of its modules since it is not installed; search through vim.ui.select with the jump to
-path:line, the quickfix list, :CodeSearchSimilar, a server error shown to the user, :CodeSearchStop); this test runs it with the real encoder on the indexed shop fixture and checks
-that the server the plugin started has ended. It skips only where `nvim` is not installed
+path:line, the quickfix list, :CodeSearchSimilar, a server error shown to the user, :CodeSearchStop);
+this test runs it with the real encoder on the indexed shop fixture and checks that the server the
+plugin started has ended. It skips only where `nvim` is not installed
 (`.ci/run` installs Debian's neovim package).
 """
 
