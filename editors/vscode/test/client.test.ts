@@ -26,7 +26,8 @@ function lineOf(file: string, needle: string): number {
 }
 
 describe("a real codesearch server", { skip }, () => {
-  const logPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cs-vscode-")), "server.log");
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-vscode-"));
+  const logPath = path.join(logDir, "server.log");
   const options = (): StartOptions => ({ serverCommand: serverCommand ?? [], startTimeoutMs: 120_000, logPath });
   let client: CodesearchClient;
 
@@ -38,6 +39,7 @@ describe("a real codesearch server", { skip }, () => {
   after(async () => {
     await client.stopServer();
     assert.match(await client.closed, /closed the connection/); // the server closes it as it stops
+    fs.rmSync(logDir, { recursive: true, force: true });
   });
 
   test("the socket is where the Python side puts it", (t) => {
@@ -106,5 +108,9 @@ test("a server that cannot start is reported with its output", async () => {
     socketPath: path.join(logDir, "none.sock"),
     logPath: path.join(logDir, "server.log"),
   });
-  await assert.rejects(start, /exited with 3:\nno model here/);
+  try {
+    await assert.rejects(start, /exited with 3:\nno model here/);
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
 });
