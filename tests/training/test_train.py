@@ -12,39 +12,11 @@ import torch
 
 from codesearch.encoder import Encoder
 from codesearch.errors import ConfigError
-from tests.training.conftest import write_repo
 from training import train as train_module
 from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
 from training.model import load_base
-from training.sources import SourceSpec
 from training.train import train
-
-
-@pytest.fixture
-def config(tmp_path: Path, tiny_bert: Path) -> TrainConfig:
-    (tmp_path / "blocklist.txt").write_text("requests\n")
-    sources = tuple(
-        SourceSpec("dir", path=str(write_repo(tmp_path / "src" / name, start, 12)), name=name)
-        for name, start in (("one", 0), ("two", 20), ("three", 40))
-    )
-    return TrainConfig(
-        base_model=str(tiny_bert),
-        max_length=48,
-        sources=sources,
-        blocklist=str(tmp_path / "blocklist.txt"),
-        cache_dir=str(tmp_path / "cache"),
-        validation_fraction=0.3,
-        batch_size=8,
-        learning_rate=1e-3,
-        warmup_steps=1,
-        max_steps=4,
-        dtype="float32",
-        threads=1,
-        log_every=1,
-        eval_every=2,
-        checkpoint_every=2,
-    )
 
 
 def log_lines(out: Path) -> list[dict[str, object]]:
