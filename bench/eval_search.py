@@ -41,18 +41,24 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def evaluate_pools(benchmark: Benchmark, pools: list[Benchmark], encoder: Encoder, cache: EmbeddingCache,
-                   params: IndexParams, representation: Representation, ranking: RankingParams,
+                   params: IndexParams, representation: Representation, weights: list[float],
                    modes: list[str]) -> list[RetrievalReport]:
-    """Build one index per pool and score every mode on it."""
-    outcomes: dict[str, list[QueryOutcome]] = {mode: [] for mode in modes}
+    """Build one index per pool and score every mode on it (hybrid once per fusion weight)."""
+    systems = [(mode, None) for mode in modes if mode != "hybrid"]
+    if "hybrid" in modes:
+        systems += [("hybrid" if len(weights) == 1 else f"hybrid@{w:g}", RankingParams(lexical_weight=w))
+                    for w in weights]
+    outcomes: dict[str, list[QueryOutcome]] = {name: [] for name, _ in systems}
     for pool in pools:
-        index = PoolIndex(pool, cache, encoder.embed_queries, params, representation, ranking)
+        index = PoolIndex(pool, cache, encoder.embed_queries, params, representation,
+                          RankingParams(lexical_weight=weights[0]))
         try:
-            for mode in modes:
-                outcomes[mode].extend(score_benchmark(pool, index.ranker(mode)))
+            for name, ranking in systems:
+                ranker = index.ranker(name.split("@")[0], ranking=ranking)
+                outcomes[name].extend(score_benchmark(pool, ranker))
         finally:
             index.close()
-    return [build_report(benchmark.name, mode, outcomes[mode], len(benchmark.corpus)) for mode in modes]
+    return [build_report(benchmark.name, name, outcomes[name], len(benchmark.corpus)) for name, _ in systems]
 
 
 def main() -> None:
@@ -62,7 +68,8 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--model", default="default")
     parser.add_argument("--representation", default="path-name-code", choices=[r.value for r in Representation])
-    parser.add_argument("--lexical-weight", type=float, default=RankingParams().lexical_weight)
+    parser.add_argument("--lexical-weight", default=str(RankingParams().lexical_weight),
+                        help="fusion weight of BM25; several, comma-separated, sweep it (one index per pool)")
     parser.add_argument("--shared", type=Path, default=REPO_ROOT.parent / "shared")
     parser.add_argument("--json-out", type=Path, help="also append the JSON lines to this file")
     args = parser.parse_args()
@@ -72,21 +79,21 @@ def main() -> None:
                            lambda texts: encoder.embed_code(texts, batch_size=64))
     params = IndexParams(encoder.model_id, encoder.model_hash, encoder.dim)
     representation = Representation(args.representation)
-    ranking = RankingParams(lexical_weight=args.lexical_weight)
+    weights = [float(w) for w in args.lexical_weight.split(",")]
     reports: list[RetrievalReport] = []
     started = time.perf_counter()
     for split in args.cosqa:
         benchmark = load_cosqa(cosqa_dir(args.shared), split)
-        reports += evaluate_pools(benchmark, [benchmark], encoder, cache, params, representation, ranking, modes)
+        reports += evaluate_pools(benchmark, [benchmark], encoder, cache, params, representation, weights, modes)
     if args.mined:
         packages = package_sources(load_manifest(REPO_ROOT / "bench" / "corpora.toml"), default_corpora_dir())
         blocklist = load_blocklist(args.shared / "heldout-blocklist.txt")
         mined = mine_benchmark(packages, extract_chunks, name="mined", blocklist=blocklist).benchmark
-        reports += evaluate_pools(mined, split_by_group(mined), encoder, cache, params, representation, ranking,
+        reports += evaluate_pools(mined, split_by_group(mined), encoder, cache, params, representation, weights,
                                   modes)
     print(render_table(reports))
     settings = {"model": encoder.model_id, "representation": representation.value,
-                "lexical_weight": ranking.lexical_weight, "seconds": round(time.perf_counter() - started, 1)}
+                "lexical_weight": args.lexical_weight, "seconds": round(time.perf_counter() - started, 1)}
     lines = [json.dumps({**json.loads(line), **settings}) for report in reports for line in report_json_lines(report)]
     print("\n".join(lines))
     if args.json_out:

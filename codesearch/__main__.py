@@ -1,5 +1,5 @@
 """``python -m codesearch``: the same as the ``codesearch`` command."""
 
-from codesearch.cli import main
+from codesearch.entry import main
 
 main()

@@ -71,6 +71,7 @@ class PoolIndex:
         self._workdir = tempfile.TemporaryDirectory(prefix="codesearch-eval-")
         self._embed_queries = embed_queries
         self._ranking = ranking
+        self._query_vectors: dict[str, np.ndarray] = {}
         chunks = {doc_id: document_chunk(doc_id, text, pool.doc_language[doc_id])
                   for doc_id, text in pool.corpus.items()}
         self._doc_of = {(c.path, c.start_line, c.qualified_name): doc_id for doc_id, c in chunks.items()}
@@ -86,18 +87,27 @@ class PoolIndex:
         embeddings = tuple(Embedding(h, v) for h, v in vectors.items())
         self._store.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
 
-    def ranker(self, mode: str, depth: int = DEPTH) -> Ranker:
-        """Rank a batch of queries in ``mode`` ("lexical", "dense" or "hybrid")."""
+    def ranker(self, mode: str, depth: int = DEPTH, ranking: RankingParams | None = None) -> Ranker:
+        """Rank a batch of queries in ``mode`` ("lexical", "dense" or "hybrid"); ``ranking``
+        overrides the pool's fusion parameters (weight sweeps reuse one pool and its query vectors)."""
+        params = ranking or self._ranking
+
         def rank(queries: list[str]) -> list[list[str]]:
-            vectors = self._embed_queries(queries) if mode != "lexical" else None  # (n, dim)
+            if mode != "lexical":
+                self._embed_missing(queries)
             rankings = []
-            for index, query in enumerate(queries):
-                embed = None if vectors is None else _fixed(vectors[index])
-                hits = search(self._store, embed, SearchRequest(query, depth, mode=mode), self._ranking, ef=depth)
+            for query in queries:
+                embed = None if mode == "lexical" else _fixed(self._query_vectors[query])
+                hits = search(self._store, embed, SearchRequest(query, depth, mode=mode), params, ef=depth)
                 rankings.append([self._doc_of[(h.path, h.start_line, h.qualified_name)] for h in hits])
             return rankings
 
         return rank
+
+    def _embed_missing(self, queries: list[str]) -> None:
+        missing = list(dict.fromkeys(q for q in queries if q not in self._query_vectors))
+        if missing:
+            self._query_vectors.update(zip(missing, self._embed_queries(missing), strict=True))  # (dim,) each
 
     def close(self) -> None:
         self._store.close()

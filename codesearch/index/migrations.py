@@ -13,8 +13,9 @@ Schema notes:
   exact values that were inserted; lexical.py regenerates them from the chunk row, which never
   changes while its id lives. ``tokenchars '_'`` keeps ``read_file_v2`` one token, so whole
   identifiers match exactly as well as by their parts.
-- ``chunks_fts_vocab`` exposes each term's document frequency, so queries can skip terms too
-  common to affect BM25 (lexical.selective_terms).
+- ``chunks_fts_vocab`` exposes each term's document frequency. Queries no longer read it
+  (lexical.rows_with_terms counts with MATCH, faster, and indexes created before the table was
+  added to this migration lack it); it stays because shipped migrations never change.
 - ``embeddings`` is keyed by content, not path: a renamed or moved function is never re-embedded.
 """
 

@@ -56,6 +56,7 @@ def search(
     pool = max(params.candidates_per_side, request.k)
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []
+    vector = None
     if request.mode in ("hybrid", "dense"):
         if embed_queries is None:
             raise QueryError("dense search needs an encoder")
@@ -66,13 +67,12 @@ def search(
     if request.mode in ("hybrid", "lexical"):
         found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob)
         lexical = [(s.chunk_id, s.score) for s in found]
-    exact = _exact_name_ids(store, query, lexical) if request.mode == "hybrid" else frozenset()
     if request.mode == "dense":
-        ranked = [(chunk_id, score) for chunk_id, score in dense]
-    elif request.mode == "lexical":
+        ranked = dense
+    elif request.mode == "lexical" or vector is None:
         ranked = lexical
     else:
-        ranked = [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact)]
+        ranked = _fused(store, query, vector, dense, lexical, params)
     top = ranked[: request.k]
     stored = {s.chunk_id: s for s in store.get_chunks([chunk_id for chunk_id, _ in top])}
     dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
@@ -82,6 +82,16 @@ def search(
         for chunk_id, score in top
         if chunk_id in stored
     ]
+
+
+def _fused(store: IndexStore, query: str, vector: np.ndarray, dense: list[tuple[int, float]],
+           lexical: list[tuple[int, float]], params: RankingParams) -> list[tuple[int, float]]:
+    """The hybrid ranking; lexical candidates the dense search missed get their exact cosine."""
+    in_dense = {chunk_id for chunk_id, _ in dense[: params.candidates_per_side]}
+    missing = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side] if chunk_id not in in_dense]
+    extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, missing)]
+    exact = _exact_name_ids(store, query, lexical)
+    return [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact, extra)]
 
 
 def _exact_name_ids(store: IndexStore, query: str, lexical: list[tuple[int, float]]) -> frozenset[int]:

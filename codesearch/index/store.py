@@ -231,6 +231,10 @@ class IndexStore:
                     return exact_search(conn, vector, k, model_hash, allowed)
         return self._vectors.search(vector, k, ef=ef, allowed_labels=allowed)
 
+    def dense_scores(self, vector: np.ndarray, chunk_ids: Iterable[int]) -> list[ScoredId]:
+        """Exact cosine similarity of ``vector`` (dim,) to each of ``chunk_ids`` with a live vector, best first."""
+        return self._vectors.similarities(vector, chunk_ids)
+
     def counts(self) -> IndexCounts:
         with self._database() as conn:
             return count_rows(conn, self._vectors, self._meta.params.model_hash)

@@ -148,6 +148,17 @@ class VectorIndex:
         with self._lock:
             return self._vectors_locked(labels)
 
+    def similarities(self, vector: np.ndarray, labels: Iterable[int]) -> list[ScoredId]:
+        """Cosine similarity of ``vector`` (dim,) to each live label among ``labels``, best first.
+
+        Exact, from the vectors in memory: ~1 ms for 100 labels, where reading them from the
+        embeddings cache in SQLite took 10-40 ms on a 70,000-function index (random page reads).
+        """
+        query = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)  # (1, dim)
+        with self._lock:
+            live = [label for label in dict.fromkeys(labels) if label in self._live]
+            return self._exact_locked(query, live, len(live))
+
     def search(
         self, vector: np.ndarray, k: int, *, ef: int = 64, allowed_labels: LabelFilter | None = None
     ) -> list[ScoredId]:

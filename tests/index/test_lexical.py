@@ -201,3 +201,30 @@ def test_terms_in_most_chunks_are_skipped_unless_all_are(store: IndexStore) -> N
         assert names(store, store.lexical_search("return helper", 10)) == ["helper"]
         assert len(store.lexical_search("return", 10)) == 4  # alone, it is still searched
         assert store.lexical_search("nosuchterm", 10) == []
+
+
+def test_stopwords_are_left_out_of_descriptive_queries() -> None:
+    assert lexical.query_terms("wait for a subprocess and read its output") == [
+        "wait", "subprocess", "read", "output"
+    ]
+    assert lexical.query_terms("the is a") == ["the", "is", "a"]  # nothing else: searched as typed
+
+
+@pytest.mark.parametrize("query", ["shutil.which", "is_file", "OrderedDict.move_to_end", "IsA"])
+def test_stopwords_stay_in_queries_that_name_code(query: str) -> None:
+    assert lexical.query_terms(query) == list(dict.fromkeys(lexical.tokenize_identifiers(query)))
+
+
+def test_stopwords_do_not_change_which_chunks_match(store: IndexStore) -> None:
+    with store:
+        assert store.lexical_search("parse the settings", 10) == store.lexical_search("parse settings", 10)
+
+
+def test_search_works_without_the_vocabulary_table(store: IndexStore) -> None:
+    # Indexes created before chunks_fts_vocab joined migration 1 lack it; search must not need it.
+    with store:
+        before = store.lexical_search("return helper", 10)
+        with store._database() as conn:
+            conn.execute("DROP TABLE chunks_fts_vocab")
+        assert store.lexical_search("return helper", 10) == before
+        assert names(store, before) == ["helper"]

@@ -58,6 +58,20 @@ def test_scores_are_cosine_similarities(corpus: tuple[VectorIndex, np.ndarray]) 
     assert hit.score == pytest.approx(1.0, abs=1e-5)
 
 
+def test_similarities_of_chosen_labels_are_exact_and_skip_dead_ones() -> None:
+    vectors = random_unit_vectors(20, 16, seed=3)  # (20, 16)
+    index = VectorIndex.create(16, m=8, ef_construction=32)
+    index.add(list(range(20)), vectors)
+    index.mark_deleted([4])
+    query = vectors[0] + 0.5 * vectors[1]
+    scored = index.similarities(query, [7, 4, 1, 99, 1])  # 4 is deleted, 99 unknown, 1 repeated
+    assert [s.chunk_id for s in scored] == [1, 7]
+    unit_query = query / np.linalg.norm(query)
+    assert scored[0].score == pytest.approx(float(vectors[1] @ unit_query), abs=1e-5)
+    assert scored[1].score == pytest.approx(float(vectors[7] @ unit_query), abs=1e-5)
+    assert index.similarities(query, []) == []
+
+
 def test_filters_apply_before_the_top_k_cut(corpus: tuple[VectorIndex, np.ndarray]) -> None:
     index, vectors = corpus
     query = vectors[0]

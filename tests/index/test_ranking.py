@@ -1,0 +1,68 @@
+"""Fusion of dense and lexical candidates: z-scores, exact dense scores for lexical-only candidates,
+and the exact-name lift."""
+
+from __future__ import annotations
+
+import doctest
+
+from codesearch.index import ranking
+from codesearch.index.ranking import RankingParams, fuse
+
+PARAMS = RankingParams()
+
+
+def ids(fused: list[ranking.FusedCandidate]) -> list[int]:
+    return [candidate.chunk_id for candidate in fused]
+
+
+def test_docstring_examples_hold() -> None:
+    result = doctest.testmod(ranking)
+    assert result.attempted >= 2
+    assert result.failed == 0
+
+
+def test_candidates_on_both_sides_come_first() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(3, 12.0), (4, 11.0), (5, 2.0)]
+    fused = fuse(dense, lexical, PARAMS)
+    assert ids(fused)[0] == 1
+    assert set(ids(fused)) == {1, 2, 3, 4, 5}
+    assert [c.score for c in fused] == sorted((c.score for c in fused), reverse=True)
+    by_id = {c.chunk_id: c for c in fused}
+    assert (by_id[3].dense_rank, by_id[3].lexical_rank) == (3, 1)
+    assert by_id[4].dense_rank is None
+
+
+def test_exact_dense_scores_order_lexical_only_candidates() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(4, 5.0), (5, 5.0)]  # a tie on the lexical side
+    floor_only = fuse(dense, lexical, PARAMS)
+    assert ids(floor_only)[-2:] == [4, 5]  # both at the dense floor: the tie falls to the id
+    with_scores = fuse(dense, lexical, PARAMS, dense_extra=[(5, 0.65), (4, 0.1)])
+    assert ids(with_scores)[-2:] == [5, 4]  # the nearer one first
+    by_id = {c.chunk_id: c.score for c in with_scores}
+    assert by_id[5] > by_id[4]
+
+
+def test_exact_dense_scores_leave_the_dense_list_z_scores_alone() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(1, 3.0), (9, 2.0)]
+    plain = {c.chunk_id: c.score for c in fuse(dense, lexical, PARAMS)}
+    extra = {c.chunk_id: c.score for c in fuse(dense, lexical, PARAMS, dense_extra=[(9, -0.5)])}
+    assert all(plain[i] == extra[i] for i in (1, 2, 3))
+    assert extra[9] < plain[9]  # far below the dense list: below its floor
+
+
+def test_exact_names_come_first_in_their_fused_order() -> None:
+    dense = [(1, 0.95), (2, 0.9), (4, 0.6), (3, 0.2)]
+    lexical = [(5, 9.0), (4, 8.0), (1, 1.0)]
+    assert ids(fuse(dense, lexical, PARAMS))[:2] == [1, 2]
+    fused = fuse(dense, lexical, PARAMS, exact_name_ids=frozenset({4, 5}))
+    assert ids(fused)[:2] == [4, 5]  # 4 is on both sides, so it leads 5
+    assert [c.score for c in fused] == sorted((c.score for c in fused), reverse=True)
+    assert fused[1].score - fused[2].score >= 0.0099  # the lowest lifted one, just above the best other
+
+
+def test_exact_names_not_among_the_candidates_are_ignored() -> None:
+    dense, lexical = [(1, 0.9), (2, 0.8)], [(2, 3.0)]
+    assert fuse(dense, lexical, PARAMS, exact_name_ids=frozenset({7})) == fuse(dense, lexical, PARAMS)

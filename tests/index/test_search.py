@@ -1,0 +1,74 @@
+"""Answering queries over a real IndexStore with chosen vectors: hybrid fusion gets exact dense
+scores for lexical-only candidates, and exact name matches come first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codesearch.index.ranking import RankingParams
+from codesearch.index.records import Embedding, IndexBatch
+from codesearch.index.search import SearchRequest, search
+from codesearch.index.store import IndexStore
+from codesearch.records import Chunk
+from tests.index.fakes import DIM, PARAMS, file_update, make_chunk, pending
+
+
+def unit(*weights: float) -> np.ndarray:
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[: len(weights)] = weights
+    return vector / np.linalg.norm(vector)
+
+
+QUERY_VECTOR = unit(1.0)
+CHUNKS: list[tuple[Chunk, np.ndarray]] = [
+    # Lexical-only candidates first, so they get the lower ids: a tie between them falls to the id.
+    (make_chunk("b.py", "bravo", body="return settings"), unit(-1.0, 0.1)),
+    (make_chunk("a.py", "alpha", body="return settings"), unit(0.8, 0.6)),
+    (make_chunk("d.py", "near_one", body="return 1"), unit(1.0)),
+    (make_chunk("e.py", "near_two", body="return 2"), unit(0.95, 0.05)),
+    (make_chunk("f.py", "load_config", body="return 3"), unit(-0.2, 0.0, 1.0)),
+]
+
+
+def embed_query(texts: Sequence[str]) -> np.ndarray:
+    return np.stack([QUERY_VECTOR for _ in texts])  # (n, dim)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[IndexStore]:
+    updates = tuple(file_update(chunk.path, [chunk]) for chunk, _ in CHUNKS)
+    embeddings = tuple(Embedding(pending(chunk).embed_hash, vector) for chunk, vector in CHUNKS)
+    with IndexStore.open(tmp_path / "index", expected=PARAMS, create=True) as opened:
+        opened.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
+        yield opened
+
+
+def names(store: IndexStore, query: str, params: RankingParams, mode: str = "hybrid") -> list[str]:
+    return [hit.name for hit in search(store, embed_query, SearchRequest(query, 10, mode=mode), params)]
+
+
+def test_dense_scores_are_exact_cosines(store: IndexStore) -> None:
+    ids = {stored.chunk.name: stored.chunk_id for stored in store.get_chunks(range(1, 20))}
+    scored = store.dense_scores(QUERY_VECTOR, [ids["bravo"], ids["alpha"], 999])
+    assert [s.chunk_id for s in scored] == [ids["alpha"], ids["bravo"]]  # best first; 999 is no chunk
+    assert scored[0].score == pytest.approx(float(unit(0.8, 0.6) @ QUERY_VECTOR), abs=1e-6)
+    assert store.dense_scores(QUERY_VECTOR, []) == []
+
+
+def test_lexical_only_candidates_are_ordered_by_their_true_dense_score(store: IndexStore) -> None:
+    params = RankingParams(candidates_per_side=2)  # the dense side returns near_one and near_two only
+    assert names(store, "settings", params, mode="dense")[:2] == ["near_one", "near_two"]
+    lexical = names(store, "settings", params, mode="lexical")
+    assert set(lexical[:2]) == {"alpha", "bravo"}  # a BM25 tie
+    ranked = names(store, "settings", params)
+    assert ranked.index("alpha") < ranked.index("bravo")  # alpha is far nearer the query
+
+
+def test_an_exact_name_match_comes_first(store: IndexStore) -> None:
+    params = RankingParams(candidates_per_side=2)
+    assert "load_config" not in names(store, "load_config", params, mode="dense")[:2]
+    assert names(store, "load_config", params)[0] == "load_config"
