@@ -5,7 +5,7 @@
 With ``--train`` the four recipes of ``training/recipes/batch-study/`` (effective batch 32, 128, 512 and
 2,048 through GradCache, every one seeing 6,144 pairs) run one after another into OUT/bs<N>; without it
 the runs already there are read. Prints a Markdown table (validation MRR before and after, steps,
-pairs/s, wall time) and writes a PNG plot of MRR against batch size.
+pairs/s) and writes a PNG plot of MRR against batch size.
 """
 
 from __future__ import annotations
@@ -62,13 +62,13 @@ def train_all(out: Path) -> None:
 
 def table(runs: list[StudyRun]) -> str:
     rows = [
-        "| Effective batch | Steps | Pairs seen | Validation MRR (base → trained) | R@1 | Pairs/s | Wall time |",
-        "|---|---|---|---|---|---|---|",
+        "| Effective batch | Steps | Pairs seen | Validation MRR (base → trained) | R@1 | Pairs/s |",
+        "|---|---|---|---|---|---|",
     ]
     for run in runs:
         rows.append(
             f"| {run.batch_size:,} | {run.steps} | {run.pairs_seen:,} | {run.mrr_before:.3f} → "
-            f"**{run.mrr_after:.3f}** | {run.recall_at_1:.3f} | {run.pairs_per_s:.1f} | {run.wall_s / 60:.1f} min |"
+            f"**{run.mrr_after:.3f}** | {run.recall_at_1:.3f} | {run.pairs_per_s:.1f} |"
         )
     return "\n".join(rows)
 
