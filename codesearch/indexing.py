@@ -114,7 +114,9 @@ def update_paths(
     """Bring the given repo-relative paths (files or folders, present or gone) up to date.
 
     The watcher calls this with the paths it saw change. A folder path covers every file under
-    it; a path that is now missing, ignored or unsupported is dropped from the index.
+    it; a path that is now missing, ignored or unsupported is dropped from the index, and so is
+    every indexed file under it (a folder deleted, or moved out of the repository, arrives as
+    one path for the folder alone).
     """
     started = time.perf_counter()
     tally = _Tally()
@@ -124,17 +126,18 @@ def update_paths(
     deletions: set[str] = set()
     for rel in sorted(set(rel_paths)):
         if (root / rel).is_dir():
-            under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
-            candidates.update((f.path, f) for f in under.files)
-            deletions.update(p for p in states if p.startswith(rel.rstrip("/") + "/") and p not in candidates)
-            continue
-        outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
-        if isinstance(outcome, SourceFile):
-            candidates[outcome.path] = outcome
-        elif rel in states:
-            deletions.add(rel)
-        if isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
-            tally.skipped[outcome.reason] += 1
+            # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
+            if rules.reason_for(rel, is_dir=True) is None:
+                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+                candidates.update((f.path, f) for f in under.files)
+        else:
+            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+            if isinstance(outcome, SourceFile):
+                candidates[outcome.path] = outcome
+            elif isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
+                tally.skipped[outcome.reason] += 1
+        prefix = "" if rel.strip("/") in ("", ".") else rel.rstrip("/") + "/"
+        deletions.update(p for p in states if (p == rel or p.startswith(prefix)) and p not in candidates)
     changed = [f for f in candidates.values() if _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(candidates) - len(changed)
     _apply(store, changed, tuple(sorted(deletions)), states, settings, _LazyEncoder(encoder), tally, on_progress)
