@@ -33,8 +33,7 @@ from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceF
 
 logger = logging.getLogger(__name__)
 
-ROUND_CHUNKS = 2048  # chunks per round: big enough for well-filled length-sorted batches
-ROUND_FILES = 1000
+ROUND_FILES = 1000  # files per round at most (Settings.round_chunks bounds its definitions)
 
 
 class CodeEmbedder(Protocol):
@@ -176,7 +175,7 @@ def _apply(
     for source_file in candidates:
         _read_into(store, source_file, states.get(source_file.path), pending, tally)
         tally.files_done += 1
-        if pending.chunk_count >= ROUND_CHUNKS or len(pending.updates) >= ROUND_FILES:
+        if pending.chunk_count >= settings.round_chunks or len(pending.updates) >= ROUND_FILES:
             _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
             pending = _Round()
     _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
