@@ -16,6 +16,7 @@ Pragmas and why:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
@@ -23,7 +24,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-from codesearch.errors import IndexCorruptError
+from codesearch.errors import IndexCorruptError, IndexWriteError
 from codesearch.index.atomic import fsync_path
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 PAGE_SIZE_BYTES = 16384
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
+# What a write can meet that is the machine's state, not a bug: primary codes and errnos.
+_SQLITE_WRITE_FAILURES = {8: "the folder is read-only", 10: "an I/O error", 13: "the disk is full",
+                          14: "a file cannot be opened"}
+_ERRNO_WRITE_FAILURES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                         errno.EFBIG: "a file is over the size limit", errno.EROFS: "the folder is read-only",
+                         errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                         errno.EIO: "an I/O error"}
 _HEADER_MAGIC = b"SQLite format 3\x00"
 REBUILD_HINT = "rebuild it with `codesearch index --full`"
 
@@ -83,9 +91,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already (a full disk during COMMIT)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextlib.contextmanager
@@ -118,6 +132,34 @@ def translate_corruption(db_path: Path) -> Iterator[None]:
                 f"the index database {db_path} is corrupt ({exc}); {REBUILD_HINT}"
             ) from exc
         raise
+
+
+@contextlib.contextmanager
+def translate_write_failure(index_dir: Path) -> Iterator[None]:
+    """Re-raise a full disk, a read-only folder or an I/O error met while writing as IndexWriteError.
+
+    SQLite rolls the transaction back and the HNSW file is replaced atomically, so the index
+    stays as of its last commit; the message says so.
+    """
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        reason = _SQLITE_WRITE_FAILURES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+        if reason is None:
+            raise
+        raise IndexWriteError(_write_failure_message(index_dir, reason, str(exc))) from exc
+    except OSError as exc:
+        reason = _ERRNO_WRITE_FAILURES.get(exc.errno or 0)
+        if reason is None:
+            raise
+        raise IndexWriteError(_write_failure_message(index_dir, reason, exc.strerror or str(exc))) from exc
+
+
+def _write_failure_message(index_dir: Path, reason: str, detail: str) -> str:
+    return (
+        f"cannot write the index in {index_dir}: {reason} ({detail}). It still holds everything "
+        "indexed before; fix that and run `codesearch index` again"
+    )
 
 
 def check_not_truncated(db_path: Path) -> None:

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from codesearch.errors import CodesearchError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from codesearch.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from codesearch.index import lexical
 from codesearch.index.database import (
     REBUILD_HINT,
@@ -48,7 +48,7 @@ def prepare_index_dir(index_dir: Path) -> None:
         if not gitignore.exists():
             gitignore.write_text(_GITIGNORE, encoding="utf-8")
     except OSError as exc:
-        raise CodesearchError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
+        raise IndexWriteError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
 
 
 def remove_index_files(index_dir: Path) -> None:

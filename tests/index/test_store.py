@@ -70,7 +70,10 @@ def test_close_is_idempotent(index_dir: Path) -> None:
 def test_create_lays_out_the_folder(store: IndexStore, index_dir: Path) -> None:
     assert index_dir.name == ".codesearch"
     assert (index_dir / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert {p.name for p in index_dir.iterdir()} >= {".gitignore", "index.sqlite3", "lock"}
+    # the vectors file exists from the start, so a crash at any later point leaves one to load
+    expected = {".gitignore", "index.sqlite3", "lock", "vectors.0.hnsw", "vectors.json"}
+    assert {p.name for p in index_dir.iterdir()} >= expected
+    assert store.check_integrity().vectors_file == "current"
     meta = store.meta
     assert meta.params == PARAMS and meta.schema_version == 1 and meta.vectors_generation == 0
     with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
@@ -241,6 +244,22 @@ def test_integrity_check_catches_a_vector_gone_missing(store: IndexStore) -> Non
     store._vectors.mark_deleted([ids_by_name(store)["save"]])  # behind the store's back
     report = store.check_integrity()
     assert not report.is_ok and "chunks without a live vector: 1" in report.problems[0]
+
+
+@pytest.mark.parametrize("damage", ["delete the file", "delete the sidecar"])
+def test_a_writer_replaces_a_missing_or_unvouched_vectors_file_at_once(index_dir: Path, damage: str) -> None:
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+    if damage == "delete the file":
+        for path in index_dir.glob("vectors.*.hnsw"):
+            path.unlink()
+    else:
+        (index_dir / "vectors.json").unlink()
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        report = reader.check_integrity()
+        assert len(report.problems) == 1 and report.problems[0].startswith("vectors file: ")
+    with IndexStore.open(index_dir, expected=PARAMS) as writer:
+        assert writer.check_integrity().problems == ()  # saved on open, before any commit
 
 
 def test_lexical_version_change_rebuilds_fts_on_write_open(index_dir: Path) -> None:
