@@ -200,6 +200,10 @@ def _read_into(
     else:
         tally.changed += 1
     extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    if extraction.limit_reached is not None:
+        # Counted, and the file is recorded with what it gave, so an unchanged file is not retried.
+        tally.skipped[extraction.limit_reached] += 1
+        logger.warning("%s", extraction.warnings[-1])
     if extraction.has_syntax_errors:
         tally.syntax_errors.append(source_file.path)
         for warning in extraction.warnings:

@@ -73,3 +73,12 @@ def test_a_deleted_file_and_a_file_replaced_by_a_folder(repo: Path, store: Index
     (repo / "pkgx" / "c.py").unlink()
     update_paths(store, repo, ["top.py", "pkgx/c.py"], Settings(), HashingEncoder)
     assert indexed(store) == {"pkg/a.py", "pkg/sub/b.py", "top.py/inner.py"}
+
+
+def test_an_extraction_limit_is_counted_and_the_file_not_retried(repo: Path, store: IndexStore) -> None:
+    (repo / "deep.js").write_text("function f(){\n" * 5000 + "}\n" * 5000)  # lines: else "minified"
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert dict(summary.skipped_by_reason)["nested_too_deep"] == 1
+    assert "deep.js" in indexed(store) and store.counts().chunks == 4 + 51
+    again = update_repository(store, repo, Settings(), HashingEncoder)
+    assert "nested_too_deep" not in dict(again.skipped_by_reason) and again.files_unchanged == 5
