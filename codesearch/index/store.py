@@ -258,6 +258,21 @@ class IndexStore:
         with self._database() as conn:
             return check_integrity(conn, self._vectors, self.index_dir, self._meta.params)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One consistent view for a whole search: every read inside sees the same commit.
+
+        Without it, a search's dense, keyword and chunk reads are separate statements, and a
+        writer's commit between them would mix two states (hits dropped, or old beside new). A
+        read-only store also brings its in-memory vectors to that commit first (catching up).
+        Other threads' reads of this store wait until the block ends.
+        """
+        with self._database() as conn, snapshot(conn):
+            if self.is_readonly and read_generation(conn) != self._vectors_generation:
+                self._reconcile_locked(conn)
+                self._meta = self._read_meta_locked(conn)
+            yield
+
     def refresh(self) -> bool:
         """Catch up with commits made since opening (for long-lived readers); True if anything changed."""
         with self._database() as conn, snapshot(conn):

@@ -239,6 +239,24 @@ def test_reader_refresh_sees_later_commits(
         assert len(reader.dense_search(vector_for("x"), 10)) == 3
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_reading_sees_one_commit_throughout_and_catches_up_after(
+    store: IndexStore, index_dir: Path, monkeypatch: pytest.MonkeyPatch, exact: bool
+) -> None:
+    if not exact:
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX", -1)  # HNSW in memory, not the cache
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        with reader.reading():
+            assert reader.dense_search(vector_for("x"), 10) == []
+            store.apply_batch(two_files())  # another connection commits in the middle of the search
+            assert reader.dense_search(vector_for("x"), 10) == []
+            assert reader.lexical_search("helper", 5) == [] and reader.counts().chunks == 0
+        with reader.reading():
+            found = reader.dense_search(vector_for("x"), 10)
+            assert len(found) == 3 and len(reader.get_chunks([s.chunk_id for s in found])) == 3
+            assert len(reader.lexical_search("helper", 5)) == 1
+
+
 def test_integrity_check_catches_a_vector_gone_missing(store: IndexStore) -> None:
     store.apply_batch(two_files())
     store._vectors.mark_deleted([ids_by_name(store)["save"]])  # behind the store's back
