@@ -20,6 +20,7 @@ MAX_NESTING cut is reported in ``FileExtraction.limit_reached``.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import time
@@ -46,6 +47,15 @@ PARSE_TIMEOUT = "parse_timeout"
 NESTED_TOO_DEEP = "nested_too_deep"
 _READ_BYTES = 4096  # per read: query predicates read node text through the callable too
 _TIE_STEPS = 8  # parent steps that decide which of two same-range nodes encloses the other
+_SAME_LENGTH = "codesearch.same_length"
+
+
+def _same_length_replacement(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return "?" * (error.end - error.start), error.end
+
+
+codecs.register_error(_SAME_LENGTH, _same_length_replacement)
 _CLASS_LIKE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "scope"})
 
 
@@ -108,9 +118,10 @@ def extract_chunks(
 def _parse(source: bytes, language: LanguageSpec, deadline: float) -> Tree | None:
     """The syntax tree, or None when parsing ran past ``deadline`` (then it was cancelled)."""
     parser = parser_for(language)
+    text = _valid_utf8(source)
 
     def read(byte_offset: int, point: object) -> bytes:
-        return source[byte_offset : byte_offset + _READ_BYTES]
+        return text[byte_offset : byte_offset + _READ_BYTES]
 
     def is_too_late(byte_offset: int, has_error: bool) -> bool:
         return time.monotonic() > deadline
@@ -124,6 +135,20 @@ def _parse(source: bytes, language: LanguageSpec, deadline: float) -> Tree | Non
             return None
         raise
     return tree
+
+
+def _valid_utf8(source: bytes) -> bytes:
+    """``source`` with each byte of an invalid UTF-8 sequence replaced by "?", so offsets stay put.
+
+    Query predicates (``#match?``) decode node text strictly, and on invalid UTF-8 py-tree-sitter
+    0.26 raises SystemError (bytes source) or crashes the process (callable source). Names and
+    code are still sliced from the original bytes.
+    """
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        return source.decode("utf-8", _SAME_LENGTH).encode("utf-8")
+    return source
 
 
 def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
@@ -143,6 +168,8 @@ def _collect(
         return
     name_node = names[0]
     name = _clean_scope_name(_text(source, name_node))
+    if not name:
+        return  # a name tree-sitter inserted to recover from a syntax error (MISSING): nothing to find
     for scope_kind in ("scope", "namespace"):
         if scope_kind in captures:
             node = captures[scope_kind][0]

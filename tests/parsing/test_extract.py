@@ -65,3 +65,22 @@ def test_names_come_from_the_bytes_not_the_tree() -> None:
     chunks = extract_chunks("u.py", source, get_language("python")).chunks
     assert [(c.qualified_name, c.kind) for c in chunks] == [("Ünï", "class"), ("Ünï.métho", "method")]
     assert chunks[0].docstring == "Doc ✓." and chunks[1].signature == "def métho(self) -> None:"
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "names"),
+    [
+        ("go", b"package p\ntype A struct {\n\tx int \xff\n}\nfunc F() {}\n", ["A", "F"]),
+        ("go", b'package p\ntype A struct{ x "\xed\xa0\x80" }\nfunc F() {}\n', ["A", "F"]),
+        ("c", b"/** doc \xff */\nint f(void) { return 0; }\n", ["f"]),
+    ],
+)
+def test_invalid_utf8_under_a_query_predicate(language: str, source: bytes, names: list[str]) -> None:
+    # Go's and C's queries use #match?, which py-tree-sitter 0.26 evaluates by decoding the node
+    # strictly: on invalid UTF-8 that raised (or crashed the process), and the file was lost.
+    assert [chunk.name for chunk in extract_chunks("x", source, get_language(language)).chunks] == names
+
+
+def test_a_definition_whose_name_was_lost_is_left_out() -> None:
+    source = b"const helpers = {\n  /** Join. */ (a, b) {\n    return a + b;\n  },\n};\nfunction ok() {}\n"
+    assert [c.name for c in extract_chunks("a.js", source, get_language("javascript")).chunks] == ["ok"]
