@@ -32,8 +32,11 @@ log = logging.getLogger(__name__)
 # Chunk rows and cached embeddings are ~1.7 KiB each: 4 KiB pages fit two (2 KiB per row), 16 KiB
 # pages fit nine (1.8 KiB per row), about 9% less on disk in total (measured with bench/store.py).
 PAGE_SIZE_BYTES = 16384
+_SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
+_NEARLY_FULL_BYTES = 1 << 20  # an I/O error with less free space than this is a full disk
 # What a write can meet that is the machine's state, not a bug: primary codes and errnos.
 _SQLITE_WRITE_FAILURES = {8: "the folder is read-only", 10: "an I/O error", 13: "the disk is full",
                           14: "a file cannot be opened"}
@@ -62,14 +65,22 @@ def connect_readonly(db_path: Path) -> sqlite3.Connection:
     try:
         with translate_corruption(db_path):
             conn.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         conn.close()
-        if os.access(db_path.parent, os.W_OK):
+        if not os.access(db_path.parent, os.W_OK):
+            # A WAL database needs its -shm file, which a reader cannot create in a read-only folder
+            # after the writer removed it on close. Nobody can be writing there, so immutable is true.
+            log.debug("read-only folder: opening %s as immutable", db_path)
+            conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        elif _sqlite_code(exc) in (_SQLITE_IOERR, _SQLITE_FULL):
+            # A full disk: the reader cannot create the -shm file either, and immutable would miss
+            # the commits still in the WAL. In exclusive locking mode SQLite keeps the WAL index in
+            # memory instead (it then keeps other connections out, but a full disk stops writers).
+            log.warning("cannot create the WAL index of %s (%s); reading it in exclusive mode", db_path, exc)
+            conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        else:
             raise
-        # A WAL database needs its -shm file, which a reader cannot create in a read-only folder
-        # after the writer removed it on close. Nobody can be writing there, so immutable is true.
-        log.debug("read-only folder: opening %s as immutable", db_path)
-        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
     with translate_corruption(db_path):
         conn.execute("PRAGMA query_only=ON")
         _common_pragmas(conn)
@@ -144,7 +155,7 @@ def translate_write_failure(index_dir: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as exc:
-        reason = _SQLITE_WRITE_FAILURES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+        reason = _SQLITE_WRITE_FAILURES.get(_sqlite_code(exc))
         if reason is None:
             raise
         raise IndexWriteError(_write_failure_message(index_dir, reason, str(exc))) from exc
@@ -155,11 +166,26 @@ def translate_write_failure(index_dir: Path) -> Iterator[None]:
         raise IndexWriteError(_write_failure_message(index_dir, reason, exc.strerror or str(exc))) from exc
 
 
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    """The primary result code (extended codes carry it in their low byte)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
 def _write_failure_message(index_dir: Path, reason: str, detail: str) -> str:
+    if reason == "an I/O error" and _free_bytes(index_dir) < _NEARLY_FULL_BYTES:
+        reason = "the disk is full"  # SQLite reports a failed WAL or -shm write as an I/O error
     return (
         f"cannot write the index in {index_dir}: {reason} ({detail}). It still holds everything "
         "indexed before; fix that and run `codesearch index` again"
     )
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return 1 << 62
+    return stats.f_bavail * stats.f_frsize
 
 
 def check_not_truncated(db_path: Path) -> None:

@@ -127,7 +127,7 @@ class IndexStore:
             lock = IndexWriteLock(index_dir, wait=lock_wait, timeout_s=lock_timeout_s)
             lock.acquire()
         try:
-            with translate_write_failure(index_dir):
+            with contextlib.nullcontext() if readonly else translate_write_failure(index_dir):
                 if reset:
                     remove_index_files(index_dir)
                 conn, meta = open_database(index_dir, expected=expected, readonly=readonly, create=create)
@@ -167,8 +167,8 @@ class IndexStore:
             return
         try:
             self.close()
-        except Exception:  # the error already on its way says more (a full disk fails both)
-            log.warning("closing the index in %s failed too", self.index_dir, exc_info=True)
+        except Exception as close_error:  # the error already on its way says more (a full disk fails both)
+            log.debug("closing the index in %s failed too: %s", self.index_dir, close_error)
 
     def close(self) -> None:
         """Save the vectors if they changed (writers), then release the database and the lock."""

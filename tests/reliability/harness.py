@@ -19,7 +19,7 @@ import sysconfig
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +87,16 @@ class Cli:
         return env
 
     def run(
-        self, *args: str | Path, crash_at: str | None = None, timeout_s: float = TIMEOUT_S, **extra: str
+        self,
+        *args: str | Path,
+        crash_at: str | None = None,
+        timeout_s: float = TIMEOUT_S,
+        preexec: Callable[[], None] | None = None,
+        **extra: str,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             self.command(args), env=self.environment(crash_at, **extra), capture_output=True, text=True,
-            timeout=timeout_s, check=False,
+            timeout=timeout_s, check=False, preexec_fn=preexec,
         )
 
     def start(self, *args: str | Path, crash_at: str | None = None, **extra: str) -> subprocess.Popen[str]:
