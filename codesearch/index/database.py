@@ -6,11 +6,16 @@ Pragmas and why:
 - ``synchronous=NORMAL``: in WAL mode a commit is then atomic and ordered, and survives a crash of
   the process (kill -9) because the WAL is in the OS page cache; only a power loss or OS crash may
   drop the last few commits, never corrupt the file nor reorder commits. The one place that needs
-  more, writing an HNSW file that reflects those commits, first fsyncs the database files
-  (``make_durable``), so a vectors file on disk never describes commits that could still vanish.
+  more, writing an HNSW file that reflects those commits, first makes them durable with a
+  checkpoint (``make_durable``), so a vectors file on disk never describes commits that could
+  still vanish.
 - ``foreign_keys=ON``: deleting a file row cascades to its chunk rows.
 - ``busy_timeout``: a reader may briefly meet a checkpoint; wait rather than fail.
 - ``page_size=16384`` for new databases, see ``PAGE_SIZE_BYTES``.
+
+Only SQLite opens the database and WAL files: POSIX locks belong to the process, and closing any
+descriptor of a file drops all of them, so a stray open-and-close would silently end other
+connections' read snapshots and let another process delete the WAL under a live writer.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from codesearch.errors import IndexCorruptError, IndexWriteError
-from codesearch.index.atomic import fsync_path
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +48,6 @@ _ERRNO_WRITE_FAILURES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the di
                          errno.EFBIG: "a file is over the size limit", errno.EROFS: "the folder is read-only",
                          errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                          errno.EIO: "an I/O error"}
-_HEADER_MAGIC = b"SQLite format 3\x00"
 REBUILD_HINT = "rebuild it with `codesearch index --full`"
 
 
@@ -188,35 +191,25 @@ def _free_bytes(folder: Path) -> int:
     return stats.f_bavail * stats.f_frsize
 
 
-def check_not_truncated(db_path: Path) -> None:
-    """Cheap open-time check that the database file is as long as its own header says.
+def check_not_truncated(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Cheap open-time check that the database file is whole: SQLite compares the page count its
+    header records with the file's length on the first read, and reports a short file as corrupt.
 
-    A full ``PRAGMA integrity_check`` reads every page (seconds on a large index); this reads 100
-    bytes. The check is skipped while a non-empty WAL exists, because a checkpoint interrupted by
-    a crash legitimately leaves the file short until SQLite replays the WAL.
+    A full ``PRAGMA integrity_check`` reads every page (seconds on a large index); this reads one.
+    The header is read through SQLite, never through a descriptor of our own: closing any
+    descriptor of the database file drops every POSIX lock this process holds on it, which other
+    connections in the process rely on (https://sqlite.org/howtocorrupt.html, section 2.2).
     """
-    size = db_path.stat().st_size
-    if size == 0:
-        return
-    with db_path.open("rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100 or not header.startswith(_HEADER_MAGIC):
-        raise IndexCorruptError(f"the index database {db_path} is not an SQLite database; {REBUILD_HINT}")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    change_counter = header[24:28]
-    pages = int.from_bytes(header[28:32], "big")
-    header_size_is_valid = header[92:96] == change_counter and pages > 0
-    wal = db_path.with_name(db_path.name + "-wal")
-    wal_has_frames = wal.exists() and wal.stat().st_size > 0
-    if header_size_is_valid and not wal_has_frames and size < pages * page_size:
-        raise IndexCorruptError(
-            f"the index database {db_path} is truncated ({size} of {pages * page_size} bytes); {REBUILD_HINT}"
-        )
+    with translate_corruption(db_path):
+        conn.execute("PRAGMA page_count").fetchone()
 
 
-def make_durable(db_path: Path) -> None:
-    """fsync the database and its WAL, so every commit so far survives a power loss."""
-    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
-        if path.exists():
-            fsync_path(path)
+def make_durable(conn: sqlite3.Connection) -> None:
+    """Make every commit so far survive a power loss (``synchronous=NORMAL`` defers that).
+
+    A passive checkpoint fsyncs the WAL before copying what it can into the database (and the
+    database after a complete copy), so every committed frame is on disk afterwards; it never
+    waits for readers. Through SQLite, because opening and closing the database file ourselves
+    would drop this process's POSIX locks on it (see ``check_not_truncated``).
+    """
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

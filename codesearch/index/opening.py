@@ -70,10 +70,11 @@ def open_database(
 ) -> tuple[sqlite3.Connection, IndexMeta]:
     """Connect, migrate (or refuse to), and return the connection with the index's meta."""
     db_path = index_dir / DB_FILE_NAME
-    if db_path.exists():
-        check_not_truncated(db_path)
+    existed = db_path.exists() and db_path.stat().st_size > 0
     conn = connect_readonly(db_path) if readonly else connect_writable(db_path)
     try:
+        if existed:
+            check_not_truncated(conn, db_path)
         register_functions(conn)
         with translate_corruption(db_path):
             _ensure_schema(conn, index_dir, readonly=readonly, create=create)

@@ -326,7 +326,7 @@ class IndexStore:
             if self._vectors_generation != generation:
                 with snapshot(conn):
                     self._reconcile_locked(conn)
-            make_durable(self.index_dir / DB_FILE_NAME)
+            make_durable(conn)
             save_vectors_file(self.index_dir, self._vectors, generation)
             self._saved_generation = generation
             self._unsaved_changes = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import shutil
 import sqlite3
@@ -255,6 +256,34 @@ def test_reading_sees_one_commit_throughout_and_catches_up_after(
             found = reader.dense_search(vector_for("x"), 10)
             assert len(found) == 3 and len(reader.get_chunks([s.chunk_id for s in found])) == 3
             assert len(reader.lexical_search("helper", 5)) == 1
+
+
+def test_the_database_file_is_only_ever_opened_by_sqlite(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Closing any descriptor of the database drops every POSIX lock this process holds on it, so
+    # other connections here lose their read snapshots (readers saw half-updated files) and another
+    # process may delete the WAL under a live writer: https://sqlite.org/howtocorrupt.html 2.2
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spy_io(path: object, *args: object, **kwargs: object) -> object:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_io_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    real_io_open = io.open
+    monkeypatch.setattr(os, "open", spy)
+    monkeypatch.setattr(io, "open", spy_io)
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+        writer.save_vectors()
+        with IndexStore.open(index_dir, readonly=True) as reader:
+            assert reader.check_integrity().is_ok
+    with IndexStore.open(index_dir, expected=PARAMS) as writer:
+        writer.apply_batch(two_files())
+    assert opened and not [path for path in opened if Path(path).name.startswith(DB_FILE_NAME)]
 
 
 def test_integrity_check_catches_a_vector_gone_missing(store: IndexStore) -> None:
