@@ -12,7 +12,7 @@ Everything language-specific beyond that is a row of ``languages.LANGUAGES``; th
 branches on the language name.
 
 Hostile input is bounded: a file gets ``time_limit_s`` for parsing, matching and building its
-chunks (the parse itself is cancelled through tree-sitter's progress callback), and definitions
+chunks (the parse itself is cancelled, see bounded_parse.py), and definitions
 nested inside more than MAX_NESTING others (or deeper than MAX_START_DEPTH in the syntax tree)
 are left out, since each of them would repeat the text of all the others. A time limit or
 MAX_NESTING cut is reported in ``FileExtraction.limit_reached``.
@@ -20,22 +20,21 @@ MAX_NESTING cut is reported in ``FileExtraction.limit_reached``.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
 import time
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from codesearch.parsing.bounded_parse import parse_before
 from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
 from codesearch.parsing.languages import LanguageSpec
-from codesearch.parsing.queries import compiled_query, parser_for
+from codesearch.parsing.nesting import Label, with_enclosing
+from codesearch.parsing.queries import compiled_query
 from codesearch.records import Chunk, FileExtraction
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Tree
+    from tree_sitter import Node
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +44,6 @@ MAX_NESTING = 50  # enclosing definitions and scopes a definition may have to be
 MAX_START_DEPTH = 1000  # syntax-tree depth below which no definition is looked for
 PARSE_TIMEOUT = "parse_timeout"
 NESTED_TOO_DEEP = "nested_too_deep"
-_READ_BYTES = 4096  # per read: query predicates read node text through the callable too
-_TIE_STEPS = 8  # parent steps that decide which of two same-range nodes encloses the other
-_SAME_LENGTH = "codesearch.same_length"
-
-
-def _same_length_replacement(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    return "?" * (error.end - error.start), error.end
-
-
-codecs.register_error(_SAME_LENGTH, _same_length_replacement)
 _CLASS_LIKE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "scope"})
 
 
@@ -82,7 +70,7 @@ def extract_chunks(
     from tree_sitter import QueryCursor
 
     deadline = time.monotonic() + time_limit_s
-    tree = _parse(source, language, deadline)
+    tree = parse_before(source, language, deadline)
     if tree is None:
         return _timed_out(path, language, time_limit_s)
     definitions: dict[int, _Definition] = {}
@@ -97,7 +85,13 @@ def extract_chunks(
         _collect(source, captures, definitions, scopes, query.pattern_settings(pattern).get("separator"))
     chunks: list[Chunk] = []
     too_deep = 0
-    for definition, enclosing in _with_enclosing(definitions, scopes):
+    containers: list[tuple[Node, Label, _Definition | None]] = [
+        (d.node, (d.name, d.kind, d.separator), d) for d in definitions.values()
+    ]
+    containers += [  # a node captured both ways counts as its definition
+        (node, (name, kind, ""), None) for node_id, (node, name, kind) in scopes.items() if node_id not in definitions
+    ]
+    for definition, enclosing in with_enclosing(containers):
         if time.monotonic() > deadline:
             return _timed_out(path, language, time_limit_s)
         if len(enclosing) > MAX_NESTING:
@@ -113,42 +107,6 @@ def extract_chunks(
         warnings.append(f"{path}: {too_deep} definitions nested more than {MAX_NESTING} deep were left out")
     return FileExtraction(path, language.name, tuple(chunks), root.has_error, tuple(warnings),
                           NESTED_TOO_DEEP if too_deep else None)
-
-
-def _parse(source: bytes, language: LanguageSpec, deadline: float) -> Tree | None:
-    """The syntax tree, or None when parsing ran past ``deadline`` (then it was cancelled)."""
-    parser = parser_for(language)
-    text = _valid_utf8(source)
-
-    def read(byte_offset: int, point: object) -> bytes:
-        return text[byte_offset : byte_offset + _READ_BYTES]
-
-    def is_too_late(byte_offset: int, has_error: bool) -> bool:
-        return time.monotonic() > deadline
-
-    try:
-        # A callable source, because tree-sitter ignores the progress callback for plain bytes.
-        tree = parser.parse(read, progress_callback=is_too_late)
-    except ValueError:  # "Parsing failed": the callback cancelled it
-        parser.reset()  # else the next parse would resume this one
-        if time.monotonic() > deadline:
-            return None
-        raise
-    return tree
-
-
-def _valid_utf8(source: bytes) -> bytes:
-    """``source`` with each byte of an invalid UTF-8 sequence replaced by "?", so offsets stay put.
-
-    Query predicates (``#match?``) decode node text strictly, and on invalid UTF-8 py-tree-sitter
-    0.26 raises SystemError (bytes source) or crashes the process (callable source). Names and
-    code are still sliced from the original bytes.
-    """
-    try:
-        source.decode("utf-8")
-    except UnicodeDecodeError:
-        return source.decode("utf-8", _SAME_LENGTH).encode("utf-8")
-    return source
 
 
 def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
@@ -192,58 +150,12 @@ def _collect(
             existing.docs.append(doc)
 
 
-def _with_enclosing(
-    definitions: dict[int, _Definition], scopes: dict[int, tuple[Node, str, str]]
-) -> Iterator[tuple[_Definition, list[tuple[str, str, str]]]]:
-    """Each definition with the (name, kind, separator) of the definitions and scopes around it,
-    outermost first.
-
-    One sweep over the nodes sorted by range, instead of walking up ``Node.parent``: tree-sitter
-    finds a parent by descending from the root, so walking up costs depth squared per definition
-    and a file nested 10,000 deep would take hours. Ranges nest exactly like the tree, except for
-    a node and its parent with the same range; ``_tie_depth`` orders those.
-    """
-    entries: list[tuple[int, int, int, Node, tuple[str, str, str], _Definition | None]] = [
-        (d.node.start_byte, -d.node.end_byte, 0, d.node, (d.name, d.kind, d.separator), d)
-        for d in definitions.values()
-    ]
-    entries += [
-        (node.start_byte, -node.end_byte, 0, node, (name, kind, ""), None)
-        for node_id, (node, name, kind) in scopes.items()
-        if node_id not in definitions  # a node captured both ways counts as its definition
-    ]
-    spans = Counter((start, end) for start, end, *_ in entries)
-    if len(spans) < len(entries):
-        entries = [(s, e, _tie_depth(node) if spans[s, e] > 1 else 0, node, label, d)
-                   for s, e, _, node, label, d in entries]
-    entries.sort(key=lambda entry: entry[:3])
-    open_: list[tuple[int, tuple[str, str, str]]] = []  # (end byte, label) of the enclosing nodes
-    for start, negative_end, _, _, label, definition in entries:
-        while open_ and (open_[-1][0] <= start or open_[-1][0] < -negative_end):
-            open_.pop()
-        if definition is not None:
-            yield definition, [enclosing for _, enclosing in open_]
-        open_.append((-negative_end, label))
-
-
-def _tie_depth(node: Node) -> int:
-    """How many parents up ``node`` still has its own range (0 for the outermost of a same-range chain)."""
-    steps = 0
-    parent = node.parent
-    while parent is not None and steps < _TIE_STEPS and (
-        (parent.start_byte, parent.end_byte) == (node.start_byte, node.end_byte)
-    ):
-        steps += 1
-        parent = parent.parent
-    return steps
-
-
 def _build_chunk(
     path: str,
     source: bytes,
     language: LanguageSpec,
     definition: _Definition,
-    enclosing_names: list[tuple[str, str, str]],
+    enclosing_names: list[Label],
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     captured = {doc.id for doc in definition.docs}
