@@ -73,6 +73,10 @@ class _Group(click.Group):
 @click.version_option(package_name="codesearch")
 def cli() -> None:
     """Semantic code search for software repositories, offline."""
+    from codesearch import crash_points
+    from codesearch.config import crash_plan
+
+    crash_points.arm(crash_plan())  # a test hook of the reliability suite; unset, nothing is armed
 
 
 @cli.command()

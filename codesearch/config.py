@@ -36,6 +36,7 @@ class Settings:
     hnsw_ef_search: int = 64
     debounce_s: float = 0.3
     log_level: str = "WARNING"
+    round_chunks: int = 2048  # definitions per commit round; big enough for well-filled encoder batches
 
 
 _FIELD_TYPES: dict[str, type] = {
@@ -50,6 +51,7 @@ _FIELD_TYPES: dict[str, type] = {
     "hnsw_ef_search": int,
     "debounce_s": float,
     "log_level": str,
+    "round_chunks": int,
 }
 
 
@@ -122,6 +124,41 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("k must be between 1 and 1000")
     if settings.threads < 0:
         raise ConfigError("threads must be 0 (auto) or positive")
+    if settings.round_chunks <= 0:
+        raise ConfigError("round_chunks must be positive")
+
+
+CRASH_ENV = "CODESEARCH_TEST_CRASH_AT"
+
+
+@dataclass(frozen=True, slots=True)
+class CrashPlan:
+    """A test hook of the reliability suite: kill -9 (or freeze) this process at a crash point.
+
+    ``CODESEARCH_TEST_CRASH_AT`` is ``N`` (at the N-th crash point reached, any name) or
+    ``NAME:N`` (the N-th time point NAME is reached), optionally followed by ``/STOP`` to freeze
+    the process (SIGSTOP) instead of killing it; ``trace`` only names every point on stderr.
+    See ``codesearch/crash_points.py``.
+    """
+
+    point: str  # a crash point name, or "*" for any
+    count: int
+    signal_name: str = "KILL"  # "KILL" or "STOP"
+    is_trace: bool = False
+
+
+def crash_plan(environ: Mapping[str, str] | None = None) -> CrashPlan | None:
+    """The crash plan the environment asks for, if any."""
+    value = (os.environ if environ is None else environ).get(CRASH_ENV, "").strip()
+    if not value:
+        return None
+    if value == "trace":
+        return CrashPlan("*", 0, is_trace=True)
+    where, _, signal_name = value.partition("/")
+    point, _, count = where.rpartition(":")
+    if not count.isdigit() or int(count) < 1 or signal_name not in ("", "KILL", "STOP"):
+        raise ConfigError(f"{CRASH_ENV} must look like 7, batch:committed:2 or 7/STOP, got {value!r}")
+    return CrashPlan(point or "*", int(count), signal_name or "KILL")
 
 
 def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:

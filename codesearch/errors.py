@@ -27,6 +27,13 @@ class IndexLockedError(CodesearchError):
     """Another process holds the index write lock."""
 
 
+class IndexWriteError(CodesearchError):
+    """The index folder cannot be written: a full disk, a read-only folder, an I/O error.
+
+    Whatever was committed before stays usable; nothing half-written is left behind.
+    """
+
+
 class UnsupportedLanguageError(CodesearchError):
     """A language name or file type that codesearch has no grammar for."""
 

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from codesearch.errors import CodesearchError
@@ -80,6 +80,7 @@ def extract_files(
     started = time.perf_counter()
     by_language: Counter[str] = Counter()
     failures = list(plan.failures)
+    limits: Counter[str] = Counter()  # files cut short by an extraction limit, by limit
     syntax_errors: list[str] = []
     chunk_count = 0
     for done, source_file in enumerate(plan.files, start=1):
@@ -94,6 +95,8 @@ def extract_files(
             logger.warning("%s", warning)
         if extraction.has_syntax_errors:
             syntax_errors.append(source_file.path)
+        if extraction.limit_reached is not None:
+            limits[extraction.limit_reached] += 1
         by_language[source_file.language] += 1
         chunk_count += len(extraction.chunks)
         on_file(extraction)
@@ -102,12 +105,9 @@ def extract_files(
     return ExtractionSummary(
         files_by_language=tuple(sorted(by_language.items())),
         chunks=chunk_count,
-        skipped_by_reason=_count_reasons(plan.skipped),
+        skipped_by_reason=tuple(sorted((Counter(s.reason for s in plan.skipped) + limits).items())),
         syntax_error_files=tuple(syntax_errors),
         failures=tuple(failures),
         seconds=time.perf_counter() - started,
     )
 
-
-def _count_reasons(skipped: Iterable[SkippedFile]) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(Counter(s.reason for s in skipped).items()))

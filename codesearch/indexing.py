@@ -33,8 +33,7 @@ from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceF
 
 logger = logging.getLogger(__name__)
 
-ROUND_CHUNKS = 2048  # chunks per round: big enough for well-filled length-sorted batches
-ROUND_FILES = 1000
+ROUND_FILES = 1000  # files per round at most (Settings.round_chunks bounds its definitions)
 
 
 class CodeEmbedder(Protocol):
@@ -114,7 +113,9 @@ def update_paths(
     """Bring the given repo-relative paths (files or folders, present or gone) up to date.
 
     The watcher calls this with the paths it saw change. A folder path covers every file under
-    it; a path that is now missing, ignored or unsupported is dropped from the index.
+    it; a path that is now missing, ignored or unsupported is dropped from the index, and so is
+    every indexed file under it (a folder deleted, or moved out of the repository, arrives as
+    one path for the folder alone).
     """
     started = time.perf_counter()
     tally = _Tally()
@@ -124,17 +125,18 @@ def update_paths(
     deletions: set[str] = set()
     for rel in sorted(set(rel_paths)):
         if (root / rel).is_dir():
-            under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
-            candidates.update((f.path, f) for f in under.files)
-            deletions.update(p for p in states if p.startswith(rel.rstrip("/") + "/") and p not in candidates)
-            continue
-        outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
-        if isinstance(outcome, SourceFile):
-            candidates[outcome.path] = outcome
-        elif rel in states:
-            deletions.add(rel)
-        if isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
-            tally.skipped[outcome.reason] += 1
+            # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
+            if rules.reason_for(rel, is_dir=True) is None:
+                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+                candidates.update((f.path, f) for f in under.files)
+        else:
+            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+            if isinstance(outcome, SourceFile):
+                candidates[outcome.path] = outcome
+            elif isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
+                tally.skipped[outcome.reason] += 1
+        prefix = "" if rel.strip("/") in ("", ".") else rel.rstrip("/") + "/"
+        deletions.update(p for p in states if (p == rel or p.startswith(prefix)) and p not in candidates)
     changed = [f for f in candidates.values() if _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(candidates) - len(changed)
     _apply(store, changed, tuple(sorted(deletions)), states, settings, _LazyEncoder(encoder), tally, on_progress)
@@ -173,7 +175,7 @@ def _apply(
     for source_file in candidates:
         _read_into(store, source_file, states.get(source_file.path), pending, tally)
         tally.files_done += 1
-        if pending.chunk_count >= ROUND_CHUNKS or len(pending.updates) >= ROUND_FILES:
+        if pending.chunk_count >= settings.round_chunks or len(pending.updates) >= ROUND_FILES:
             _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
             pending = _Round()
     _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
@@ -198,6 +200,10 @@ def _read_into(
     else:
         tally.changed += 1
     extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    if extraction.limit_reached is not None:
+        # Counted, and the file is recorded with what it gave, so an unchanged file is not retried.
+        tally.skipped[extraction.limit_reached] += 1
+        logger.warning("%s", extraction.warnings[-1])
     if extraction.has_syntax_errors:
         tally.syntax_errors.append(source_file.path)
         for warning in extraction.warnings:

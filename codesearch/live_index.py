@@ -8,7 +8,7 @@ the watcher saw, exactly as ``codesearch index`` would do them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,25 +32,9 @@ def store_updater(store: IndexStore, root: Path, settings: Settings, encoder: En
             raise CodesearchError("this watcher cannot discard its index; run `codesearch index --full`")
         if batch.is_full:
             return update_repository(store, root, settings, encoder, on_progress)
-        paths = with_deleted_folders(store, root, batch.paths)
-        return update_paths(store, root, paths, settings, encoder, on_progress)
+        return update_paths(store, root, batch.paths, settings, encoder, on_progress)
 
     return update
-
-
-def with_deleted_folders(store: IndexStore, root: Path, rel_paths: Iterable[str]) -> list[str]:
-    """``rel_paths`` plus every indexed file under those of them that are gone folders.
-
-    A folder moved out of the repository arrives as one event for the folder alone; update_paths
-    drops indexed files named directly, so the files that were under it are named here.
-    """
-    paths = set(rel_paths)
-    states = store.all_file_states()
-    gone = [rel for rel in paths if rel not in states and not (root / rel).exists()]
-    for rel in gone:
-        prefix = rel.rstrip("/") + "/"
-        paths.update(path for path in states if path.startswith(prefix))
-    return sorted(paths)
 
 
 class LazyEncoder:

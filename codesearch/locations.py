@@ -39,11 +39,14 @@ def find_index_dir(start: Path, override: str | None) -> Path:
 
 def record_repo_root(index_dir: Path, repo_root: Path) -> None:
     """Remember which repository ``index_dir`` indexes."""
+    from codesearch.index.database import translate_write_failure
+
     target = index_dir / REPO_ROOT_FILE
     if not target.is_file() or target.read_text(encoding="utf-8").strip() != str(repo_root):
         temporary = target.with_suffix(".tmp")
-        temporary.write_text(str(repo_root) + "\n", encoding="utf-8")
-        temporary.replace(target)
+        with translate_write_failure(index_dir):
+            temporary.write_text(str(repo_root) + "\n", encoding="utf-8")
+            temporary.replace(target)
 
 
 def repo_root_of(index_dir: Path) -> Path:

@@ -80,6 +80,9 @@ class FileExtraction:
     chunks: tuple[Chunk, ...]
     has_syntax_errors: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # A limit of parsing.extract that cut this file short: "parse_timeout" (no chunks at all) or
+    # "nested_too_deep" (definitions nested deeper than the limit were left out); None if none.
+    limit_reached: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import numpy as np
 from codesearch.config import DEFAULT_MODEL, Settings
 from codesearch.errors import IndexMismatchError
 from codesearch.index.ranking import RankingParams
-from codesearch.index.search import SearchRequest, search
+from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir, repo_root_of
 from codesearch.records import Hit
@@ -73,8 +73,14 @@ class Searcher:
         return cls(store, encoder, repo_root_of(index_dir), index_dir)
 
     def search(self, request: SearchRequest, params: RankingParams = RankingParams(), ef: int = 64) -> list[Hit]:  # noqa: B008
-        """The hits for one request (see index.search.search)."""
-        return search(self._store, self._encoder.embed_queries, request, params, ef)
+        """The hits for one request (see index.search.search), all read from one commit of the index.
+
+        The query is embedded before the index is held, so concurrent searches only wait for
+        each other's reads.
+        """
+        vector = self._encoder.embed_queries([validate_query(request.query)])[0]  # (dim,)
+        with self._store.reading():
+            return search(self._store, lambda texts: vector[np.newaxis, :], request, params, ef)
 
     def similar(self, rel_path: str, line: int, k: int, ef: int = 64) -> list[Hit]:
         """The definitions most like the one around ``rel_path:line`` (see similar.similar_definitions)."""

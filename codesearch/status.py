@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
         counts = store.counts()
         states = store.all_file_states()
         integrity = store.check_integrity() if check else None
-    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes) if repo_root.is_dir() else None
+    # os.path.isdir, not Path.is_dir: a recorded root this user may not enter is "unknown", not a crash
+    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes) if os.path.isdir(repo_root) else None
     on_disk = {f.path: f for f in plan.files} if plan else {}
     modified = sum(
         1 for path, f in on_disk.items()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.config import Settings, resolve_settings, user_runtime_dir
+from codesearch.config import CrashPlan, Settings, crash_plan, resolve_settings, user_runtime_dir
 from codesearch.errors import ConfigError
 
 
@@ -40,3 +40,29 @@ def test_runtime_dir_falls_back_to_cache(tmp_path: Path) -> None:
     assert user_runtime_dir(env) == tmp_path / ".cache" / "codesearch" / "run"
     env["XDG_RUNTIME_DIR"] = str(tmp_path)
     assert user_runtime_dir(env) == tmp_path / "codesearch"
+
+
+def test_round_chunks_comes_from_the_environment(tmp_path: Path) -> None:
+    assert resolve_settings(tmp_path, environ={"CODESEARCH_ROUND_CHUNKS": "64"}).round_chunks == 64
+    with pytest.raises(ConfigError):
+        resolve_settings(tmp_path, environ={"CODESEARCH_ROUND_CHUNKS": "0"})
+
+
+@pytest.mark.parametrize(
+    ("value", "plan"),
+    [
+        ("", None),
+        ("7", CrashPlan("*", 7)),
+        ("batch:committed:2", CrashPlan("batch:committed", 2)),
+        ("atomic:renaming:1/STOP", CrashPlan("atomic:renaming", 1, "STOP")),
+        ("trace", CrashPlan("*", 0, is_trace=True)),
+    ],
+)
+def test_crash_plan(value: str, plan: CrashPlan | None) -> None:
+    assert crash_plan({"CODESEARCH_TEST_CRASH_AT": value}) == plan
+
+
+@pytest.mark.parametrize("value", ["x", "0", "batch:", "7/TERM"])
+def test_bad_crash_plans_are_config_errors(value: str) -> None:
+    with pytest.raises(ConfigError, match="CODESEARCH_TEST_CRASH_AT"):
+        crash_plan({"CODESEARCH_TEST_CRASH_AT": value})

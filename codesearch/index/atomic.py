@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from codesearch import crash_points
+
 
 def fsync_path(path: Path) -> None:
     """Flush a file's (or folder's) data to disk; fsync works on a read-only descriptor."""
@@ -43,6 +45,7 @@ def replace_with(path: Path, write: Callable[[Path], None]) -> None:
     with _cleanup_on_error(tmp):
         write(tmp)
         fsync_path(tmp)
+        crash_points.reached("atomic:renaming")
         os.replace(tmp, path)
     fsync_path(path.parent)
 

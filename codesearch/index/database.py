@@ -6,16 +6,22 @@ Pragmas and why:
 - ``synchronous=NORMAL``: in WAL mode a commit is then atomic and ordered, and survives a crash of
   the process (kill -9) because the WAL is in the OS page cache; only a power loss or OS crash may
   drop the last few commits, never corrupt the file nor reorder commits. The one place that needs
-  more, writing an HNSW file that reflects those commits, first fsyncs the database files
-  (``make_durable``), so a vectors file on disk never describes commits that could still vanish.
+  more, writing an HNSW file that reflects those commits, first makes them durable with a
+  checkpoint (``make_durable``), so a vectors file on disk never describes commits that could
+  still vanish.
 - ``foreign_keys=ON``: deleting a file row cascades to its chunk rows.
 - ``busy_timeout``: a reader may briefly meet a checkpoint; wait rather than fail.
 - ``page_size=16384`` for new databases, see ``PAGE_SIZE_BYTES``.
+
+Only SQLite opens the database and WAL files: POSIX locks belong to the process, and closing any
+descriptor of a file drops all of them, so a stray open-and-close would silently end other
+connections' read snapshots and let another process delete the WAL under a live writer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import sqlite3
@@ -23,17 +29,25 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-from codesearch.errors import IndexCorruptError
-from codesearch.index.atomic import fsync_path
+from codesearch.errors import IndexCorruptError, IndexWriteError
 
 log = logging.getLogger(__name__)
 
 # Chunk rows and cached embeddings are ~1.7 KiB each: 4 KiB pages fit two (2 KiB per row), 16 KiB
 # pages fit nine (1.8 KiB per row), about 9% less on disk in total (measured with bench/store.py).
 PAGE_SIZE_BYTES = 16384
+_SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
-_HEADER_MAGIC = b"SQLite format 3\x00"
+_NEARLY_FULL_BYTES = 1 << 20  # an I/O error with less free space than this is a full disk
+# What a write can meet that is the machine's state, not a bug: primary codes and errnos.
+_SQLITE_WRITE_FAILURES = {8: "the folder is read-only", 10: "an I/O error", 13: "the disk is full",
+                          14: "a file cannot be opened"}
+_ERRNO_WRITE_FAILURES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                         errno.EFBIG: "a file is over the size limit", errno.EROFS: "the folder is read-only",
+                         errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+                         errno.EIO: "an I/O error"}
 REBUILD_HINT = "rebuild it with `codesearch index --full`"
 
 
@@ -54,14 +68,22 @@ def connect_readonly(db_path: Path) -> sqlite3.Connection:
     try:
         with translate_corruption(db_path):
             conn.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         conn.close()
-        if os.access(db_path.parent, os.W_OK):
+        if not os.access(db_path.parent, os.W_OK):
+            # A WAL database needs its -shm file, which a reader cannot create in a read-only folder
+            # after the writer removed it on close. Nobody can be writing there, so immutable is true.
+            log.debug("read-only folder: opening %s as immutable", db_path)
+            conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        elif _sqlite_code(exc) in (_SQLITE_IOERR, _SQLITE_FULL):
+            # A full disk: the reader cannot create the -shm file either, and immutable would miss
+            # the commits still in the WAL. In exclusive locking mode SQLite keeps the WAL index in
+            # memory instead (it then keeps other connections out, but a full disk stops writers).
+            log.warning("cannot create the WAL index of %s (%s); reading it in exclusive mode", db_path, exc)
+            conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        else:
             raise
-        # A WAL database needs its -shm file, which a reader cannot create in a read-only folder
-        # after the writer removed it on close. Nobody can be writing there, so immutable is true.
-        log.debug("read-only folder: opening %s as immutable", db_path)
-        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
     with translate_corruption(db_path):
         conn.execute("PRAGMA query_only=ON")
         _common_pragmas(conn)
@@ -83,9 +105,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already (a full disk during COMMIT)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 @contextlib.contextmanager
@@ -120,35 +148,68 @@ def translate_corruption(db_path: Path) -> Iterator[None]:
         raise
 
 
-def check_not_truncated(db_path: Path) -> None:
-    """Cheap open-time check that the database file is as long as its own header says.
+@contextlib.contextmanager
+def translate_write_failure(index_dir: Path) -> Iterator[None]:
+    """Re-raise a full disk, a read-only folder or an I/O error met while writing as IndexWriteError.
 
-    A full ``PRAGMA integrity_check`` reads every page (seconds on a large index); this reads 100
-    bytes. The check is skipped while a non-empty WAL exists, because a checkpoint interrupted by
-    a crash legitimately leaves the file short until SQLite replays the WAL.
+    SQLite rolls the transaction back and the HNSW file is replaced atomically, so the index
+    stays as of its last commit; the message says so.
     """
-    size = db_path.stat().st_size
-    if size == 0:
-        return
-    with db_path.open("rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100 or not header.startswith(_HEADER_MAGIC):
-        raise IndexCorruptError(f"the index database {db_path} is not an SQLite database; {REBUILD_HINT}")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    change_counter = header[24:28]
-    pages = int.from_bytes(header[28:32], "big")
-    header_size_is_valid = header[92:96] == change_counter and pages > 0
-    wal = db_path.with_name(db_path.name + "-wal")
-    wal_has_frames = wal.exists() and wal.stat().st_size > 0
-    if header_size_is_valid and not wal_has_frames and size < pages * page_size:
-        raise IndexCorruptError(
-            f"the index database {db_path} is truncated ({size} of {pages * page_size} bytes); {REBUILD_HINT}"
-        )
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        reason = _SQLITE_WRITE_FAILURES.get(_sqlite_code(exc))
+        if reason is None:
+            raise
+        raise IndexWriteError(_write_failure_message(index_dir, reason, str(exc))) from exc
+    except OSError as exc:
+        reason = _ERRNO_WRITE_FAILURES.get(exc.errno or 0)
+        if reason is None:
+            raise
+        raise IndexWriteError(_write_failure_message(index_dir, reason, exc.strerror or str(exc))) from exc
 
 
-def make_durable(db_path: Path) -> None:
-    """fsync the database and its WAL, so every commit so far survives a power loss."""
-    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
-        if path.exists():
-            fsync_path(path)
+def _sqlite_code(exc: sqlite3.Error) -> int:
+    """The primary result code (extended codes carry it in their low byte)."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def _write_failure_message(index_dir: Path, reason: str, detail: str) -> str:
+    if reason == "an I/O error" and _free_bytes(index_dir) < _NEARLY_FULL_BYTES:
+        reason = "the disk is full"  # SQLite reports a failed WAL or -shm write as an I/O error
+    return (
+        f"cannot write the index in {index_dir}: {reason} ({detail}). It still holds everything "
+        "indexed before; fix that and run `codesearch index` again"
+    )
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return 1 << 62
+    return stats.f_bavail * stats.f_frsize
+
+
+def check_not_truncated(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Cheap open-time check that the database file is whole: SQLite compares the page count its
+    header records with the file's length on the first read, and reports a short file as corrupt.
+
+    A full ``PRAGMA integrity_check`` reads every page (seconds on a large index); this reads one.
+    The header is read through SQLite, never through a descriptor of our own: closing any
+    descriptor of the database file drops every POSIX lock this process holds on it, which other
+    connections in the process rely on (https://sqlite.org/howtocorrupt.html, section 2.2).
+    """
+    with translate_corruption(db_path):
+        conn.execute("PRAGMA page_count").fetchone()
+
+
+def make_durable(conn: sqlite3.Connection) -> None:
+    """Make every commit so far survive a power loss (``synchronous=NORMAL`` defers that).
+
+    A passive checkpoint fsyncs the WAL before copying what it can into the database (and the
+    database after a complete copy), so every committed frame is on disk afterwards; it never
+    waits for readers. Through SQLite, because opening and closing the database file ourselves
+    would drop this process's POSIX locks on it (see ``check_not_truncated``).
+    """
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

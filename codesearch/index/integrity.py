@@ -107,10 +107,17 @@ def _wrong_vectors(
 def vectors_file_problems(
     conn: sqlite3.Connection, index_dir: Path, params: IndexParams
 ) -> tuple[str, list[str]]:
-    """Load the vectors file afresh; its status, and a problem if it exists but cannot be used."""
+    """Load the vectors file afresh; its status, and a problem unless it loaded and the sidecar vouches for it.
+
+    A stale file is fine (a writer was stopped before saving; opening reconciles it forward). A
+    missing one is fine only while the index has no chunks: a writer saves a file before its
+    first commit, so after that one must always be there.
+    """
     loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
-    bad = loaded.status.startswith(("damaged", "unloadable"))
-    return loaded.status, [f"vectors file: {loaded.status}"] if bad else []
+    is_fine = loaded.status.startswith(("current", "stale")) or (
+        loaded.status == "missing" and conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+    )
+    return loaded.status, [] if is_fine else [f"vectors file: {loaded.status}"]
 
 
 def check_integrity(

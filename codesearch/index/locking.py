@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from codesearch.errors import CodesearchError, IndexLockedError
+from codesearch.errors import CodesearchError, IndexLockedError, IndexWriteError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ class IndexWriteLock:
 
     Raises:
         IndexLockedError: the lock is held elsewhere (and not waiting, or the wait timed out).
-        CodesearchError: the folder is read-only or the lock file cannot be created.
+        IndexWriteError: the folder is read-only.
+        CodesearchError: the lock file cannot be created for another reason.
     """
 
     def __init__(self, index_dir: Path, *, wait: bool = False, timeout_s: float | None = None) -> None:
@@ -87,7 +88,7 @@ class IndexWriteLock:
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-                raise CodesearchError(
+                raise IndexWriteError(
                     f"cannot write the index in {self.path.parent}: the folder is read-only "
                     f"({exc.strerror}). Searching it still works; to update it, make it writable "
                     "or pass --index-dir with a writable folder."

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from codesearch.errors import CodesearchError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from codesearch.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from codesearch.index import lexical
 from codesearch.index.database import (
     REBUILD_HINT,
@@ -48,7 +48,7 @@ def prepare_index_dir(index_dir: Path) -> None:
         if not gitignore.exists():
             gitignore.write_text(_GITIGNORE, encoding="utf-8")
     except OSError as exc:
-        raise CodesearchError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
+        raise IndexWriteError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
 
 
 def remove_index_files(index_dir: Path) -> None:
@@ -70,10 +70,11 @@ def open_database(
 ) -> tuple[sqlite3.Connection, IndexMeta]:
     """Connect, migrate (or refuse to), and return the connection with the index's meta."""
     db_path = index_dir / DB_FILE_NAME
-    if db_path.exists():
-        check_not_truncated(db_path)
+    existed = db_path.exists() and db_path.stat().st_size > 0
     conn = connect_readonly(db_path) if readonly else connect_writable(db_path)
     try:
+        if existed:
+            check_not_truncated(conn, db_path)
         register_functions(conn)
         with translate_corruption(db_path):
             _ensure_schema(conn, index_dir, readonly=readonly, create=create)

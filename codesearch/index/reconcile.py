@@ -83,7 +83,16 @@ def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -
     return ReconcileResult(added=len(missing), removed=removed)
 
 
-def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams) -> tuple[VectorIndex, bool]:
+@dataclass(frozen=True, slots=True, eq=False)
+class StartingVectors:
+    """What ``load_vectors`` found: the index to start from, and how far the file on disk served."""
+
+    index: VectorIndex
+    is_current: bool  # the file matched the database: no reconcile needed
+    is_file_usable: bool  # a vouched file loaded (maybe stale); False: a writer should save one now
+
+
+def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams) -> StartingVectors:
     """The vectors to start from (the file's, else an empty index) and whether they are current.
 
     Run inside a snapshot. Vectors that are not current must go through ``reconcile``.
@@ -97,8 +106,9 @@ def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams)
     ):
         log.warning("the vectors file has other HNSW parameters than the index; rebuilding it")
         vectors = None
+    is_usable = vectors is not None and loaded.status.startswith(("current", "stale"))
     if vectors is not None and loaded.is_current and vectors.live_count == chunk_count:
-        return vectors, True
+        return StartingVectors(vectors, is_current=True, is_file_usable=True)
     log.info("vectors file is %s; reconciling it with the database", loaded.status)
     if vectors is None:
         vectors = VectorIndex.create(
@@ -107,4 +117,4 @@ def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams)
             ef_construction=params.hnsw_ef_construction,
             capacity=max(1024, chunk_count),
         )
-    return vectors, False
+    return StartingVectors(vectors, is_current=False, is_file_usable=is_usable and not loaded.is_current)

@@ -30,10 +30,17 @@ from types import TracebackType
 
 import numpy as np
 
+from codesearch import crash_points
 from codesearch.errors import CodesearchError, IndexNotFoundError
 from codesearch.index import lexical, rows
 from codesearch.index.batch import write_batch
-from codesearch.index.database import make_durable, snapshot, transaction, translate_corruption
+from codesearch.index.database import (
+    make_durable,
+    snapshot,
+    transaction,
+    translate_corruption,
+    translate_write_failure,
+)
 from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import check_integrity, count_rows
@@ -120,16 +127,21 @@ class IndexStore:
             lock = IndexWriteLock(index_dir, wait=lock_wait, timeout_s=lock_timeout_s)
             lock.acquire()
         try:
-            if reset:
-                remove_index_files(index_dir)
-            conn, meta = open_database(index_dir, expected=expected, readonly=readonly, create=create)
+            with contextlib.nullcontext() if readonly else translate_write_failure(index_dir):
+                if reset:
+                    remove_index_files(index_dir)
+                conn, meta = open_database(index_dir, expected=expected, readonly=readonly, create=create)
         except BaseException:
             if lock is not None:
                 lock.release()
             raise
         store = cls(index_dir, conn, meta, lock)
         try:
-            store._load_vectors()
+            is_file_usable = store._load_vectors()
+            if not readonly and not is_file_usable:
+                # A new index, or a vectors file that is missing or damaged: save one before any
+                # commit, so that from now on a loadable, vouched file is always on disk.
+                store.save_vectors()
         except BaseException:
             store._close_quietly()
             raise
@@ -150,7 +162,13 @@ class IndexStore:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except Exception as close_error:  # the error already on its way says more (a full disk fails both)
+            log.debug("closing the index in %s failed too: %s", self.index_dir, close_error)
 
     def close(self) -> None:
         """Save the vectors if they changed (writers), then release the database and the lock."""
@@ -244,6 +262,21 @@ class IndexStore:
         with self._database() as conn:
             return check_integrity(conn, self._vectors, self.index_dir, self._meta.params)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One consistent view for a whole search: every read inside sees the same commit.
+
+        Without it, a search's dense, keyword and chunk reads are separate statements, and a
+        writer's commit between them would mix two states (hits dropped, or old beside new). A
+        read-only store also brings its in-memory vectors to that commit first (catching up).
+        Other threads' reads of this store wait until the block ends.
+        """
+        with self._database() as conn, snapshot(conn):
+            if self.is_readonly and read_generation(conn) != self._vectors_generation:
+                self._reconcile_locked(conn)
+                self._meta = self._read_meta_locked(conn)
+            yield
+
     def refresh(self) -> bool:
         """Catch up with commits made since opening (for long-lived readers); True if anything changed."""
         with self._database() as conn, snapshot(conn):
@@ -257,13 +290,14 @@ class IndexStore:
 
     def apply_batch(self, batch: IndexBatch) -> BatchResult:
         """Commit ``batch`` in one transaction, then apply its vector changes to the HNSW index."""
-        with self._database() as conn:
-            self._require_writer()
+        with self._writing() as conn:
             with transaction(conn):
                 result, added_ids, added_vectors, deleted_ids = write_batch(
                     conn, batch, self._meta.params, time.time()
                 )
                 generation = read_generation(conn)
+                crash_points.reached("batch:written")
+            crash_points.reached("batch:committed")
             self._meta = self._read_meta_locked(conn)
             try:
                 self._vectors.mark_deleted(deleted_ids)
@@ -271,6 +305,7 @@ class IndexStore:
             except BaseException:
                 self._vectors_generation = -1  # unknown: save_vectors reconciles before saving
                 raise
+            crash_points.reached("batch:applied")
             if (added_ids or deleted_ids) and self._vectors_generation == generation - 1:
                 self._vectors_generation = generation
             self._unsaved_changes += len(added_ids) + len(deleted_ids)
@@ -280,27 +315,22 @@ class IndexStore:
 
     def touch_file(self, path: str, size_bytes: int, mtime_ns: int) -> bool:
         """Record a new stat for a file whose content hash did not change; False if unknown."""
-        with self._database() as conn:
-            self._require_writer()
-            with transaction(conn):
-                return rows.touch_file(conn, path, size_bytes, mtime_ns)
+        with self._writing() as conn, transaction(conn):
+            return rows.touch_file(conn, path, size_bytes, mtime_ns)
 
     def vacuum_cache(self) -> int:
         """Drop cached embeddings no chunk uses (and any of other models); returns how many."""
-        with self._database() as conn:
-            self._require_writer()
-            with transaction(conn):
-                return rows.vacuum_cache(conn, self._meta.params.model_hash)
+        with self._writing() as conn, transaction(conn):
+            return rows.vacuum_cache(conn, self._meta.params.model_hash)
 
     def save_vectors(self) -> None:
         """Write the HNSW file for the current generation (atomic; the database is fsynced first)."""
-        with self._database() as conn:
-            self._require_writer()
+        with self._writing() as conn:
             generation = read_generation(conn)
             if self._vectors_generation != generation:
                 with snapshot(conn):
                     self._reconcile_locked(conn)
-            make_durable(self.index_dir / DB_FILE_NAME)
+            make_durable(conn)
             save_vectors_file(self.index_dir, self._vectors, generation)
             self._saved_generation = generation
             self._unsaved_changes = 0
@@ -312,6 +342,13 @@ class IndexStore:
         with self._db_lock, translate_corruption(self.index_dir / DB_FILE_NAME):
             yield self._conn
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for a writer; a full disk or read-only folder becomes IndexWriteError."""
+        with self._database() as conn, translate_write_failure(self.index_dir):
+            self._require_writer()
+            yield conn
+
     def _require_writer(self) -> None:
         if self._lock is None:
             raise CodesearchError(f"the index in {self.index_dir} was opened read-only")
@@ -321,13 +358,16 @@ class IndexStore:
         assert meta is not None
         return meta
 
-    def _load_vectors(self) -> None:
+    def _load_vectors(self) -> bool:
+        """Load (and reconcile) the vectors; whether the file on disk served (current or stale)."""
         with self._database() as conn, snapshot(conn):
-            self._vectors, is_current = load_vectors(conn, self.index_dir, self._meta.params)
-            if is_current:
+            starting = load_vectors(conn, self.index_dir, self._meta.params)
+            self._vectors = starting.index
+            if starting.is_current:
                 self._vectors_generation = self._saved_generation = read_generation(conn)
             else:
                 self._reconcile_locked(conn)
+        return starting.is_file_usable
 
     def _reconcile_locked(self, conn: sqlite3.Connection) -> None:
         """Inside a snapshot: make the in-memory vectors match the chunk rows exactly."""

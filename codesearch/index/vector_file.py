@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from codesearch import crash_points
 from codesearch.errors import IndexCorruptError
 from codesearch.index.atomic import write_bytes_atomically
 from codesearch.index.vectors import VectorIndex
@@ -89,6 +90,7 @@ def save_vectors_file(index_dir: Path, vectors: VectorIndex, generation: int) ->
     """
     path = vectors_file_path(index_dir, generation)
     vectors.save(path)
+    crash_points.reached("vectors:saved")
     sidecar = Sidecar(generation, path.stat().st_size, file_crc32(path))
     payload = {
         "format": _SIDECAR_FORMAT,
@@ -97,6 +99,7 @@ def save_vectors_file(index_dir: Path, vectors: VectorIndex, generation: int) ->
         "crc32": sidecar.crc32,
     }
     write_bytes_atomically(index_dir / SIDECAR_FILE_NAME, (json.dumps(payload) + "\n").encode())
+    crash_points.reached("vectors:vouched")
     remove_vector_files(index_dir, keep=path)
     return path
 

@@ -18,7 +18,9 @@ hnswlib exposes no per-label "is deleted" query, so ``load`` learns liveness by 
 
 from __future__ import annotations
 
+import errno
 import logging
+import struct
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -34,6 +36,10 @@ from codesearch.index.records import ScoredId
 log = logging.getLogger(__name__)
 
 SPACE = "cosine"
+# hnswlib's file starts with 6 size_t, an int, a tableint, 3 size_t, a double and a size_t.
+_HEADER_BYTES = 96
+_COUNT_AND_ELEMENT_SIZE = struct.Struct("<QQ")  # cur_element_count, size_data_per_element_ at byte 16
+_LINK_LIST_SIZE = struct.Struct("<I")
 LabelFilter = AbstractSet[int] | Callable[[int], bool]
 
 
@@ -196,6 +202,7 @@ class VectorIndex:
         def write(tmp: Path) -> None:
             with self._lock:
                 self._index.save_index(str(tmp))
+            check_file_complete(tmp)
 
         replace_with(path, write)
 
@@ -233,6 +240,31 @@ class VectorIndex:
         top = np.argpartition(-similarities, k - 1)[:k]
         top = top[np.argsort(-similarities[top], kind="stable")]
         return [ScoredId(int(labels[i]), float(similarities[i])) for i in top]
+
+
+def check_file_complete(path: Path) -> None:
+    """Raise OSError(ENOSPC) unless ``path`` holds a whole hnswlib index, byte for byte.
+
+    hnswlib writes through an unchecked ``std::ofstream``: on a full disk it stops writing and
+    reports success, and the CRC in the sidecar would then vouch for a truncated file. So the
+    layout is walked instead (header, level-0 block, then one length-prefixed link list per
+    element), reading the header and the link lists, not the vectors.
+    """
+    with path.open("rb") as handle:
+        header = handle.read(_HEADER_BYTES)
+        if len(header) == _HEADER_BYTES:
+            count, element_bytes = _COUNT_AND_ELEMENT_SIZE.unpack_from(header, 16)
+            handle.seek(_HEADER_BYTES + count * element_bytes)
+            links = handle.read()
+            position = 0
+            for _ in range(count):
+                if position + _LINK_LIST_SIZE.size > len(links):
+                    break
+                position += _LINK_LIST_SIZE.size + _LINK_LIST_SIZE.unpack_from(links, position)[0]
+            else:
+                if position == len(links):
+                    return
+    raise OSError(errno.ENOSPC, f"hnswlib wrote an incomplete {path.name} (is the disk full?)")
 
 
 def _probe_liveness(index: hnswlib.Index) -> tuple[set[int], set[int]]:

@@ -10,18 +10,27 @@ C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. A pattern 
 the row's ``scope_separator`` (Ruby ``Outer::Inner#method``, ``Class.singleton_method``).
 Everything language-specific beyond that is a row of ``languages.LANGUAGES``; this module never
 branches on the language name.
+
+Hostile input is bounded: a file gets ``time_limit_s`` for parsing, matching and building its
+chunks (the parse itself is cancelled, see bounded_parse.py), and definitions
+nested inside more than MAX_NESTING others (or deeper than MAX_START_DEPTH in the syntax tree)
+are left out, since each of them would repeat the text of all the others. A time limit or
+MAX_NESTING cut is reported in ``FileExtraction.limit_reached``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from codesearch.parsing.bounded_parse import parse_before
 from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
 from codesearch.parsing.languages import LanguageSpec
-from codesearch.parsing.queries import compiled_query, parser_for
+from codesearch.parsing.nesting import Label, with_enclosing
+from codesearch.parsing.queries import compiled_query
 from codesearch.records import Chunk, FileExtraction
 
 if TYPE_CHECKING:
@@ -30,6 +39,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _MAX_SIGNATURE_CHARS = 400
+TIME_LIMIT_S = 10.0  # per file; a 1 MiB file takes ~0.3 s, so only pathological input gets near it
+MAX_NESTING = 50  # enclosing definitions and scopes a definition may have to be extracted
+MAX_START_DEPTH = 1000  # syntax-tree depth below which no definition is looked for
+PARSE_TIMEOUT = "parse_timeout"
+NESTED_TOO_DEEP = "nested_too_deep"
 _CLASS_LIKE_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "scope"})
 
 
@@ -44,46 +58,80 @@ class _Definition:
     separator: str = ""  # joins this name to the enclosing one; "" means the row's scope_separator
 
 
-def extract_chunks(path: str, source: bytes, language: LanguageSpec) -> FileExtraction:
+def extract_chunks(
+    path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S
+) -> FileExtraction:
     """Every function, method and class in ``source`` (the bytes of the file at ``path``).
 
     Syntax errors are not fatal: tree-sitter recovers, the definitions it still sees are
-    returned, and ``has_syntax_errors`` plus a warning say where the first error is.
+    returned, and ``has_syntax_errors`` plus a warning say where the first error is. A file that
+    takes longer than ``time_limit_s`` yields no chunks and ``limit_reached`` PARSE_TIMEOUT.
     """
     from tree_sitter import QueryCursor
 
-    tree = parser_for(language).parse(source)
+    deadline = time.monotonic() + time_limit_s
+    tree = parse_before(source, language, deadline)
+    if tree is None:
+        return _timed_out(path, language, time_limit_s)
     definitions: dict[int, _Definition] = {}
-    scope_names: dict[int, tuple[str, str]] = {}
+    scopes: dict[int, tuple[Node, str, str]] = {}
     query = compiled_query(language)
-    for pattern, captures in QueryCursor(query).matches(tree.root_node):
-        _collect(captures, definitions, scope_names, query.pattern_settings(pattern).get("separator"))
-    chunks = [
-        _build_chunk(path, source, language, definition, definitions, scope_names)
-        for definition in definitions.values()
+    cursor = QueryCursor(query)
+    # The query engine is quadratic in nesting depth for some grammars (10,000 nested Java
+    # classes: minutes), and its progress callback crashes tree-sitter 0.26, so it cannot be
+    # cancelled; not starting matches below MAX_START_DEPTH bounds it instead.
+    cursor.set_max_start_depth(MAX_START_DEPTH)
+    for pattern, captures in cursor.matches(tree.root_node):
+        _collect(source, captures, definitions, scopes, query.pattern_settings(pattern).get("separator"))
+    chunks: list[Chunk] = []
+    too_deep = 0
+    containers: list[tuple[Node, Label, _Definition | None]] = [
+        (d.node, (d.name, d.kind, d.separator), d) for d in definitions.values()
     ]
+    containers += [  # a node captured both ways counts as its definition
+        (node, (name, kind, ""), None) for node_id, (node, name, kind) in scopes.items() if node_id not in definitions
+    ]
+    for definition, enclosing in with_enclosing(containers):
+        if time.monotonic() > deadline:
+            return _timed_out(path, language, time_limit_s)
+        if len(enclosing) > MAX_NESTING:
+            too_deep += 1
+            continue
+        chunks.append(_build_chunk(path, source, language, definition, enclosing))
     chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
     root = tree.root_node
-    warnings: tuple[str, ...] = ()
+    warnings: list[str] = []
     if root.has_error:
-        warnings = (f"{path}:{_first_error_line(root)}: syntax error (extracted what parsed)",)
-    return FileExtraction(path, language.name, tuple(chunks), root.has_error, warnings)
+        warnings.append(f"{path}:{_first_error_line(root)}: syntax error (extracted what parsed)")
+    if too_deep:
+        warnings.append(f"{path}: {too_deep} definitions nested more than {MAX_NESTING} deep were left out")
+    return FileExtraction(path, language.name, tuple(chunks), root.has_error, tuple(warnings),
+                          NESTED_TOO_DEEP if too_deep else None)
+
+
+def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
+    warning = f"{path}: gave up after {time_limit_s:g} s (parse time limit); no definitions extracted"
+    return FileExtraction(path, language.name, (), False, (warning,), PARSE_TIMEOUT)
 
 
 def _collect(
+    source: bytes,
     captures: dict[str, list[Node]],
     definitions: dict[int, _Definition],
-    scope_names: dict[int, tuple[str, str]],
+    scopes: dict[int, tuple[Node, str, str]],
     separator: str | None = None,
 ) -> None:
     names = captures.get("name")
     if not names:
         return
     name_node = names[0]
-    name = _clean_scope_name(_text(name_node))
+    name = _clean_scope_name(_text(source, name_node))
+    if not name:
+        return  # a name tree-sitter inserted to recover from a syntax error (MISSING): nothing to find
     for scope_kind in ("scope", "namespace"):
         if scope_kind in captures:
-            scope_names.setdefault(captures[scope_kind][0].id, (name, scope_kind))
+            node = captures[scope_kind][0]
+            scopes.setdefault(node.id, (node, name, scope_kind))
             return
     kind_key = next((key for key in captures if key.startswith("definition.")), None)
     if kind_key is None:
@@ -93,7 +141,7 @@ def _collect(
     if existing is None:
         receivers = captures.get("receiver")
         existing = _Definition(node, kind_key.split(".", 1)[1], name, name_node,
-                               receiver=_text(receivers[0]) if receivers else "")
+                               receiver=_text(source, receivers[0]) if receivers else "")
         definitions[node.id] = existing
     if separator:  # a pattern that sets one wins over a generic pattern matching the same node
         existing.separator = separator
@@ -107,20 +155,19 @@ def _build_chunk(
     source: bytes,
     language: LanguageSpec,
     definition: _Definition,
-    definitions: dict[int, _Definition],
-    scope_names: dict[int, tuple[str, str]],
+    enclosing_names: list[Label],
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     captured = {doc.id for doc in definition.docs}
-    above = _run_above(outer, language, captured)
+    above = _run_above(source, outer, language, captured)
     first = above[0] if above else outer
-    doc_nodes = [n for n in above if _is_doc_comment(n, language, captured)]
+    doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
     doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
     start_byte, end_byte = first.start_byte, outer.end_byte
-    docstring = "\n".join(strip_doc_markers(_text(d)) for d in doc_nodes).strip()
+    docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).strip()
     code = _dedented(source, start_byte, end_byte, [])
-    name, qualifiers = _written_name(definition, language)
-    enclosing = [*_enclosing_names(definition.node, definitions, scope_names), *qualifiers]
+    name, qualifiers = _written_name(source, definition, language)
+    enclosing = [*enclosing_names, *qualifiers]
     kind = definition.kind
     if kind == "function" and enclosing and enclosing[-1][1] in _CLASS_LIKE_KINDS:
         kind = "method"
@@ -138,7 +185,7 @@ def _build_chunk(
         start_byte=start_byte,
         end_byte=end_byte,
         signature=_signature(definition.node, source),
-        docstring_raw="\n".join(_text(d) for d in doc_nodes),
+        docstring_raw="\n".join(_text(source, d) for d in doc_nodes),
         docstring=docstring,
         docstring_summary=summarize_docstring(docstring),
         code=code,
@@ -156,10 +203,10 @@ def _outermost(node: Node, language: LanguageSpec) -> Node:
     return node
 
 
-def _is_doc_comment(node: Node, language: LanguageSpec, captured: set[int]) -> bool:
+def _is_doc_comment(source: bytes, node: Node, language: LanguageSpec, captured: set[int]) -> bool:
     if node.id in captured:
         return True
-    text = _text(node).lstrip()
+    text = _text(source, node).lstrip()
     return (
         "comment" in node.type
         and text.startswith(language.doc_comment_prefixes)
@@ -167,8 +214,8 @@ def _is_doc_comment(node: Node, language: LanguageSpec, captured: set[int]) -> b
     )
 
 
-def _is_directive(node: Node, language: LanguageSpec) -> bool:
-    return "comment" in node.type and _text(node).lstrip().startswith(language.directive_comment_prefixes)
+def _is_directive(source: bytes, node: Node, language: LanguageSpec) -> bool:
+    return "comment" in node.type and _text(source, node).lstrip().startswith(language.directive_comment_prefixes)
 
 
 def _is_trailing(node: Node) -> bool:
@@ -186,7 +233,7 @@ def _previous_named(node: Node) -> Node | None:
     return node.prev_named_sibling
 
 
-def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[Node]:
+def _run_above(source: bytes, outer: Node, language: LanguageSpec, captured: set[int]) -> list[Node]:
     """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
     if not language.doc_comment_prefixes and not language.attribute_node_types and not captured:
         return []
@@ -194,8 +241,8 @@ def _run_above(outer: Node, language: LanguageSpec, captured: set[int]) -> list[
     boundary_row = outer.start_point[0]
     sibling = _previous_named(outer)
     while sibling is not None and _end_line(sibling) >= boundary_row:
-        is_attribute = sibling.type in language.attribute_node_types or _is_directive(sibling, language)
-        if not (is_attribute or _is_doc_comment(sibling, language, captured)) or _is_trailing(sibling):
+        is_attribute = sibling.type in language.attribute_node_types or _is_directive(source, sibling, language)
+        if not (is_attribute or _is_doc_comment(source, sibling, language, captured)) or _is_trailing(sibling):
             break
         run.insert(0, sibling)
         boundary_row = sibling.start_point[0]
@@ -246,24 +293,9 @@ def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
     return line_start, line_end
 
 
-def _enclosing_names(
-    node: Node, definitions: dict[int, _Definition], scope_names: dict[int, tuple[str, str]]
-) -> list[tuple[str, str, str]]:
-    """(name, kind, separator) of each enclosing definition or scope, outermost first."""
-    found: list[tuple[str, str, str]] = []
-    parent = node.parent
-    while parent is not None:
-        enclosing = definitions.get(parent.id)
-        if enclosing is not None:
-            found.append((enclosing.name, enclosing.kind, enclosing.separator))
-        elif parent.id in scope_names:
-            found.append((*scope_names[parent.id], ""))
-        parent = parent.parent
-    found.reverse()
-    return found
-
-
-def _written_name(definition: _Definition, language: LanguageSpec) -> tuple[str, list[tuple[str, str, str]]]:
+def _written_name(
+    source: bytes, definition: _Definition, language: LanguageSpec
+) -> tuple[str, list[tuple[str, str, str]]]:
     """The name, and the qualifiers spelled in it, of a name node listed in the row's
     ``qualified_name_node_types`` (C++ ``Box<T>::operator<`` -> ``operator<`` qualified by ``Box``);
     other names come back as collected. Spelled qualifiers count as class-like scopes: an
@@ -271,7 +303,7 @@ def _written_name(definition: _Definition, language: LanguageSpec) -> tuple[str,
     node = definition.name_node
     if node.type not in language.qualified_name_node_types:
         return definition.name, []
-    *qualifiers, name = _split_outside_brackets(" ".join(_text(node).split()), language.scope_separator)
+    *qualifiers, name = _split_outside_brackets(" ".join(_text(source, node).split()), language.scope_separator)
     return name, [(_clean_scope_name(qualifier), "scope", "") for qualifier in qualifiers]
 
 
@@ -350,9 +382,9 @@ def _end_line(node: Node) -> int:
     return row + 1
 
 
-def _text(node: Node) -> str:
-    data = node.text
-    return "" if data is None else data.decode("utf-8", errors="replace")
+def _text(source: bytes, node: Node) -> str:
+    # Sliced here: the tree was parsed from a callable, so Node.text would call back into Python.
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
 def _first_error_line(root: Node) -> int:

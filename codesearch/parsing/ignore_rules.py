@@ -203,9 +203,23 @@ def _compile(path: str) -> GitIgnoreSpec | None:
         if not isinstance(exc, FileNotFoundError):
             logger.warning("ignoring unreadable pattern file %s: %s", path, exc)
         return None
-    spec = GitIgnoreSpec.from_lines(text.splitlines())
+    lines = text.splitlines()
+    try:
+        spec = GitIgnoreSpec.from_lines(lines)
+    except ValueError:  # pathspec refuses a pattern git just ignores ("!", "\\"): drop only those
+        kept = [line for line in lines if _compiles(line)]
+        logger.warning("%s: ignoring %d invalid pattern(s)", path, len(lines) - len(kept))
+        spec = GitIgnoreSpec.from_lines(kept)
     # Comments and blank lines compile to patterns that never match; drop files made only of them.
     return spec if any(pattern.include is not None for pattern in spec.patterns) else None
+
+
+def _compiles(line: str) -> bool:
+    try:
+        GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _info_exclude_path(root: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import shutil
 import sqlite3
@@ -70,7 +71,10 @@ def test_close_is_idempotent(index_dir: Path) -> None:
 def test_create_lays_out_the_folder(store: IndexStore, index_dir: Path) -> None:
     assert index_dir.name == ".codesearch"
     assert (index_dir / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert {p.name for p in index_dir.iterdir()} >= {".gitignore", "index.sqlite3", "lock"}
+    # the vectors file exists from the start, so a crash at any later point leaves one to load
+    expected = {".gitignore", "index.sqlite3", "lock", "vectors.0.hnsw", "vectors.json"}
+    assert {p.name for p in index_dir.iterdir()} >= expected
+    assert store.check_integrity().vectors_file == "current"
     meta = store.meta
     assert meta.params == PARAMS and meta.schema_version == 1 and meta.vectors_generation == 0
     with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
@@ -236,11 +240,73 @@ def test_reader_refresh_sees_later_commits(
         assert len(reader.dense_search(vector_for("x"), 10)) == 3
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_reading_sees_one_commit_throughout_and_catches_up_after(
+    store: IndexStore, index_dir: Path, monkeypatch: pytest.MonkeyPatch, exact: bool
+) -> None:
+    if not exact:
+        monkeypatch.setattr(store_module, "EXACT_SEARCH_MAX", -1)  # HNSW in memory, not the cache
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        with reader.reading():
+            assert reader.dense_search(vector_for("x"), 10) == []
+            store.apply_batch(two_files())  # another connection commits in the middle of the search
+            assert reader.dense_search(vector_for("x"), 10) == []
+            assert reader.lexical_search("helper", 5) == [] and reader.counts().chunks == 0
+        with reader.reading():
+            found = reader.dense_search(vector_for("x"), 10)
+            assert len(found) == 3 and len(reader.get_chunks([s.chunk_id for s in found])) == 3
+            assert len(reader.lexical_search("helper", 5)) == 1
+
+
+def test_the_database_file_is_only_ever_opened_by_sqlite(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Closing any descriptor of the database drops every POSIX lock this process holds on it, so
+    # other connections here lose their read snapshots (readers saw half-updated files) and another
+    # process may delete the WAL under a live writer: https://sqlite.org/howtocorrupt.html 2.2
+    opened: list[str] = []
+    real_open = os.open
+
+    def spy(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spy_io(path: object, *args: object, **kwargs: object) -> object:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_io_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    real_io_open = io.open
+    monkeypatch.setattr(os, "open", spy)
+    monkeypatch.setattr(io, "open", spy_io)
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+        writer.save_vectors()
+        with IndexStore.open(index_dir, readonly=True) as reader:
+            assert reader.check_integrity().is_ok
+    with IndexStore.open(index_dir, expected=PARAMS) as writer:
+        writer.apply_batch(two_files())
+    assert opened and not [path for path in opened if Path(path).name.startswith(DB_FILE_NAME)]
+
+
 def test_integrity_check_catches_a_vector_gone_missing(store: IndexStore) -> None:
     store.apply_batch(two_files())
     store._vectors.mark_deleted([ids_by_name(store)["save"]])  # behind the store's back
     report = store.check_integrity()
     assert not report.is_ok and "chunks without a live vector: 1" in report.problems[0]
+
+
+@pytest.mark.parametrize("damage", ["delete the file", "delete the sidecar"])
+def test_a_writer_replaces_a_missing_or_unvouched_vectors_file_at_once(index_dir: Path, damage: str) -> None:
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+    if damage == "delete the file":
+        for path in index_dir.glob("vectors.*.hnsw"):
+            path.unlink()
+    else:
+        (index_dir / "vectors.json").unlink()
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        report = reader.check_integrity()
+        assert len(report.problems) == 1 and report.problems[0].startswith("vectors file: ")
+    with IndexStore.open(index_dir, expected=PARAMS) as writer:
+        assert writer.check_integrity().problems == ()  # saved on open, before any commit
 
 
 def test_lexical_version_change_rebuilds_fts_on_write_open(index_dir: Path) -> None:

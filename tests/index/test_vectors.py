@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from codesearch.errors import IndexCorruptError
-from codesearch.index.vectors import VectorIndex
+from codesearch.index.vectors import VectorIndex, check_file_complete
 from tests.index.fakes import low_rank_unit_vectors, random_unit_vectors
 
 
@@ -163,6 +164,57 @@ def test_truncated_file_raises_index_corrupt(tmp_path: Path, keep_bytes: int) ->
     path.write_bytes(data[:keep_bytes])
     with pytest.raises(IndexCorruptError):
         VectorIndex.load(path, 8)
+
+
+@pytest.mark.parametrize("count", [0, 1, 300])
+def test_check_file_complete_accepts_whole_files_and_catches_any_cut(tmp_path: Path, count: int) -> None:
+    index = VectorIndex.create(8, m=4, ef_construction=20, capacity=max(count, 1))
+    if count:
+        index.add(list(range(count)), random_unit_vectors(count, 8))
+    path = tmp_path / "v.hnsw"
+    index.save(path)
+    check_file_complete(path)
+    data = path.read_bytes()
+    for cut in sorted({0, 1, 95, 96, len(data) // 2, len(data) - 4, len(data) - 1} - {len(data)}):
+        path.write_bytes(data[:cut])
+        with pytest.raises(OSError) as caught:
+            check_file_complete(path)
+        assert caught.value.errno == errno.ENOSPC
+    path.write_bytes(data + b"\0")
+    with pytest.raises(OSError):
+        check_file_complete(path)
+
+
+def test_a_short_write_by_hnswlib_fails_the_save_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = VectorIndex.create(8, capacity=50)
+    index.add(list(range(50)), random_unit_vectors(50, 8))
+    path = tmp_path / "v.hnsw"
+    index.save(path)
+    old = path.read_bytes()
+    real_save = index._index.save_index
+
+    def full_disk_save(target: str) -> None:  # what hnswlib does on ENOSPC: stops, reports nothing
+        real_save(target)
+        Path(target).write_bytes(Path(target).read_bytes()[:4096])
+
+    monkeypatch.setattr(index, "_index", _SavingAs(index._index, full_disk_save))
+    with pytest.raises(OSError, match="incomplete"):
+        index.save(path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["v.hnsw"]
+
+
+class _SavingAs:
+    """An hnswlib index whose save_index is replaced (hnswlib's own attributes are read-only)."""
+
+    def __init__(self, index: object, save_index: object) -> None:
+        self._index = index
+        self.save_index = save_index
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._index, name)
 
 
 def test_concurrent_search_and_add_are_serialised() -> None:

@@ -146,6 +146,12 @@ def test_comments_blank_lines_escapes_and_crlf(make_tree: TreeMaker) -> None:
     assert selected(root) == {"x.py"}
 
 
+def test_patterns_git_ignores_do_not_sink_the_file(make_tree: TreeMaker) -> None:
+    # pathspec refuses "!" and a lone backslash; git skips them, and so must we (not crash)
+    root = make_tree({".gitignore": "!\n*.tmp.py\n\\\n/\n", "x.tmp.py": "", "x.py": ""})
+    assert selected(root) == {"x.py"}
+
+
 def test_a_subfolder_root_honours_the_enclosing_repository(make_tree: TreeMaker) -> None:
     root = make_tree({
         ".git/HEAD": "ref: refs/heads/main\n", ".git/info/exclude": "excluded.py\n",

@@ -1,0 +1,84 @@
+"""Incremental updates of named paths (``indexing.update_paths``), as the watcher and server call them.
+
+The index side is a real IndexStore; the encoder is the hashing stand-in (tests/fakes.py),
+since these tests are about which files end up indexed, not about ranking.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesearch.config import Settings
+from codesearch.index.store import IndexStore
+from codesearch.indexing import update_paths, update_repository
+from tests.fakes import HashingEncoder, hashing_params
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for rel in ("pkg/a.py", "pkg/sub/b.py", "pkgx/c.py", "top.py"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"def fn_{path.stem}():\n    return 1\n")
+    (root / ".git").mkdir()
+    return root
+
+
+@pytest.fixture
+def store(repo: Path) -> Iterator[IndexStore]:
+    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as opened:
+        update_repository(opened, repo, Settings(), HashingEncoder)
+        yield opened
+
+
+def indexed(store: IndexStore) -> set[str]:
+    return set(store.all_file_states())
+
+
+def test_a_deleted_folder_drops_every_file_under_it(repo: Path, store: IndexStore) -> None:
+    shutil.rmtree(repo / "pkg")
+    summary = update_paths(store, repo, ["pkg"], Settings(), HashingEncoder)
+    assert indexed(store) == {"pkgx/c.py", "top.py"}  # pkgx/ shares the prefix "pkg" but not the folder
+    assert summary.files_deleted == 2
+    assert store.check_integrity().problems == ()
+
+
+def test_a_folder_moved_out_of_the_repository_is_dropped(repo: Path, store: IndexStore, tmp_path: Path) -> None:
+    shutil.move(repo / "pkg" / "sub", tmp_path / "elsewhere")
+    update_paths(store, repo, ["pkg/sub/"], Settings(), HashingEncoder)
+    assert indexed(store) == {"pkg/a.py", "pkgx/c.py", "top.py"}
+
+
+def test_a_folder_moved_inside_the_repository_is_dropped_and_replanned(repo: Path, store: IndexStore) -> None:
+    (repo / "pkg").rename(repo / "lib")
+    update_paths(store, repo, ["pkg", "lib"], Settings(), HashingEncoder)
+    assert indexed(store) == {"lib/a.py", "lib/sub/b.py", "pkgx/c.py", "top.py"}
+
+
+def test_a_folder_that_became_ignored_is_dropped(repo: Path, store: IndexStore) -> None:
+    (repo / ".gitignore").write_text("pkg/sub/\n")
+    update_paths(store, repo, ["pkg/sub"], Settings(), HashingEncoder)
+    assert indexed(store) == {"pkg/a.py", "pkgx/c.py", "top.py"}
+
+
+def test_a_deleted_file_and_a_file_replaced_by_a_folder(repo: Path, store: IndexStore) -> None:
+    (repo / "top.py").unlink()
+    (repo / "top.py").mkdir()
+    (repo / "top.py" / "inner.py").write_text("def inner():\n    return 2\n")
+    (repo / "pkgx" / "c.py").unlink()
+    update_paths(store, repo, ["top.py", "pkgx/c.py"], Settings(), HashingEncoder)
+    assert indexed(store) == {"pkg/a.py", "pkg/sub/b.py", "top.py/inner.py"}
+
+
+def test_an_extraction_limit_is_counted_and_the_file_not_retried(repo: Path, store: IndexStore) -> None:
+    (repo / "deep.js").write_text("function f(){\n" * 5000 + "}\n" * 5000)  # lines: else "minified"
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert dict(summary.skipped_by_reason)["nested_too_deep"] == 1
+    assert "deep.js" in indexed(store) and store.counts().chunks == 4 + 51
+    again = update_repository(store, repo, Settings(), HashingEncoder)
+    assert "nested_too_deep" not in dict(again.skipped_by_reason) and again.files_unchanged == 5
