@@ -303,6 +303,21 @@ def serve(repos: tuple[Path, ...], model: str | None, socket_path: Path | None, 
                    socket_path=socket_path, tcp_port=tcp_port, token_path=token_file, on_ready=announce)
 
 
+@cli.command(name="mcp")
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--index-dir", help="Use the index in this folder.")
+def mcp_command(path: Path | None, index_dir: str | None) -> None:
+    """Serve the search and similar tools to coding agents over stdio (Model Context Protocol).
+
+    A running `codesearch serve` answers when it can; otherwise the index of PATH (default: here)
+    is opened in this process.
+    """
+    from codesearch.mcp_server import serve_mcp
+
+    start = (path or Path.cwd()).resolve()
+    serve_mcp(start, _settings(start, index_dir=index_dir))
+
+
 def _update_line(summary: IndexSummary) -> str:
     return (
         f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "

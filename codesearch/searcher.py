@@ -20,6 +20,7 @@ from codesearch.index.search import SearchRequest, search
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir, repo_root_of
 from codesearch.records import Hit
+from codesearch.similar import similar_definitions
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class Searcher:
     def search(self, request: SearchRequest, params: RankingParams = RankingParams(), ef: int = 64) -> list[Hit]:  # noqa: B008
         """The hits for one request (see index.search.search)."""
         return search(self._store, self._encoder.embed_queries, request, params, ef)
+
+    def similar(self, rel_path: str, line: int, k: int, ef: int = 64) -> list[Hit]:
+        """The definitions most like the one around ``rel_path:line`` (see similar.similar_definitions)."""
+        return similar_definitions(self._store, rel_path, line, k, ef=ef)
 
     def refresh(self) -> bool:
         """Pick up commits made by writers since opening; True if anything changed."""

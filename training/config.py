@@ -26,6 +26,7 @@ from training.sources import SourceSpec
 SCHEDULES = ("cosine", "linear", "constant")
 DTYPES = ("auto", "float32", "bfloat16")
 PROTOCOLS = ("csn", "corpus")
+EXPORT_FORMATS = ("full", "adapter")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,17 @@ class TrainConfig:
     """One training run. Defaults follow cpt-code where they apply (delimiters, end-token pooling)."""
 
     # --- model: what to start from and how inputs are framed and pooled
-    base_model: str = "default"  # "default", a folder, or a hub name
+    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # a folder or a hub name ("default" is itself trained)
     pooling: str = "end_delimiter"  # "mean", "cls" or "end_delimiter"
     query_prefix: str = "["
     query_suffix: str = "]"
     code_prefix: str = "{"
     code_suffix: str = "}"
     max_length: int = 128  # tokens per input, delimiters included
+    # Parameter name prefixes (e.g. "embeddings.word_embeddings.") kept at the base's values: the
+    # word embeddings are half of MiniLM's weights, and an adapter without them ships in < 25 MB.
+    frozen: tuple[str, ...] = ()
+    export_format: str = "full"  # "full" (HF folder) or "adapter" (fp16 trained tensors over the base)
     # --- data: pinned sources, held-out lists, filters, split
     sources: tuple[SourceSpec, ...] = ()
     blocklist: str = ""  # the held-out blocklist file (required)
@@ -118,7 +123,13 @@ class TrainConfig:
 
 
 def _check(config: TrainConfig) -> None:
-    choices = {"pooling": POOLING_MODES, "schedule": SCHEDULES, "dtype": DTYPES, "eval_protocol": PROTOCOLS}
+    choices = {
+        "pooling": POOLING_MODES,
+        "schedule": SCHEDULES,
+        "dtype": DTYPES,
+        "eval_protocol": PROTOCOLS,
+        "export_format": EXPORT_FORMATS,
+    }
     for name, allowed in choices.items():
         if getattr(config, name) not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(config, name)!r}")

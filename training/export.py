@@ -1,8 +1,11 @@
 """Exporting a trained model: a folder ``codesearch index --model DIR`` loads like any other.
 
-Hugging Face weights (safetensors) and tokenizer files, plus ``codesearch-encoder.json`` with the
-pooling, delimiters and max length the model was trained with and its provenance (the base model,
-the recipe hash, validation metrics).
+Two formats. "full": Hugging Face weights (safetensors) and tokenizer files. "adapter": only the
+tensors training changed, in float16, in ``adapter.safetensors``, applied at load time over the
+base model (which, for the bundled default, pip already installs), with the base's weight digest
+recorded so another base is refused. Both get ``codesearch-encoder.json`` with the pooling,
+delimiters and max length the model was trained with and its provenance (the base model, the
+recipe hash, validation metrics).
 """
 
 from __future__ import annotations
@@ -11,12 +14,19 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from codesearch.encoder.metadata import EncoderMetadata
+import torch
+from safetensors.torch import save_file
+
+from codesearch.encoder.metadata import EncoderMetadata, read_metadata
+from codesearch.encoder.network import network_files, weights_digest
+from codesearch.encoder.source import resolve_model
 from training.config import TrainConfig
 from training.model import DualEncoder, save_transformer
 from training.records import Evaluation
 
 logger = logging.getLogger(__name__)
+
+ADAPTER_FILE_NAME = "adapter.safetensors"
 
 
 def export_model(
@@ -27,8 +37,7 @@ def export_model(
     model_id: str,
     evaluation: Evaluation | None,
 ) -> EncoderMetadata:
-    """Write the model folder; returns the metadata written."""
-    save_transformer(model, tokenizer, folder)
+    """Write the model folder in ``config.export_format``; returns the metadata written."""
     metadata = dataclasses.replace(
         config.encoder_metadata(),
         trained_from=model_id,
@@ -37,6 +46,26 @@ def export_model(
         if evaluation is None
         else {k: round(v, 4) for k, v in evaluation.as_metrics().items()},
     )
+    if config.export_format == "adapter":
+        metadata = _save_adapter(folder, model, config.base_model, metadata)
+    else:
+        save_transformer(model, tokenizer, folder)
     metadata.save(folder)
-    logger.info("exported the trained encoder to %s", folder)
+    logger.info("exported the trained encoder to %s (%s)", folder, config.export_format)
     return metadata
+
+
+def _save_adapter(folder: Path, model: DualEncoder, base_model: str, metadata: EncoderMetadata) -> EncoderMetadata:
+    """float16 copies of the trained tensors, plus the metadata that ties them to their base."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {name: tensor.to(torch.float16).contiguous() for name, tensor in model.trained_tensors().items()}
+    save_file(tensors, str(folder / ADAPTER_FILE_NAME))
+    base_folder = resolve_model(base_model).folder
+    files, _, _ = network_files(base_folder, read_metadata(base_folder))
+    return dataclasses.replace(
+        metadata,
+        base_model=base_model,
+        adapter=ADAPTER_FILE_NAME,
+        adapter_mode="replace",
+        base_sha256=weights_digest(files, None),
+    )

@@ -22,6 +22,7 @@ from codesearch.encoder.metadata import EncoderMetadata, read_metadata
 from codesearch.encoder.network import load_network
 from codesearch.encoder.pooling import l2_normalize, pool
 from codesearch.encoder.source import ModelSource, resolve_model
+from codesearch.errors import ConfigError
 
 
 class TokenBatch(NamedTuple):
@@ -42,15 +43,26 @@ class DualEncoder(nn.Module):
     """The shared transformer plus pooling; ``forward`` embeds any number of batches in one pass
     (one DDP forward may then feed both sides of the loss)."""
 
-    def __init__(self, transformer: nn.Module, pooling: str, normalize: bool = True) -> None:
+    def __init__(
+        self, transformer: nn.Module, pooling: str, normalize: bool = True, frozen: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self.transformer = transformer
         self.pooling = pooling
         self.normalize = normalize
         # A BERT-style pooler head is never used by these poolings; frozen, DDP does not wait for it.
+        # ``frozen`` name prefixes stay at the base's values (and out of an exported adapter).
         for name, parameter in transformer.named_parameters():
-            if name.startswith("pooler."):
+            if name.startswith(("pooler.", *frozen)):
                 parameter.requires_grad_(False)
+
+    def trained_tensors(self) -> dict[str, Tensor]:
+        """The transformer's tensors that training changes, by state-dict name (for an adapter)."""
+        return {
+            name: parameter.detach()
+            for name, parameter in self.transformer.named_parameters()
+            if parameter.requires_grad
+        }
 
     def forward(self, *batches: TokenBatch) -> tuple[Tensor, ...]:
         """One (batch, dim) float32 embedding tensor per input batch."""
@@ -99,10 +111,11 @@ class LoadedBase:
     tokenizing: Tokenizing
 
 
-def load_base(base_model: str, metadata: EncoderMetadata) -> LoadedBase:
+def load_base(base_model: str, metadata: EncoderMetadata, frozen: tuple[str, ...] = ()) -> LoadedBase:
     """Load ``base_model`` ("default", a folder or a hub name) in float32, in training mode.
 
     ``metadata`` is the trained model's: its pooling, delimiters and max length apply from now on.
+    ``frozen``: parameter name prefixes that keep the base's values.
     """
     source = resolve_model(base_model)
     network = load_network(source.folder, read_metadata(source.folder), torch.device("cpu"), torch.float32)
@@ -114,7 +127,11 @@ def load_base(base_model: str, metadata: EncoderMetadata) -> LoadedBase:
         code_framing=make_framing(tokenizer, metadata.code_prefix, metadata.code_suffix, length),
         pad_id=_pad_id(tokenizer),
     )
-    model = DualEncoder(network.model, metadata.pooling, metadata.normalize)
+    model = DualEncoder(network.model, metadata.pooling, metadata.normalize, frozen)
+    names = [name for name, _ in model.transformer.named_parameters()]
+    unknown = [prefix for prefix in frozen if not any(name.startswith(prefix) for name in names)]
+    if unknown:
+        raise ConfigError(f"frozen prefix(es) {', '.join(unknown)} match no parameter of {base_model}")
     model.train()
     return LoadedBase(source, model, tokenizing)
 

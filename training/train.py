@@ -202,7 +202,7 @@ def _open(
             f"batch_size {config.batch_size} must be <= the {len(dataset.train)} training pairs "
             f"and a multiple of the {group.world_size} processes"
         )
-    base = load_base(config.base_model, config.encoder_metadata())
+    base = load_base(config.base_model, config.encoder_metadata(), config.frozen)
     model = base.model.to(group.device)
     temperature = LearnedTemperature(config.initial_temperature).to(group.device)
     temperature.log_scale.requires_grad_(config.learn_temperature)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codesearch.encoder.fingerprint import HASH_CACHE_FILE_NAME, fingerprint
 from codesearch.encoder.metadata import read_metadata
-from codesearch.encoder.network import network_files
+from codesearch.encoder.network import check_base_weights, network_files
 from codesearch.encoder.source import resolve_model
 from codesearch.errors import ModelLoadError
 
@@ -36,6 +36,7 @@ def describe_model(model: str, cache_dir: Path | None = None) -> ModelIdentity:
     metadata = read_metadata(source.folder)
     files, weights_folder, _ = network_files(source.folder, metadata)
     cache_root = user_cache_dir() if cache_dir is None else cache_dir
+    check_base_weights(files, metadata, cache_root / HASH_CACHE_FILE_NAME)
     model_hash = fingerprint(files, metadata.to_json(), cache_root / HASH_CACHE_FILE_NAME)
     return ModelIdentity(source.model_id, model_hash, _width(weights_folder / "config.json"))
 

@@ -69,6 +69,9 @@ class EncoderMetadata:
         adapter: a safetensors file in this folder applied over the weights.
         adapter_mode: "replace" (its tensors replace those of the same name) or "add" (they are
             deltas added to them).
+        base_sha256: digest of the base model's weight files the adapter was trained over
+            (network.weights_digest); loading refuses another base, since an adapter over the
+            wrong weights embeds garbage without any error.
         trained_from, recipe_hash, validation: provenance written by ``codesearch train`` (the
             model training started from, the recipe's sha256, validation metrics by name). They
             are informational (nothing reads them to embed) and left out of the JSON when unset,
@@ -86,6 +89,7 @@ class EncoderMetadata:
     base_model: str | None = None
     adapter: str | None = None
     adapter_mode: AdapterMode = "replace"
+    base_sha256: str | None = None
     trained_from: str | None = None
     recipe_hash: str | None = None
     validation: dict[str, float] | None = None
@@ -106,7 +110,7 @@ class EncoderMetadata:
     def to_json(self) -> str:
         """The file's text: every field (unset provenance fields left out), stable key order."""
         data = dataclasses.asdict(self)
-        for name in _PROVENANCE_FIELDS:
+        for name in _OMITTED_WHEN_UNSET:
             if data[name] is None:
                 del data[name]
         return json.dumps(data, indent=2) + "\n"
@@ -149,8 +153,11 @@ class EncoderMetadata:
 
 
 _STR_FIELDS = {"query_prefix", "query_suffix", "code_prefix", "code_suffix", "pooling", "adapter_mode"}
-_OPTIONAL_STR_FIELDS = {"base_model", "adapter", "trained_from", "recipe_hash"}
+_OPTIONAL_STR_FIELDS = {"base_model", "adapter", "base_sha256", "trained_from", "recipe_hash"}
 _PROVENANCE_FIELDS = ("trained_from", "recipe_hash", "validation")
+# Left out of the JSON when unset, so folders without them keep the fingerprint they had before
+# these fields existed.
+_OMITTED_WHEN_UNSET = ("base_sha256", *_PROVENANCE_FIELDS)
 
 
 def _check_type(name: str, value: Any) -> None:

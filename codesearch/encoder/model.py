@@ -106,15 +106,16 @@ class Encoder:
         torch_device = resolve_device(device)
         torch_dtype = resolve_dtype(dtype, torch_device)
         thread_count = set_cpu_threads(threads)
-        network = load_network(source.folder, metadata, torch_device, torch_dtype)
+        cache_root = user_cache_dir() if cache_dir is None else Path(cache_dir)
+        hash_cache = cache_root / HASH_CACHE_FILE_NAME
+        network = load_network(source.folder, metadata, torch_device, torch_dtype, hash_cache)
         if torch_device.type == "cpu":
             from codesearch.encoder.packing import pack_linear_layers
 
             # Inference only (training needs gradients through plain weights), and last:
             # packed weights no longer follow .to().
             pack_linear_layers(network.model)
-        cache_root = user_cache_dir() if cache_dir is None else Path(cache_dir)
-        model_hash = fingerprint(network.files, metadata.to_json(), cache_root / HASH_CACHE_FILE_NAME)
+        model_hash = fingerprint(network.files, metadata.to_json(), hash_cache)
         runtime = _build_runtime(network.model, network.tokenizer, metadata, torch_device)
         logger.info(
             "loaded %s (%s, %s, %d threads, max_length %d)",

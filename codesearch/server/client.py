@@ -169,6 +169,30 @@ def search_via_server(
         return None
 
 
+def similar_via_server(
+    path: Path,
+    line: int,
+    *,
+    k: int,
+    index_dir: str | None,
+    include_code: bool,
+    socket_path: Path | None = None,
+) -> list[Hit] | None:
+    """The definitions most like the one around ``path:line`` (absolute path, 1-based line), or
+    None when no server can answer."""
+    params = {"path": str(path), "line": line, "k": k, "indexDir": index_dir, "includeCode": include_code}
+    try:
+        with ServerConnection.connect(socket_path) as connection:
+            result = connection.call("similar", params)
+        return [hit_from_json(hit) for hit in result["hits"]]
+    except RemoteError as exc:
+        _raise_if_for_user(exc)
+        return None
+    except (OSError, ProtocolError, KeyError, TypeError) as exc:
+        logger.debug("no answer from a server (%s); working in-process", exc)
+        return None
+
+
 def reindex_via_server(
     start: Path,
     index_dir: str | None,

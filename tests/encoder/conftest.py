@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from codesearch.encoder.source import default_model_folder
+from codesearch.encoder.source import base_model_folder
 
 if TYPE_CHECKING:
     from codesearch.encoder import Encoder
@@ -36,7 +36,7 @@ def build_tiny_bert(folder: Path, seed: int = 0) -> Path:
         max_position_embeddings=512,
     )
     BertModel(config).save_pretrained(str(folder), safe_serialization=True)
-    source = default_model_folder()
+    source = base_model_folder()
     for name in TOKENIZER_FILES:
         shutil.copy(source / name, folder / name)
     return folder

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from codesearch.encoder.framing import count_framed_tokens, frame_texts, make_framing
-from codesearch.encoder.source import default_model_folder
+from codesearch.encoder.source import base_model_folder
 from codesearch.errors import ModelLoadError
 
 CLS, SEP = 101, 102
@@ -15,7 +15,7 @@ CLS, SEP = 101, 102
 def tokenizer() -> Any:
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(default_model_folder()), local_files_only=True)
+    return AutoTokenizer.from_pretrained(str(base_model_folder()), local_files_only=True)
 
 
 def test_bert_special_tokens_and_delimiters(tokenizer: Any) -> None:

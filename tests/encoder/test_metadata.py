@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from codesearch.encoder.metadata import METADATA_FILE_NAME, EncoderMetadata, infer_metadata, read_metadata
-from codesearch.encoder.source import default_model_folder
+from codesearch.encoder.source import base_model_folder
 from codesearch.errors import ModelLoadError
 
 
@@ -95,8 +95,8 @@ def test_our_file_wins_over_inference(tmp_path: Path) -> None:
     assert read_metadata(tmp_path).max_length == 100
 
 
-def test_bundled_default_infers_mean_pooling_at_256_tokens() -> None:
-    metadata = read_metadata(default_model_folder())
+def test_bundled_base_infers_mean_pooling_at_256_tokens() -> None:
+    metadata = read_metadata(base_model_folder())
     assert (metadata.pooling, metadata.max_length, metadata.normalize) == ("mean", 256, True)
 
 

@@ -74,3 +74,27 @@ def test_adapter_with_wrong_shapes_is_refused(tiny_bert: Path, tmp_path: Path, h
     folder = adapter_folder(tmp_path, tiny_bert, {"encoder.layer.1.output.dense.bias": torch.zeros(3)}, "add")
     with pytest.raises(ModelLoadError, match="has shape"):
         Encoder.load(str(folder), cache_dir=hash_cache)
+
+
+def test_adapter_over_another_base_is_refused(
+    tiny_bert: Path, other_bert: Path, tmp_path: Path, hash_cache: Path
+) -> None:
+    from codesearch.encoder.identity import describe_model
+    from codesearch.encoder.metadata import read_metadata
+    from codesearch.encoder.network import network_files, weights_digest
+
+    files, _, _ = network_files(tiny_bert, read_metadata(tiny_bert))
+    bias = state_of(tiny_bert)["encoder.layer.1.output.dense.bias"]
+    folder = adapter_folder(tmp_path, tiny_bert, {"encoder.layer.1.output.dense.bias": bias + 1}, "replace")
+    EncoderMetadata(
+        base_model=str(tiny_bert), adapter="adapter.safetensors", base_sha256=weights_digest(files, None)
+    ).save(folder)
+    embed(folder, hash_cache)  # the recorded base: loads
+    describe_model(str(folder), cache_dir=hash_cache)
+    EncoderMetadata(
+        base_model=str(other_bert), adapter="adapter.safetensors", base_sha256=weights_digest(files, None)
+    ).save(folder)
+    with pytest.raises(ModelLoadError, match="trained over base model"):
+        embed(folder, hash_cache)
+    with pytest.raises(ModelLoadError, match="trained over base model"):
+        describe_model(str(folder), cache_dir=hash_cache)

@@ -6,13 +6,23 @@ from pathlib import Path
 import pytest
 
 from codesearch.encoder import source
-from codesearch.encoder.source import DEFAULT_MODEL_ID, resolve_model
+from codesearch.encoder.metadata import read_metadata
+from codesearch.encoder.source import BASE_MODEL_ID, DEFAULT_MODEL_ID, resolve_model
 from codesearch.errors import ModelLoadError
 
 
-def test_default_is_the_bundled_package() -> None:
+def test_default_is_the_shipped_adapter_over_the_bundled_base() -> None:
     found = resolve_model("default")
     assert found.model_id == DEFAULT_MODEL_ID
+    metadata = read_metadata(found.folder)
+    assert metadata.adapter is not None and (found.folder / metadata.adapter).is_file()
+    assert metadata.base_model == BASE_MODEL_ID and metadata.base_sha256 is not None
+    assert (found.folder / metadata.adapter).stat().st_size <= 25 * 1024 * 1024  # the repository's budget
+
+
+def test_the_base_hub_name_is_served_offline_from_the_bundled_package() -> None:
+    found = resolve_model(BASE_MODEL_ID)
+    assert found.model_id == BASE_MODEL_ID
     assert (found.folder / "model.safetensors").is_file()
 
 
@@ -53,7 +63,13 @@ def test_uncached_hub_name_fails_fast_when_offline(monkeypatch: pytest.MonkeyPat
     assert "codesearch-tests/no-such-model" in str(caught.value)
 
 
-def test_missing_default_package_asks_for_a_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "DEFAULT_MODEL_PACKAGE", "codesearch_no_such_package")
+def test_missing_base_package_asks_for_a_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(source, "BASE_MODEL_PACKAGE", "codesearch_no_such_package")
+    with pytest.raises(ModelLoadError, match="reinstall"):
+        resolve_model(BASE_MODEL_ID)
+
+
+def test_missing_shipped_model_asks_for_a_reinstall(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(source, "DEFAULT_MODEL_FOLDER", tmp_path / "gone")
     with pytest.raises(ModelLoadError, match="reinstall"):
         resolve_model("default")

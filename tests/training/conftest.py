@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.encoder.conftest import build_tiny_bert
+from training.config import TrainConfig
+from training.sources import SourceSpec
 
 VERBS = ("Parse", "Render", "Merge", "Split", "Encode", "Decode", "Sort", "Filter", "Load", "Store")
 NOUNS = (
@@ -69,3 +71,29 @@ def tiny_bert_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_bert(tiny_bert_template: Path, tmp_path: Path) -> Path:
     """A fresh copy per test."""
     return Path(shutil.copytree(tiny_bert_template, tmp_path / "tiny-bert"))
+
+
+@pytest.fixture
+def config(tmp_path: Path, tiny_bert: Path) -> TrainConfig:
+    (tmp_path / "blocklist.txt").write_text("requests\n")
+    sources = tuple(
+        SourceSpec("dir", path=str(write_repo(tmp_path / "src" / name, start, 12)), name=name)
+        for name, start in (("one", 0), ("two", 20), ("three", 40))
+    )
+    return TrainConfig(
+        base_model=str(tiny_bert),
+        max_length=48,
+        sources=sources,
+        blocklist=str(tmp_path / "blocklist.txt"),
+        cache_dir=str(tmp_path / "cache"),
+        validation_fraction=0.3,
+        batch_size=8,
+        learning_rate=1e-3,
+        warmup_steps=1,
+        max_steps=4,
+        dtype="float32",
+        threads=1,
+        log_every=1,
+        eval_every=2,
+        checkpoint_every=2,
+    )

@@ -12,39 +12,11 @@ import torch
 
 from codesearch.encoder import Encoder
 from codesearch.errors import ConfigError
-from tests.training.conftest import write_repo
 from training import train as train_module
 from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
 from training.model import load_base
-from training.sources import SourceSpec
 from training.train import train
-
-
-@pytest.fixture
-def config(tmp_path: Path, tiny_bert: Path) -> TrainConfig:
-    (tmp_path / "blocklist.txt").write_text("requests\n")
-    sources = tuple(
-        SourceSpec("dir", path=str(write_repo(tmp_path / "src" / name, start, 12)), name=name)
-        for name, start in (("one", 0), ("two", 20), ("three", 40))
-    )
-    return TrainConfig(
-        base_model=str(tiny_bert),
-        max_length=48,
-        sources=sources,
-        blocklist=str(tmp_path / "blocklist.txt"),
-        cache_dir=str(tmp_path / "cache"),
-        validation_fraction=0.3,
-        batch_size=8,
-        learning_rate=1e-3,
-        warmup_steps=1,
-        max_steps=4,
-        dtype="float32",
-        threads=1,
-        log_every=1,
-        eval_every=2,
-        checkpoint_every=2,
-    )
 
 
 def log_lines(out: Path) -> list[dict[str, object]]:
@@ -128,3 +100,33 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(
     checkpoint = load_checkpoint(out / "run")
     assert checkpoint is not None and checkpoint.step == 2
     assert all(torch.isfinite(tensor).all() for tensor in checkpoint.model.values())
+
+
+def test_an_adapter_export_holds_only_the_trained_tensors_and_embeds_as_the_full_model(
+    config: TrainConfig, tmp_path: Path
+) -> None:
+    frozen = ("embeddings.word_embeddings.",)
+    full = dataclasses.replace(config, frozen=frozen, max_steps=2, eval_every=0)
+    train(full, tmp_path / "full")
+    train(dataclasses.replace(full, export_format="adapter"), tmp_path / "adapter")
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(tmp_path / "adapter" / "adapter.safetensors"))
+    assert tensors and all(t.dtype == torch.float16 for t in tensors.values())
+    assert not any(name.startswith(frozen) or name.startswith("pooler.") for name in tensors)
+    assert not (tmp_path / "adapter" / "model.safetensors").exists()
+    base = load_base(config.base_model, config.encoder_metadata()).model.transformer.state_dict()
+    full_state = load_base(str(tmp_path / "full"), config.encoder_metadata()).model.transformer.state_dict()
+    assert torch.equal(full_state["embeddings.word_embeddings.weight"], base["embeddings.word_embeddings.weight"])
+    code = ["def f(x):\n    return x + 1"]
+    with Encoder.load(str(tmp_path / "adapter"), dtype="float32", cache_dir=tmp_path / "h") as encoder:
+        assert encoder.metadata.base_sha256 is not None
+        from_adapter = encoder.embed_code(code)
+    with Encoder.load(str(tmp_path / "full"), dtype="float32", cache_dir=tmp_path / "h") as encoder:
+        from_full = encoder.embed_code(code)
+    np.testing.assert_allclose(from_adapter, from_full, atol=2e-3)  # float16 rounding of the weights
+
+
+def test_a_frozen_prefix_that_matches_nothing_is_refused(config: TrainConfig, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="match no parameter"):
+        train(dataclasses.replace(config, frozen=("no.such.layer",)), tmp_path / "out")

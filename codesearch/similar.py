@@ -1,0 +1,76 @@
+"""Similar definitions in an open index: those whose vectors are nearest the one at a file and line.
+
+The in-process twin of the server's ``similar`` (``server/repos.py``), used by ``codesearch mcp``
+when no server runs; it answers the same way: the innermost definition spanning the line is the
+target, it is left out of its own answer, the score is the cosine similarity and the dense rank is
+the rank. No model is needed: the target's vector comes from the index's embeddings cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codesearch.errors import CodesearchError, QueryError
+from codesearch.index.records import StoredChunk
+from codesearch.index.store import IndexStore
+from codesearch.records import Hit
+
+MAX_CHUNKS_PER_FILE = 100_000
+
+
+def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, ef: int = 64) -> list[Hit]:
+    """The ``k`` definitions most like the one around ``rel_path:line`` (1-based), best first.
+
+    Raises:
+        QueryError: no indexed definition spans that line.
+    """
+    target = definition_at(store, rel_path, line)
+    vector = store.cached_embeddings([target.embed_hash]).get(target.embed_hash)  # (dim,) float32
+    if vector is None:
+        raise CodesearchError(f"the index has no vector for {target.chunk.qualified_name}; run `codesearch index`")
+    found = store.dense_search(vector, k + 1, ef=max(ef, k + 1))
+    found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
+    stored = {s.chunk_id: s for s in store.get_chunks([scored.chunk_id for scored in found])}
+    return [
+        _hit(stored[scored.chunk_id], scored.score, rank)
+        for rank, scored in enumerate(found, 1)
+        if scored.chunk_id in stored
+    ]
+
+
+def definition_at(store: IndexStore, rel_path: str, line: int) -> StoredChunk:
+    """The innermost indexed function, method or class of ``rel_path`` spanning ``line``."""
+    # A filtered dense search is the store's way to list one file's definitions; any vector will do.
+    any_vector = np.full(store.meta.params.dim, 1.0, dtype=np.float32)  # (dim,)
+    in_file = store.dense_search(any_vector, MAX_CHUNKS_PER_FILE, path_glob=literal_glob(rel_path))
+    around = [
+        stored
+        for stored in store.get_chunks([scored.chunk_id for scored in in_file])
+        if stored.chunk.start_line <= line <= stored.chunk.end_line
+    ]
+    if not around:
+        raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")
+    return min(around, key=lambda stored: stored.chunk.end_line - stored.chunk.start_line)
+
+
+def literal_glob(path: str) -> str:
+    """An fnmatch pattern matching exactly ``path``."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
+
+
+def _hit(stored: StoredChunk, score: float, rank: int) -> Hit:
+    chunk = stored.chunk
+    return Hit(
+        path=chunk.path,
+        start_line=chunk.start_line,
+        end_line=chunk.end_line,
+        name=chunk.name,
+        qualified_name=chunk.qualified_name,
+        kind=chunk.kind,
+        language=chunk.language,
+        score=round(score, 6),
+        signature=chunk.signature,
+        docstring_summary=chunk.docstring_summary,
+        code=chunk.code,
+        dense_rank=rank,
+    )
