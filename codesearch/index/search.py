@@ -113,12 +113,13 @@ def _exact_names(store: IndexStore, request: SearchRequest, query: str,
                                path_glob=request.path_glob)
     candidate_ids = list(dict.fromkeys([*(chunk_id for chunk_id, _ in lexical[:50]), *named]))
     candidates = store.get_chunks(candidate_ids)
-    any_case = {s.chunk_id for s in candidates if _names(s.chunk.name, s.chunk.qualified_name, typed.lower(), True)}
-    same_case = {s.chunk_id for s in candidates if _names(s.chunk.name, s.chunk.qualified_name, typed, False)}
+    any_case = {s.chunk_id for s in candidates if _is_named(s, typed.lower(), fold_case=True)}
+    same_case = {s.chunk_id for s in candidates if _is_named(s, typed, fold_case=False)}
     return ExactNames(frozenset(any_case), frozenset(same_case))
 
 
-def _names(name: str, qualified_name: str, typed: str, fold_case: bool) -> bool:
+def _is_named(stored: StoredChunk, typed: str, *, fold_case: bool) -> bool:
+    name, qualified_name = stored.chunk.name, stored.chunk.qualified_name
     if fold_case:
         name, qualified_name = name.lower(), qualified_name.lower()
     return typed in (name, qualified_name) or qualified_name.endswith(("." + typed, "::" + typed, "#" + typed))
