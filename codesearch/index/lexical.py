@@ -185,6 +185,21 @@ def selective_terms(terms: Sequence[str], rows_with: Mapping[str, int], total_ro
     return kept or [term for term in terms if rows_with[term]]
 
 
+def rows_named(conn: sqlite3.Connection, name: str, limit: int, chunk_filter: ChunkFilter) -> list[int]:
+    """Up to ``limit`` chunk ids whose name holds ``name`` as one whole identifier (any case).
+
+    A superset of the chunks named exactly ``name`` (``join`` also finds ``join_all``), found in the
+    name column alone: for exact-name lookups, whatever BM25 thinks of the rest of the chunk.
+    """
+    term = name.lower()
+    if not _WORD.fullmatch(term) or limit <= 0 or chunk_filter.matches_nothing:
+        return []
+    where, params = filter_clause(chunk_filter, "c")
+    restrict = "" if chunk_filter.is_empty else f" AND rowid IN (SELECT c.id FROM chunks AS c WHERE 1{where})"
+    sql = f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?{restrict} LIMIT ?"
+    return [row[0] for row in conn.execute(sql, ("name : " + match_expression([term]), *params, limit))]
+
+
 def search(
     conn: sqlite3.Connection,
     query: str,

@@ -30,6 +30,14 @@ class RankingParams:
 
 
 @dataclass(frozen=True, slots=True)
+class ExactNames:
+    """Candidates whose name or qualified name is the identifier an identifier-like query names."""
+
+    any_case: frozenset[int] = frozenset()
+    same_case: frozenset[int] = frozenset()  # those spelled exactly as typed (``Place``, not ``place``)
+
+
+@dataclass(frozen=True, slots=True)
 class FusedCandidate:
     """One candidate after fusion."""
 
@@ -55,9 +63,9 @@ def is_identifier_like(query: str) -> bool:
     return any(mark in text for mark in ("_", ".", "::", "#", "->", "(")) or text != text.lower()
 
 
-def identifier_key(query: str) -> str:
-    """The comparable form of an identifier-like query: ``Store.open()`` -> ``store.open``."""
-    return query.strip().rstrip("()").lower()
+def identifier_text(query: str) -> str:
+    """The identifier an identifier-like query names: ``Store.open()`` -> ``Store.open``."""
+    return query.strip().rstrip("()")
 
 
 def _moments(scores: Sequence[float]) -> tuple[float, float]:
@@ -77,16 +85,17 @@ def fuse(
     dense: Sequence[tuple[int, float]],
     lexical: Sequence[tuple[int, float]],
     params: RankingParams,
-    exact_name_ids: frozenset[int] = frozenset(),
+    exact: ExactNames = ExactNames(),
     dense_extra: Sequence[tuple[int, float]] = (),
 ) -> list[FusedCandidate]:
     """Fuse (id, similarity) lists, best first on each side, into one list sorted by fused score.
 
     ``dense`` holds cosine similarities, ``lexical`` BM25 scores (higher is better on both).
-    ``dense_extra`` holds the exact cosines of lexical candidates the dense search did not return;
-    they are standardised with the dense list's mean and spread, so the z-scores of the dense list
-    do not depend on them. A lexical candidate with no dense score at all gets the dense list's
-    lowest z-score. ``exact_name_ids`` come first (see ``_lift_exact_names``).
+    ``dense_extra`` holds the exact cosines of further candidates the dense search did not return
+    (lexical ones, exact name matches); they are standardised with the dense list's mean and
+    spread, so the z-scores of the dense list do not depend on them. A candidate with no dense
+    score at all gets the dense list's lowest z-score, one missing from the lexical list that
+    list's lowest. Exact name matches come first, those spelled as typed before the others.
     """
     dense = dense[: params.candidates_per_side]
     lexical = lexical[: params.candidates_per_side]
@@ -101,9 +110,10 @@ def fuse(
     scores = {
         chunk_id: dense_z.get(chunk_id, extra_z.get(chunk_id, dense_floor))
         + params.lexical_weight * lexical_z.get(chunk_id, lexical_floor)
-        for chunk_id in dense_rank.keys() | lexical_rank.keys()
+        for chunk_id in dense_rank.keys() | lexical_rank.keys() | extra_z.keys()
     }
-    _lift_exact_names(scores, exact_name_ids, params.exact_name_bonus)
+    _lift_exact_names(scores, exact.any_case, params.exact_name_bonus)
+    _lift_exact_names(scores, exact.same_case, 0.0)
     fused = [
         FusedCandidate(chunk_id, score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))
         for chunk_id, score in scores.items()
@@ -113,7 +123,7 @@ def fuse(
 
 
 def _lift_exact_names(scores: dict[int, float], exact_name_ids: frozenset[int], min_bonus: float) -> None:
-    """Put exact name matches above every other candidate, keeping their fused order.
+    """Put ``exact_name_ids`` above every other candidate, keeping their fused order.
 
     A fixed bonus was not enough: a function whose name is the query but whose code the encoder
     does not place near it (a new ``freshness_probe_7`` among 70,000 functions) lost to the best

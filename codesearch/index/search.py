@@ -6,18 +6,20 @@ filtered query returns k results whenever k matching chunks exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from codesearch.errors import QueryError
-from codesearch.index.ranking import RankingParams, fuse, identifier_key, is_identifier_like
+from codesearch.index.ranking import ExactNames, RankingParams, fuse, identifier_text, is_identifier_like
 from codesearch.index.records import StoredChunk
 from codesearch.index.store import IndexStore
 from codesearch.records import Hit
 
 MAX_QUERY_CHARS = 2000
+_NAMED_LOOKUP_LIMIT = 200  # chunks whose name holds the identifier; more means a name too common to matter
 QueryEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) float32, normalised
 
 
@@ -72,7 +74,7 @@ def search(
     elif request.mode == "lexical" or vector is None:
         ranked = lexical
     else:
-        ranked = _fused(store, query, vector, dense, lexical, params)
+        ranked = _fused(store, request, query, vector, dense, lexical, params)
     top = ranked[: request.k]
     stored = {s.chunk_id: s for s in store.get_chunks([chunk_id for chunk_id, _ in top])}
     dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
@@ -84,27 +86,43 @@ def search(
     ]
 
 
-def _fused(store: IndexStore, query: str, vector: np.ndarray, dense: list[tuple[int, float]],
-           lexical: list[tuple[int, float]], params: RankingParams) -> list[tuple[int, float]]:
-    """The hybrid ranking; lexical candidates the dense search missed get their exact cosine."""
+def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.ndarray,
+           dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
+           params: RankingParams) -> list[tuple[int, float]]:
+    """The hybrid ranking; candidates the dense search missed get their exact cosine."""
+    exact = _exact_names(store, request, query, lexical)
     in_dense = {chunk_id for chunk_id, _ in dense[: params.candidates_per_side]}
-    missing = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side] if chunk_id not in in_dense]
-    extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, missing)]
-    exact = _exact_name_ids(store, query, lexical)
+    others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case)
+    extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, [i for i in others if i not in in_dense])]
     return [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact, extra)]
 
 
-def _exact_name_ids(store: IndexStore, query: str, lexical: list[tuple[int, float]]) -> frozenset[int]:
-    """Lexical candidates whose name or qualified name is the identifier the query names."""
-    if not is_identifier_like(query) or not lexical:
-        return frozenset()
-    key = identifier_key(query)
-    candidates = store.get_chunks([chunk_id for chunk_id, _ in lexical[:50]])
-    return frozenset(
-        s.chunk_id for s in candidates
-        if key in (s.chunk.name.lower(), s.chunk.qualified_name.lower())
-        or s.chunk.qualified_name.lower().endswith(("." + key, "::" + key, "#" + key))
-    )
+def _exact_names(store: IndexStore, request: SearchRequest, query: str,
+                 lexical: list[tuple[int, float]]) -> ExactNames:
+    """The chunks whose name or qualified name is the identifier the query names.
+
+    They are looked for among the best lexical candidates and, by name alone, in the whole index
+    (filters applied): a class whose name prefixes many methods' qualified names can rank low in
+    BM25 (``ForwardRefTests`` came 99th), yet it is what the query names.
+    """
+    if not is_identifier_like(query):
+        return ExactNames()
+    typed = identifier_text(query)
+    last_part = re.split(r"\.|::|#|->", typed)[-1]
+    named = store.chunks_named(last_part, _NAMED_LOOKUP_LIMIT, languages=request.languages,
+                               path_glob=request.path_glob)
+    candidate_ids = list(dict.fromkeys([*(chunk_id for chunk_id, _ in lexical[:50]), *named]))
+    candidates = store.get_chunks(candidate_ids)
+    any_case = {s.chunk_id for s in candidates if _is_named(s, typed.lower(), fold_case=True)}
+    same_case = {s.chunk_id for s in candidates if _is_named(s, typed, fold_case=False)}
+    return ExactNames(frozenset(any_case), frozenset(same_case))
+
+
+def _is_named(stored: StoredChunk, typed: str, *, fold_case: bool) -> bool:
+    name, qualified_name = stored.chunk.name, stored.chunk.qualified_name
+    if fold_case:
+        name, qualified_name = name.lower(), qualified_name.lower()
+    return typed in (name, qualified_name) or qualified_name.endswith(("." + typed, "::" + typed, "#" + typed))
 
 
 def _hit(stored: StoredChunk, score: float, dense_rank: int | None, lexical_rank: int | None) -> Hit:

@@ -215,6 +215,14 @@ class IndexStore:
         with self._database() as conn:
             return lexical.search(conn, query, k, chunk_filter, weights)
 
+    def chunks_named(
+        self, name: str, limit: int, *, languages: Sequence[str] | None = None, path_glob: str | None = None
+    ) -> list[int]:
+        """Up to ``limit`` ids of chunks whose name holds ``name`` as a whole identifier (see lexical.rows_named)."""
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with self._database() as conn:
+            return lexical.rows_named(conn, name, limit, chunk_filter)
+
     def dense_search(
         self,
         vector: np.ndarray,

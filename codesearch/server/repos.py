@@ -60,7 +60,8 @@ READER_CACHE_KIB = 4096  # SQLite page cache of each per-thread reader (the writ
 
 class _GuardedStore(IndexStore):
     """The served IndexStore: commits take the write side of the repository's ReadWriteLock, and
-    the keyword search and chunk reads of searches run on per-thread read-only connections.
+    the keyword search, exact-name lookups and chunk reads of searches run on per-thread read-only
+    connections.
 
     IndexStore serves every thread through one connection under one lock, so BM25, the costly
     part of a search (tens of ms on 70,000 functions), would run one query at a time; SQLite
@@ -89,6 +90,13 @@ class _GuardedStore(IndexStore):
     def get_chunks(self, chunk_ids: Sequence[int]) -> list[StoredChunk]:
         with translate_corruption(self._db_path):
             return rows.stored_chunks(self._reader(), chunk_ids)
+
+    def chunks_named(
+        self, name: str, limit: int, *, languages: Sequence[str] | None = None, path_glob: str | None = None
+    ) -> list[int]:
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with translate_corruption(self._db_path):
+            return lexical.rows_named(self._reader(), name, limit, chunk_filter)
 
     def apply_batch(self, batch: IndexBatch) -> BatchResult:
         with self.guard.writing():

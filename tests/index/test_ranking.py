@@ -6,7 +6,7 @@ from __future__ import annotations
 import doctest
 
 from codesearch.index import ranking
-from codesearch.index.ranking import RankingParams, fuse
+from codesearch.index.ranking import ExactNames, RankingParams, fuse
 
 PARAMS = RankingParams()
 
@@ -57,7 +57,7 @@ def test_exact_names_come_first_in_their_fused_order() -> None:
     dense = [(1, 0.95), (2, 0.9), (4, 0.6), (3, 0.2)]
     lexical = [(5, 9.0), (4, 8.0), (1, 1.0)]
     assert ids(fuse(dense, lexical, PARAMS))[:2] == [1, 2]
-    fused = fuse(dense, lexical, PARAMS, exact_name_ids=frozenset({4, 5}))
+    fused = fuse(dense, lexical, PARAMS, ExactNames(frozenset({4, 5})))
     assert ids(fused)[:2] == [4, 5]  # 4 is on both sides, so it leads 5
     assert [c.score for c in fused] == sorted((c.score for c in fused), reverse=True)
     assert fused[1].score - fused[2].score >= 0.0099  # the lowest lifted one, just above the best other
@@ -65,4 +65,19 @@ def test_exact_names_come_first_in_their_fused_order() -> None:
 
 def test_exact_names_not_among_the_candidates_are_ignored() -> None:
     dense, lexical = [(1, 0.9), (2, 0.8)], [(2, 3.0)]
-    assert fuse(dense, lexical, PARAMS, exact_name_ids=frozenset({7})) == fuse(dense, lexical, PARAMS)
+    assert fuse(dense, lexical, PARAMS, ExactNames(frozenset({7}))) == fuse(dense, lexical, PARAMS)
+
+
+def test_names_spelled_as_typed_come_before_other_exact_matches() -> None:
+    dense = [(1, 0.9), (2, 0.8), (3, 0.7)]
+    lexical = [(2, 5.0), (3, 4.0)]
+    fused = fuse(dense, lexical, PARAMS, ExactNames(frozenset({2, 3}), frozenset({3})))
+    assert ids(fused) == [3, 2, 1]
+    assert [c.score for c in fused] == sorted((c.score for c in fused), reverse=True)
+
+
+def test_extra_dense_candidates_join_the_fusion() -> None:
+    # An exact name match neither side returned arrives with only its exact cosine.
+    fused = fuse([(1, 0.9), (2, 0.8)], [(1, 3.0)], PARAMS, ExactNames(frozenset({9})), dense_extra=[(9, 0.1)])
+    assert ids(fused)[0] == 9
+    assert fused[0].dense_rank is None and fused[0].lexical_rank is None

@@ -68,6 +68,25 @@ def test_lexical_only_candidates_are_ordered_by_their_true_dense_score(store: In
     assert ranked.index("alpha") < ranked.index("bravo")  # alpha is far nearer the query
 
 
+def test_an_exact_name_match_comes_first_even_outside_both_candidate_lists(tmp_path: Path) -> None:
+    # Many methods named Shelf.* outrank the class Shelf in BM25 (long class body, shared prefix);
+    # with one candidate per side, the class is in neither list, yet the query names it.
+    methods = [(make_chunk("s.py", f"m{i}", qualified_name=f"Shelf.m{i}", body="return shelf"), unit(1.0))
+               for i in range(5)]
+    shelf = (make_chunk("s.py", "Shelf", body="pass\n" + "x = 1\n" * 200, line=50), unit(-1.0))
+    rows = [*methods, shelf]
+    updates = (file_update("s.py", [chunk for chunk, _ in rows]),)
+    embeddings = tuple(Embedding(pending(chunk).embed_hash, vector) for chunk, vector in rows)
+    with IndexStore.open(tmp_path / "index", expected=PARAMS, create=True) as opened:
+        opened.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
+        params = RankingParams(candidates_per_side=1)
+        assert "Shelf" not in names(opened, "Shelf", params, mode="lexical")[:1]
+        assert names(opened, "Shelf", params)[0] == "Shelf"
+        assert names(opened, "Shelf", params) == names(opened, "Shelf()", params)
+        hits = search(opened, embed_query, SearchRequest("Shelf", 10, path_glob="other/*"), params)
+        assert hits == []  # filters still apply to exact-name lookups
+
+
 def test_an_exact_name_match_comes_first(store: IndexStore) -> None:
     params = RankingParams(candidates_per_side=2)
     assert "load_config" not in names(store, "load_config", params, mode="dense")[:2]
