@@ -24,7 +24,8 @@ def test_wheel_ships_grammars_and_loads_them_when_installed(tmp_path: Path) -> N
     expected = {f"codesearch/grammars/{spec.query_name}.scm" for spec in LANGUAGES}
     assert expected <= names
     assert "training/__init__.py" in names
-    shipped = {f"codesearch/models/minilm-code-v1/{name}" for name in ("adapter.safetensors", "codesearch-encoder.json")}
+    files = ("adapter.safetensors", "codesearch-encoder.json")
+    shipped = {f"codesearch/models/minilm-code-v1/{name}" for name in files}
     assert shipped <= names  # the default encoder travels inside the wheel
 
     target = tmp_path / "site"
