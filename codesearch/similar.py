@@ -1,7 +1,7 @@
 """Similar definitions in an open index: those whose vectors are nearest the one at a file and line.
 
-The in-process twin of the server's ``similar`` (``server/repos.py``), used by ``codesearch mcp``
-when no server runs; it answers the same way: the innermost definition spanning the line is the
+Shared by the server's ``similar`` (``server/repos.py``) and ``codesearch mcp``
+(in process, when no server runs). The innermost definition spanning the line is the
 target, it is left out of its own answer, the score is the cosine similarity and the dense rank is
 the rank. No model is needed: the target's vector comes from the index's embeddings cache.
 """

@@ -28,7 +28,6 @@ import numpy as np
 from codesearch.config import Settings
 from codesearch.errors import (
     CodesearchError,
-    QueryError,
 )
 from codesearch.index import lexical, rows
 from codesearch.index.database import connect_readonly, translate_corruption
@@ -49,11 +48,11 @@ from codesearch.locations import record_repo_root
 from codesearch.records import Hit, IndexSummary
 from codesearch.server.read_write_lock import ReadWriteLock
 from codesearch.server.shared_encoder import SharedEncoder
+from codesearch.similar import similar_definitions
 from codesearch.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRound
 
 logger = logging.getLogger(__name__)
 
-MAX_CHUNKS_PER_FILE = 100_000
 DEFAULT_WEIGHTS = LexicalWeights()
 READER_CACHE_KIB = 4096  # SQLite page cache of each per-thread reader (the writer keeps 16 MiB)
 
@@ -209,16 +208,7 @@ class ServedRepo:
     def similar(self, rel_path: str, line: int, k: int) -> list[Hit]:
         """The k definitions whose vectors are nearest the innermost one around ``rel_path:line``."""
         with self._guard.reading():
-            target = self._definition_at(rel_path, line)
-            vector = self._store.cached_embeddings([target.embed_hash]).get(target.embed_hash)
-            if vector is None:
-                raise CodesearchError(f"the index has no vector for {target.chunk.qualified_name}; reindex")
-            found = self._store.dense_search(vector, k + 1, ef=max(self._settings.hnsw_ef_search, k + 1))
-            found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
-            stored = {s.chunk_id: s for s in self._store.get_chunks([s.chunk_id for s in found])}
-        return [
-            _hit(stored[s.chunk_id], s.score, rank) for rank, s in enumerate(found, 1) if s.chunk_id in stored
-        ]
+            return similar_definitions(self._store, rel_path, line, k, ef=self._settings.hnsw_ef_search)
 
     def reindex(self, *, full: bool, on_progress: ProgressCallback | None = None) -> IndexSummary:
         """A full update on the watcher's thread (``full``: every file re-extracted and re-embedded)."""
@@ -278,38 +268,3 @@ class ServedRepo:
             )
         if self._on_round is not None:
             self._on_round(self, finished)
-
-    def _definition_at(self, rel_path: str, line: int) -> StoredChunk:
-        any_vector = np.full(self._encoder.dim, 1.0, dtype=np.float32)  # (dim,): only the filter matters
-        found = self._store.dense_search(any_vector, MAX_CHUNKS_PER_FILE, path_glob=_literal_glob(rel_path))
-        around = [
-            s
-            for s in self._store.get_chunks([f.chunk_id for f in found])
-            if s.chunk.start_line <= line <= s.chunk.end_line
-        ]
-        if not around:
-            raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")
-        return min(around, key=lambda s: s.chunk.end_line - s.chunk.start_line)
-
-
-def _literal_glob(path: str) -> str:
-    """An fnmatch pattern matching exactly ``path``."""
-    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
-
-
-def _hit(stored: StoredChunk, score: float, rank: int) -> Hit:
-    chunk = stored.chunk
-    return Hit(
-        path=chunk.path,
-        start_line=chunk.start_line,
-        end_line=chunk.end_line,
-        name=chunk.name,
-        qualified_name=chunk.qualified_name,
-        kind=chunk.kind,
-        language=chunk.language,
-        score=round(score, 6),
-        signature=chunk.signature,
-        docstring_summary=chunk.docstring_summary,
-        code=chunk.code,
-        dense_rank=rank,
-    )
