@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from codesearch.index import bm25_bound
 from codesearch.index.filters import ChunkFilter, filter_clause
-from codesearch.index.ranking import is_identifier_like
+from codesearch.index.ranking.query_shape import is_identifier_like
 from codesearch.index.records import LexicalWeights, ScoredId
 from codesearch.index.stopwords import is_stopword
 

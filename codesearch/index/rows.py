@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from codesearch.index.lexical import document
+from codesearch.index.ranking.candidates import CandidateHead
 from codesearch.index.records import FileState, FileUpdate, PendingChunk, StoredChunk
 from codesearch.records import Chunk
 
@@ -106,6 +107,18 @@ def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[St
         for row in rows:
             found[row[0]] = StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1])
     return [found[chunk_id] for chunk_id in unique if chunk_id in found]
+
+
+def chunk_heads(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[CandidateHead]:
+    """Where each of these chunks is and what it defines (no code), for ranking; missing ids left out."""
+    found: list[CandidateHead] = []
+    unique = list(dict.fromkeys(chunk_ids))
+    for start in range(0, len(unique), _ID_BATCH):
+        part = unique[start : start + _ID_BATCH]
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(f"SELECT id, path, name, qualified_name, kind FROM chunks WHERE id IN ({marks})", part)
+        found.extend(CandidateHead(*row) for row in rows)
+    return found
 
 
 def cached_embeddings(

@@ -13,13 +13,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from codesearch.errors import QueryError
-from codesearch.index.ranking import ExactNames, RankingParams, fuse, identifier_text, is_identifier_like
+from codesearch.index.ranking import (
+    ExactNames,
+    QueryFacts,
+    RankingInputs,
+    RankingParams,
+    fuse,
+    identifier_text,
+    is_identifier_like,
+    query_facts,
+)
+from codesearch.index.ranking.definitions import stem_keys, symbol_names
 from codesearch.index.records import StoredChunk
 from codesearch.index.store import IndexStore
 from codesearch.records import Hit
 
 MAX_QUERY_CHARS = 2000
 _NAMED_LOOKUP_LIMIT = 200  # chunks whose name holds the identifier; more means a name too common to matter
+_SYMBOL_LOOKUP_LIMIT = 50  # per symbol of the query, for the definitions signal
+_STEM_FILES_LIMIT = 5  # files named after the query's symbols
+_STEM_CHUNKS_PER_FILE = 30
 QueryEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) float32, normalised
 
 
@@ -90,11 +103,28 @@ def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.nda
            dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
            params: RankingParams) -> list[tuple[int, float]]:
     """The hybrid ranking; candidates the dense search missed get their exact cosine."""
+    facts = query_facts(query)
     exact = _exact_names(store, request, query, lexical)
+    looked_up = _looked_up(store, request, facts, params) if params.definitions else []
     in_dense = {chunk_id for chunk_id, _ in dense[: params.candidates_per_side]}
-    others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case)
+    others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case) + looked_up
     extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, [i for i in others if i not in in_dense])]
-    return [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact, extra)]
+    candidate_ids = list(dict.fromkeys([*(i for i, _ in dense), *(i for i, _ in lexical), *(i for i, _ in extra)]))
+    heads = {head.chunk_id: head for head in store.chunk_heads(candidate_ids)}
+    inputs = RankingInputs(dense, lexical, extra, heads, exact)
+    return [(c.chunk_id, c.score) for c in fuse(inputs, params, facts)]
+
+
+def _looked_up(store: IndexStore, request: SearchRequest, facts: QueryFacts, params: RankingParams) -> list[int]:
+    """Chunks the query's symbols name, found in the whole index: definitions by name, files by stem."""
+    found: list[int] = []
+    for name in symbol_names(facts):
+        found += store.chunks_named(name, _SYMBOL_LOOKUP_LIMIT, languages=request.languages,
+                                    path_glob=request.path_glob)
+    found += store.chunks_in_files_named(stem_keys(facts), per_file=_STEM_CHUNKS_PER_FILE,
+                                         max_files=_STEM_FILES_LIMIT, languages=request.languages,
+                                         path_glob=request.path_glob)
+    return list(dict.fromkeys(found))
 
 
 def _exact_names(store: IndexStore, request: SearchRequest, query: str,

@@ -24,7 +24,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from pathlib import Path
 from types import TracebackType
 
@@ -42,11 +42,13 @@ from codesearch.index.database import (
     translate_write_failure,
 )
 from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
+from codesearch.index.file_names import chunks_in_files_named
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import check_integrity, count_rows
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.meta import read_generation, read_meta
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
+from codesearch.index.ranking.candidates import CandidateHead
 from codesearch.index.reconcile import load_vectors, reconcile
 from codesearch.index.records import (
     BatchResult,
@@ -200,6 +202,20 @@ class IndexStore:
         """The chunks with these ids in the order given; ids no longer stored are left out."""
         with self._database() as conn:
             return rows.stored_chunks(conn, chunk_ids)
+
+    def chunk_heads(self, chunk_ids: Sequence[int]) -> list[CandidateHead]:
+        """Path, name and kind of each of these chunks (no code), for ranking."""
+        with self._database() as conn:
+            return rows.chunk_heads(conn, chunk_ids)
+
+    def chunks_in_files_named(
+        self, keys: Set[str], *, per_file: int, max_files: int,
+        languages: Sequence[str] | None = None, path_glob: str | None = None,
+    ) -> list[int]:
+        """Chunk ids of files whose stem matches one of ``keys`` (see file_names.py)."""
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with self._database() as conn:
+            return chunks_in_files_named(conn, keys, chunk_filter, per_file, max_files)
 
     def lexical_search(
         self,
