@@ -22,8 +22,9 @@ import click
 
 from codesearch.config import Settings, resolve_settings
 from codesearch.errors import CodesearchError
+from codesearch.file_results import group_by_file, hits_needed
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
-from codesearch.records import Hit, IndexProgress, IndexSummary
+from codesearch.records import FileHit, Hit, IndexProgress, IndexSummary
 
 
 def _configure_logging(level: str) -> None:
@@ -165,10 +166,12 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits.")
 @click.option("--queries-file", type=click.File("r", encoding="utf-8"),
               help="One query per line; prints one JSON array per line (JSON Lines).")
+@click.option("--files", "by_file", is_flag=True,
+              help="Rank files: the best file first, its best definitions under it (-k counts files).")
 @click.option("--model", help="Encoder (default: the one the index was built with).")
 @click.option("--index-dir", help="Use the index in this folder.")
 def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
-        as_json: bool, queries_file: IO[str] | None, model: str | None, index_dir: str | None) -> None:
+        as_json: bool, queries_file: IO[str] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
     """Search the index with a natural-language QUERY (or an identifier).
 
     A running `codesearch serve` answers when it can (the model and index are already loaded
@@ -183,15 +186,20 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
     languages = tuple(sorted({get_language(name).name for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
+    hits_k = hits_needed(settings.k) if by_file else settings.k
     answers = None
     if model is None:
         from codesearch.server.client import search_via_server
 
-        answers = search_via_server(start, settings.index_dir, queries, k=settings.k, languages=languages,
+        answers = search_via_server(start, settings.index_dir, queries, k=hits_k, languages=languages,
                                     path_glob=path_glob, include_code=not as_json and query is not None)
     if answers is None:
-        answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob)
-    _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
+        answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob, hits_k)
+    if by_file:
+        _print_file_answers([group_by_file(hits, settings.k) for hits in answers],
+                            as_json_lines=queries_file is not None, as_json=as_json)
+    else:
+        _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
 
 
 def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
@@ -208,8 +216,24 @@ def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bo
         render_hits(Console(), answers[0])
 
 
+def _print_file_answers(answers: list[list[FileHit]], *, as_json_lines: bool, as_json: bool) -> None:
+    from codesearch.server.messages import file_hit_to_json
+
+    if as_json_lines:
+        for files in answers:
+            click.echo(json.dumps([file_hit_to_json(f) for f in files], ensure_ascii=False))
+    elif as_json:
+        click.echo(json.dumps([file_hit_to_json(f) for f in answers[0]], ensure_ascii=False, indent=1))
+    else:
+        from rich.console import Console
+
+        from codesearch.terminal import render_file_hits
+
+        render_file_hits(Console(), answers[0])
+
+
 def _search_in_process(start: Path, settings: Settings, model_given: bool, queries: list[str | None],
-                       languages: tuple[str, ...] | None, path_glob: str | None) -> list[list[Hit]]:
+                       languages: tuple[str, ...] | None, path_glob: str | None, k: int) -> list[list[Hit]]:
     from codesearch.index.search import SearchRequest, validate_query
     from codesearch.searcher import Searcher
 
@@ -217,7 +241,7 @@ def _search_in_process(start: Path, settings: Settings, model_given: bool, queri
         validate_query(queries[0])  # fail before loading the model
     with Searcher.open(start, settings, model_given=model_given) as searcher:
         return [
-            searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
+            searcher.search(SearchRequest(text, k, languages, path_glob)) if text is not None else []
             for text in queries
         ]
 

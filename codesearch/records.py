@@ -105,6 +105,16 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class FileHit:
+    """One file of a file-level answer (``ask --files``): its best definitions, best first."""
+
+    path: str
+    language: str
+    score: float  # the score of its best hit
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractionSummary:
     """Counts from one extraction run over some paths."""
 

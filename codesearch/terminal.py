@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
-from codesearch.records import Hit
+from codesearch.records import FileHit, Hit
 
 CODE_LINES_PER_HIT = 4
 _LEXERS = {"csharp": "csharp", "cpp": "cpp", "tsx": "tsx", "typescript": "typescript"}
@@ -52,3 +52,23 @@ def render_hits(console: Console, hits: Sequence[Hit], *, code_lines: int = CODE
                             code_width=max(20, console.width - 10), background_color="default")
             console.print(syntax, crop=True, overflow="ellipsis", no_wrap=True)
         console.print()
+
+
+def render_file_hits(console: Console, files: Sequence[FileHit]) -> None:
+    """Print a file-level answer: one line per file, then one line per definition under it."""
+    if not files:
+        console.print("no results", style="dim")
+        return
+    for rank, file_hit in enumerate(files, start=1):
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append(f"{rank:>2}  ", style="bold")
+        header.append(f"{file_hit.score:6.3f}  ", style="dim")
+        header.append(file_hit.path, style="cyan")
+        header.append(f"  ({file_hit.language})", style="dim")
+        console.print(header, no_wrap=True, overflow="ellipsis", crop=True)
+        for hit in file_hit.hits:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"      {hit.start_line:>5}-{hit.end_line:<5} ", style="dim")
+            line.append(hit.qualified_name, style="bold yellow")
+            line.append(f"  ({hit.kind})", style="dim")
+            console.print(line, no_wrap=True, overflow="ellipsis", crop=True)

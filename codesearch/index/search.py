@@ -24,7 +24,7 @@ from codesearch.index.ranking import (
     query_facts,
 )
 from codesearch.index.ranking.definitions import stem_keys, symbol_names
-from codesearch.index.records import StoredChunk
+from codesearch.index.records import LexicalWeights, StoredChunk
 from codesearch.index.store import IndexStore
 from codesearch.records import Hit
 
@@ -80,7 +80,8 @@ def search(
                                    path_glob=request.path_glob)
         dense = [(s.chunk_id, s.score) for s in found]
     if request.mode in ("hybrid", "lexical"):
-        found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob)
+        found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob,
+                                     weights=LexicalWeights(path=params.lexical_path_weight))
         lexical = [(s.chunk_id, s.score) for s in found]
     if request.mode == "dense":
         ranked = dense

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.errors import ProtocolError
-from codesearch.records import Hit, IndexProgress, IndexSummary, SkippedFile
+from codesearch.records import FileHit, Hit, IndexProgress, IndexSummary, SkippedFile
 
 HIT_FIELDS = (
     "path",
@@ -37,6 +37,12 @@ def hit_to_json(hit: Hit, *, include_code: bool = False) -> dict[str, Any]:
     if include_code:
         data["code"] = hit.code
     return data
+
+
+def file_hit_to_json(file_hit: FileHit) -> dict[str, Any]:
+    """A file of ``ask --files --json``: path, language, score, and its best hits as ``ask --json`` prints them."""
+    return {"path": file_hit.path, "language": file_hit.language, "score": file_hit.score,
+            "hits": [hit_to_json(hit) for hit in file_hit.hits]}
 
 
 def hit_from_json(data: Any) -> Hit:
