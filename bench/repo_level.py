@@ -102,6 +102,47 @@ def ask_in_process(root: Path, queries: list[RepoQuery], k: int,
     return answers, gaps
 
 
+SIGNALS = ("definitions", "path_match", "path_priors", "file_coherence", "diversity", "lexical_standout")
+
+
+def grid_configs(base: dict[str, str], grid: list[str], ablation: bool) -> list[dict[str, str]]:
+    """The overrides to compare: the product of ``NAME=V1,V2`` grids, or each signal off in turn."""
+    if ablation:
+        return [dict(base), *({**base, signal: "false"} for signal in SIGNALS),
+                {**base, **{signal: "false" for signal in SIGNALS}}]
+    configs = [dict(base)]
+    for axis in grid:
+        name, values = axis.split("=", 1)
+        configs = [{**config, name: value} for config in configs for value in values.split(",")]
+    return configs
+
+
+def grid_search(args: argparse.Namespace, repos: list[BenchmarkRepo], configs: list[dict[str, str]]) -> None:
+    """Every config over every repository, each index opened once; one line per config, best first."""
+    from codesearch.config import resolve_settings
+    from codesearch.index.ranking import RankingParams, with_overrides
+    from codesearch.index.search import SearchRequest
+    from codesearch.searcher import Searcher
+
+    params = [with_overrides(RankingParams(), config) for config in configs]
+    scores: list[list[RepoScore]] = [[] for _ in configs]
+    for repo in repos:
+        root = unpack(args.data, repo, args.work)
+        queries = load_queries(args.data, repo.name)
+        with Searcher.open(root, resolve_settings(root)) as searcher:
+            for i, config_params in enumerate(params):
+                found = [score_query(repo.name, q, locations([
+                    {"path": h.path, "start_line": h.start_line, "end_line": h.end_line}
+                    for h in searcher.search(SearchRequest(q.text, args.k), config_params)])) for q in queries]
+                scores[i].append(score_repo(repo.name, found))
+    order = sorted(range(len(configs)), key=lambda i: -mean_over_repos(scores[i]))
+    print(f"{'file':>6} {'chunk':>6} {'sem':>6} {'arch':>6} {'sym':>6}  overrides")
+    for i in order:
+        print(f"{mean_over_repos(scores[i]):6.3f} {_mean([s.chunk_ndcg for s in scores[i]]):6.3f} "
+              + " ".join(f"{mean_over_repos(scores[i], c):6.3f}" for c in CATEGORIES)
+              + "  " + " ".join(f"{k}={v}" for k, v in configs[i].items()))
+
+
 def locations(hits: list[dict[str, object]]) -> list[ResultLocation]:
     return [ResultLocation(str(h["path"]), int(h["start_line"]), int(h["end_line"])) for h in hits]  # type: ignore[call-overload]
 
@@ -190,6 +231,9 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="search in this process (ablations)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="RankingParams override")
     parser.add_argument("--ask-arg", action="append", default=[], help="extra argument for `ask`")
+    parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                        help="compare the product of these RankingParams values in process (indexes must exist)")
+    parser.add_argument("--ablation", action="store_true", help="compare each ranking signal off in turn")
     parser.add_argument("--out", type=Path, help="per-query JSON lines")
     parser.add_argument("--no-latency", dest="latency", action="store_false",
                         help="CLI mode: skip the in-process timing pass")
@@ -207,6 +251,9 @@ def main() -> None:
             return True
 
         repos = [r for r in repos if parsed(r.language)]
+    if args.grid or args.ablation:
+        grid_search(args, repos, grid_configs(dict(kv.split("=", 1) for kv in args.set), args.grid, args.ablation))
+        return
     per_query: list[dict[str, object]] = []
     rows = []
     for repo in repos:

@@ -104,6 +104,20 @@ class PoolIndex:
 
         return rank
 
+    def retrieve(self, query: str, depth: int = 100) -> tuple[list[tuple[str, float]], ...]:
+        """Both retrievers' lists for ``query`` by doc id, best first, and the exact cosines of the
+        lexical candidates the dense list lacks: the inputs of the fusion (bench/fusion_features.py)."""
+        self._embed_missing([query])
+        vector = self._query_vectors[query]
+        dense = self._store.dense_search(vector, depth, ef=depth)
+        lexical = self._store.lexical_search(query, depth)
+        in_dense = {s.chunk_id for s in dense}
+        extra = self._store.dense_scores(vector, [s.chunk_id for s in lexical if s.chunk_id not in in_dense])
+        ids = [s.chunk_id for s in (*dense, *lexical, *extra)]
+        doc = {c.chunk_id: self._doc_of[(c.chunk.path, c.chunk.start_line, c.chunk.qualified_name)]
+               for c in self._store.get_chunks(ids)}
+        return tuple([(doc[s.chunk_id], s.score) for s in found] for found in (dense, lexical, extra))
+
     def _embed_missing(self, queries: list[str]) -> None:
         missing = list(dict.fromkeys(q for q in queries if q not in self._query_vectors))
         if missing:

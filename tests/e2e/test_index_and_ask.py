@@ -138,3 +138,17 @@ def test_bad_input_gets_one_clear_line_and_exit_1(indexed_repo: Path, tmp_path: 
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 1, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_files_rank_whole_files_with_their_best_definitions(indexed_repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["ask", "--repo", str(indexed_repo), "--json", "--files", "-k", "2",
+                                      "where are passwords hashed and checked"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    assert len(files) == 2 and files[0]["path"] == "server/passwords.py"
+    names = [hit["name"] for hit in files[0]["hits"]]
+    assert {"hash_password", "verify_password"} <= set(names)
+    assert files[0]["score"] == files[0]["hits"][0]["score"]
+    assert all(hit["path"] == files[0]["path"] for hit in files[0]["hits"])
+    text = CliRunner().invoke(cli, ["ask", "--repo", str(indexed_repo), "--files", "-k", "1", "password hashing"])
+    assert text.exit_code == 0 and "server/passwords.py" in text.stdout and "hash_password" in text.stdout
