@@ -65,13 +65,14 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         # `//!` is an inner doc: it documents the enclosing module, never the item after it.
         doc_comment_prefixes=("///", "/**"), attribute_node_types=("attribute_item",),
     ),
-    LanguageSpec(
+    LanguageSpec(  # a .h file is C or C++ by its content and folder: see header_language.py
         "c", (".c", ".h"), "tree_sitter_c", "language", "c", "::",
         doc_comment_prefixes=("/**", "///", "/*!", "//!"),
         wrapper_node_types=("type_definition", "field_declaration"),
     ),
     LanguageSpec(
-        "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++", ".ipp"), "tree_sitter_cpp",
+        "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".h++", ".ipp", ".inl", ".tcc"),
+        "tree_sitter_cpp",
         "language", "cpp", "::", doc_comment_prefixes=("/**", "///", "/*!", "//!"),
         wrapper_node_types=(
             "template_declaration", "friend_declaration", "linkage_specification", "field_declaration",
