@@ -33,3 +33,7 @@
 
 (instance_declarations
   (function name: (variable) @name) @definition.function)
+
+; `{-# INLINE f #-}` between a signature and its equations belongs to the function too.
+(declarations
+  (pragma) @attribute)

@@ -134,3 +134,9 @@ def test_bash_directive_above_a_function_is_part_of_it_but_not_its_doc() -> None
     chunk = _sample_chunk("bash", "prune")
     assert chunk.code.splitlines()[0] == "# shellcheck disable=SC2012"
     assert chunk.docstring == "Delete all but the newest $1 backups."
+
+
+def test_haskell_pragma_between_signature_and_equations_belongs_to_the_function() -> None:
+    source = b"-- | The length.\nsize :: [a] -> Int\n{-# INLINE size #-}\nsize = length\n"
+    (chunk,) = extract_chunks("v.hs", source, get_language("haskell")).chunks
+    assert (chunk.start_line, chunk.end_line, chunk.docstring_summary) == (1, 4, "The length.")
