@@ -1,7 +1,7 @@
 """Docstring text: removing quotes and comment markers, and summarising to a first paragraph.
 
 Works on the comment syntax itself (triple quotes, ``/** */``, ``///``, ``#``, ``--``, ``-- |``,
-``{-| -}``, ``--[[ ]]``, an attribute before a string such as ``@doc "..."``), never on the
+``{-| -}``, ``--[[ ]]``, ``(** *)``, an attribute before a string such as ``@doc "..."``), never on the
 language name, so a new language with a known comment style needs no change here.
 
 >>> strip_doc_markers('/**\\n * Parses the config.\\n * @param path where\\n */')
@@ -18,7 +18,10 @@ import re
 
 _STRING_PREFIX = re.compile(r"^[rRuUbBfF]{0,2}")
 _LINE_MARKERS = re.compile(r"^\s*(///|//!|//|---|--(?:\s?[|^](?=\s|$))?|#|\*(?!/))\s?")  # `-- |`: Haddock
-_BLOCK_MARKERS = (("/**", "*/"), ("/*!", "*/"), ("/*", "*/"), ("{-|", "-}"), ("{-", "-}"), ("--[[", "]]"))
+_BLOCK_MARKERS = (
+    ("/**", "*/"), ("/*!", "*/"), ("/*", "*/"), ("{-|", "-}"), ("{-", "-}"), ("--[[", "]]"),
+    ("(**", "*)"), ("(*", "*)"),
+)
 _STRING_ATTRIBUTE = re.compile(r"^@\w+\s+(?:~[a-zA-Z])?(?=[\"'])")  # Elixir @doc """...""", @moduledoc ~S"..."
 _SECTION_START = re.compile(
     r"^\s*(@\w+|:(param|type|return|returns|rtype|raises|raise|arg|keyword|var|ivar)\b|"
@@ -70,9 +73,10 @@ def _looks_like_string(text: str) -> bool:
 def summarize_docstring(doc: str) -> str:
     """The first paragraph of ``doc`` (already stripped of markers), with markup removed.
 
-    Stops at a blank line, at the first section (``@param``, ``\\param``, ``Args:``, ``:returns:``,
-    ``# Examples``, ``<param>``, ``<code>``) or at a second XML ``<para>``; drops Doxygen's
-    ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup to its text.
+    Skips a leading indented (code) block. Stops at a blank line, at the first section (``@param``,
+    ``\\param``, ``Args:``, ``:returns:``, ``# Examples``, ``<param>``, ``<code>``) or at a second XML
+    ``<para>``; drops Doxygen's ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup
+    to its text.
     """
     if not doc:
         return ""
@@ -86,6 +90,8 @@ def summarize_docstring(doc: str) -> str:
             if kept:
                 break
             continue
+        if not kept and line.startswith(("    ", "\t")):
+            continue  # a leading indented block is code (Julia's signature line), not the summary
         if _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
             break
         kept.append(line.strip())

@@ -219,7 +219,7 @@ def _build_chunk(
     doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
     doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
     start_byte, end_byte = first.start_byte, last.end_byte
-    docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).strip()
+    docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).rstrip().lstrip("\n")
     code = _dedented(source, start_byte, end_byte, [])
     name, separator, qualifiers = _written_name(source, definition, language)
     enclosing = [*enclosing_names, *qualifiers]

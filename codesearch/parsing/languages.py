@@ -118,6 +118,17 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         attribute_node_types=("annotation",),
     ),
     LanguageSpec(
+        "ocaml", (".ml",), "tree_sitter_ocaml", "language_ocaml", "ocaml", ".", doc_comment_prefixes=("(**",),
+    ),
+    LanguageSpec(
+        "ocaml_interface", (".mli",), "tree_sitter_ocaml", "language_ocaml_interface", "ocaml", ".",
+        doc_comment_prefixes=("(**",),
+    ),
+    LanguageSpec(
+        "julia", (".jl",), "tree_sitter_julia", "language", "julia", ".",
+        qualified_name_node_types=("field_expression",),
+    ),
+    LanguageSpec(
         "csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp", ".", doc_comment_prefixes=("///",),
     ),
 )
@@ -126,7 +137,8 @@ _BY_NAME = {spec.name: spec for spec in LANGUAGES}
 _BY_EXTENSION = {ext: spec for spec in LANGUAGES for ext in spec.extensions}
 _ALIASES = {"js": "javascript", "jsx": "javascript", "ts": "typescript", "py": "python", "c++": "cpp",
             "cs": "csharp", "c#": "csharp", "rb": "ruby", "rs": "rust", "golang": "go",
-            "kt": "kotlin", "ex": "elixir", "exs": "elixir", "hs": "haskell", "sh": "bash", "shell": "bash"}
+            "kt": "kotlin", "ml": "ocaml", "mli": "ocaml_interface", "jl": "julia", "ex": "elixir",
+            "exs": "elixir", "hs": "haskell", "sh": "bash", "shell": "bash"}
 
 
 def language_names() -> tuple[str, ...]:

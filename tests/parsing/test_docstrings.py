@@ -63,3 +63,8 @@ def test_summarize_docstring(doc: str, summary: str) -> None:
 )
 def test_comment_markers_of_more_languages(raw: str, stripped: str) -> None:
     assert strip_doc_markers(raw) == stripped
+
+
+def test_ocaml_comments_and_a_leading_code_block_julia_writes_its_signature_in() -> None:
+    assert strip_doc_markers("(** Merge two heaps.\n    In O(log n). *)") == "Merge two heaps.\nIn O(log n)."
+    assert summarize_docstring("    area(r)\n\nArea of a circle.") == "Area of a circle."

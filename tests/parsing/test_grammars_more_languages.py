@@ -1,5 +1,5 @@
-"""Extraction from the Kotlin, Swift, Scala, Elixir, Lua, Bash, Haskell, Zig, Dart and SQL fixtures
-matches the reviewed records, and the engine features these languages brought in work."""
+"""Extraction from the Kotlin, Swift, Scala, Elixir, Lua, Bash, Haskell, Zig, Dart, SQL, OCaml and Julia
+fixtures matches the reviewed records, and the engine features these languages brought in work."""
 
 from __future__ import annotations
 
@@ -13,7 +13,21 @@ from codesearch.parsing.languages import get_language, language_for_path
 from codesearch.records import Chunk, FileExtraction
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "grammars"
-LANGUAGES = ("kotlin", "swift", "scala", "elixir", "lua", "bash", "haskell", "zig", "dart", "sql")
+SAMPLES = [
+    ("kotlin", "kotlin/sample.kt", "kotlin/expected.json"),
+    ("swift", "swift/sample.swift", "swift/expected.json"),
+    ("scala", "scala/sample.scala", "scala/expected.json"),
+    ("elixir", "elixir/sample.ex", "elixir/expected.json"),
+    ("lua", "lua/sample.lua", "lua/expected.json"),
+    ("bash", "bash/sample.sh", "bash/expected.json"),
+    ("haskell", "haskell/sample.hs", "haskell/expected.json"),
+    ("zig", "zig/sample.zig", "zig/expected.json"),
+    ("dart", "dart/sample.dart", "dart/expected.json"),
+    ("sql", "sql/sample.sql", "sql/expected.json"),
+    ("ocaml", "ocaml/sample.ml", "ocaml/expected.json"),
+    ("ocaml_interface", "ocaml/sample.mli", "ocaml/expected.mli.json"),
+    ("julia", "julia/sample.jl", "julia/expected.json"),
+]
 FIELDS = ("kind", "name", "qualified_name", "start_line", "end_line", "signature_line", "docstring_summary")
 
 
@@ -24,15 +38,14 @@ def _extract_file(path: Path) -> FileExtraction:
 
 
 def _sample_chunk(language: str, qualified_name: str) -> Chunk:
-    (sample,) = (FIXTURES / language).glob("sample.*")
+    sample = next(FIXTURES / path for name, path, _ in SAMPLES if name == language)
     return next(c for c in _extract_file(sample).chunks if c.qualified_name == qualified_name)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_sample_matches_expected_records(language: str) -> None:
-    (sample,) = (FIXTURES / language).glob("sample.*")
-    expected = json.loads((FIXTURES / language / "expected.json").read_text(encoding="utf-8"))
-    result = _extract_file(sample)
+@pytest.mark.parametrize(("language", "sample", "expected_file"), SAMPLES)
+def test_sample_matches_expected_records(language: str, sample: str, expected_file: str) -> None:
+    expected = json.loads((FIXTURES / expected_file).read_text(encoding="utf-8"))
+    result = _extract_file(FIXTURES / sample)
     assert result.language == language
     assert not result.has_syntax_errors
     assert [{field: getattr(c, field) for field in FIELDS} for c in result.chunks] == expected
@@ -51,6 +64,8 @@ def test_sample_matches_expected_records(language: str) -> None:
         ("zig/broken.zig", 7, {"doubled", "broken", "later"}),
         ("dart/broken.dart", 7, {"doubled", "broken", "later"}),
         ("sql/broken.sql", 8, {"members", "broken", "later"}),
+        ("ocaml/broken.ml", 5, {"doubled", "broken", "later"}),
+        ("julia/broken.jl", 5, {"doubled", "broken", "later"}),
     ],
 )
 def test_syntax_errors_are_reported_and_the_rest_extracted(
@@ -140,3 +155,15 @@ def test_haskell_pragma_between_signature_and_equations_belongs_to_the_function(
     source = b"-- | The length.\nsize :: [a] -> Int\n{-# INLINE size #-}\nsize = length\n"
     (chunk,) = extract_chunks("v.hs", source, get_language("haskell")).chunks
     assert (chunk.start_line, chunk.end_line, chunk.docstring_summary) == (1, 4, "The length.")
+
+
+def test_julia_docstring_string_before_a_definition_is_its_doc_and_its_signature_line_is_skipped() -> None:
+    chunk = _sample_chunk("julia", "Stats.mean")
+    assert chunk.code.splitlines()[0] == '"""'
+    assert chunk.docstring_summary == "The arithmetic mean of xs; NaN for an empty collection."
+    assert "q" not in {c.name for c in _extract_file(FIXTURES / "julia" / "sample.jl").chunks}  # a local helper
+
+
+def test_ocaml_interface_specifications_carry_their_doc() -> None:
+    chunk = _sample_chunk("ocaml_interface", "Debug.show")
+    assert (chunk.kind, chunk.docstring) == ("method", "A one-line picture of the heap.")
