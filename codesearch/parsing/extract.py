@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,19 @@ class _Definition:
     separator: str = ""  # joins this name to the enclosing one; "" means the row's scope_separator
     body: Node | None = None  # a later sibling the definition spans to (@body, merged clauses)
     arity: int | None = None  # children of its @parameters, where the row appends an arity
+
+
+@dataclass(frozen=True, slots=True)
+class _AnyOf:
+    """Node ids in any of ``sets``, without copying them (a file's loose docs can be many)."""
+
+    sets: tuple[set[int], ...]
+
+    def __contains__(self, node_id: object) -> bool:
+        return any(node_id in ids for ids in self.sets)
+
+    def __bool__(self) -> bool:
+        return any(self.sets)
 
 
 @dataclass(slots=True)
@@ -213,7 +227,7 @@ def _build_chunk(
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     last = definition.body if definition.body is not None and definition.body.end_byte > outer.end_byte else outer
-    captured = {doc.id for doc in definition.docs} | loose.docs
+    captured = _AnyOf(({doc.id for doc in definition.docs}, loose.docs))
     above = _run_above(source, outer, language, captured, loose.attributes)
     first = above[0] if above else outer
     doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
@@ -259,7 +273,7 @@ def _outermost(node: Node, language: LanguageSpec) -> Node:
     return node
 
 
-def _is_doc_comment(source: bytes, node: Node, language: LanguageSpec, captured: set[int]) -> bool:
+def _is_doc_comment(source: bytes, node: Node, language: LanguageSpec, captured: Container[int]) -> bool:
     if node.id in captured:
         return True
     text = _text(source, node).lstrip()
@@ -290,7 +304,7 @@ def _previous_named(node: Node) -> Node | None:
 
 
 def _run_above(
-    source: bytes, outer: Node, language: LanguageSpec, captured: set[int], attributes: set[int]
+    source: bytes, outer: Node, language: LanguageSpec, captured: _AnyOf, attributes: set[int]
 ) -> list[Node]:
     """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
     if not (language.doc_comment_prefixes or language.attribute_node_types or captured or attributes):
@@ -299,7 +313,7 @@ def _run_above(
     boundary_row = outer.start_point[0]
     sibling = _previous_named(outer)
     while sibling is not None and _end_line(sibling) >= boundary_row:
-        sibling = _captured_tail(source, sibling, captured | attributes)
+        sibling = _captured_tail(source, sibling, _AnyOf((*captured.sets, attributes)))
         is_attribute = (
             sibling.type in language.attribute_node_types or sibling.id in attributes
             or _is_directive(source, sibling, language)
@@ -312,13 +326,13 @@ def _run_above(
     return run
 
 
-def _captured_tail(source: bytes, node: Node, captured: set[int]) -> Node:
+def _captured_tail(source: bytes, node: Node, captured: Container[int]) -> Node:
     """``node``, or the captured node it ends with: tree-sitter-haskell puts the Haddock comment
     above the first declaration inside the import list before it."""
     tail = node
     while tail.named_child_count and tail.id not in captured:
-        last = tail.named_children[-1]
-        if source[last.end_byte : tail.end_byte].strip():
+        last = tail.named_child(tail.named_child_count - 1)
+        if last is None or source[last.end_byte : tail.end_byte].strip():
             break
         tail = last
     return tail if tail.id in captured else node
