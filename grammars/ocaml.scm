@@ -37,3 +37,29 @@
   .
   (type_binding
     name: (type_constructor) @name)) @definition.class
+
+; ocamldoc also takes a `(** ... *)` on the line right after an item as its doc (the usual style of
+; .mli files): captured as @doc and as the @body the record spans to; the engine keeps it only when
+; no blank line separates it from the item.
+((value_specification
+  (value_name) @name) @definition.function
+ .
+ (comment) @doc @body
+ (#match? @doc "^[(][*][*][^*]"))
+
+((type_definition
+  .
+  (type_binding
+    name: (type_constructor) @name)) @definition.class
+ .
+ (comment) @doc @body
+ (#match? @doc "^[(][*][*][^*]"))
+
+((value_definition
+  .
+  (let_binding
+    pattern: (value_name) @name
+    (parameter))) @definition.function
+ .
+ (comment) @doc @body
+ (#match? @doc "^[(][*][*][^*]"))

@@ -14,7 +14,9 @@ an ``arity_separator`` append (Elixir ``Mod.fun/2``). ``@doc`` or ``@attribute``
 without ``@name`` marks a node that belongs to the definition right after it, as a doc (Elixir
 ``@doc "..."``, a Haskell ``-- |`` comment) or as an attribute that is part of its text but not its
 doc (``@spec``, a Haskell type signature). Rows with ``merges_clauses`` join a definition written
-as several adjacent clauses (Haskell equations, Elixir function heads) into one record.
+as several adjacent clauses (Haskell equations, Elixir function heads) into one record. A ``@doc``
+after its definition (OCaml's ``val f : t`` then ``(** ... *)``) counts on the next line only, and is
+then no other definition's doc.
 Everything language-specific beyond that is a row of ``languages.LANGUAGES``; this module never
 branches on the language name.
 
@@ -89,6 +91,7 @@ class _Loose:
 
     docs: set[int] = field(default_factory=set)
     attributes: set[int] = field(default_factory=set)
+    trailing: set[int] = field(default_factory=set)  # docs captured after their definition: never another's
 
 
 def extract_chunks(
@@ -120,6 +123,7 @@ def extract_chunks(
         _collect(source, captures, definitions, scopes, loose, separator, language)
     if language.merges_clauses:
         _merge_clauses(definitions, loose)
+    loose.trailing.update(doc.id for d in definitions.values() for doc in d.docs if _is_trailing_doc(doc, d.node))
     chunks: list[Chunk] = []
     too_deep = 0
     containers: list[tuple[Node, Label, _Definition | None]] = [
@@ -165,6 +169,11 @@ def _merge_clauses(definitions: dict[int, _Definition], loose: _Loose) -> None:
         else:
             head = definition
         heads[definition.node.id] = head
+
+
+def _is_trailing_doc(doc: Node, node: Node) -> bool:
+    """Whether ``doc`` comes after ``node`` with no blank line between (ocamldoc's doc after an item)."""
+    return doc.start_byte >= node.end_byte and doc.start_point[0] <= _end_line(node)
 
 
 def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
@@ -226,12 +235,18 @@ def _build_chunk(
     loose: _Loose,
 ) -> Chunk:
     outer = _outermost(definition.node, language)
-    last = definition.body if definition.body is not None and definition.body.end_byte > outer.end_byte else outer
-    captured = _AnyOf(({doc.id for doc in definition.docs}, loose.docs))
-    above = _run_above(source, outer, language, captured, loose.attributes)
+    # A doc captured after the definition (OCaml's `val f : t` then `(** ... *)`) is its doc only on
+    # the next line; after a blank line it is the next definition's.
+    docs = [d for d in definition.docs if d.start_byte < outer.end_byte or _is_trailing_doc(d, outer)]
+    body = definition.body
+    if body is not None and body.start_byte >= outer.end_byte and body in definition.docs and body not in docs:
+        body = None
+    last = body if body is not None and body.end_byte > outer.end_byte else outer
+    captured = _AnyOf(({doc.id for doc in docs}, loose.docs))
+    above = _run_above(source, outer, language, captured, loose)
     first = above[0] if above else outer
     doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
-    doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
+    doc_nodes += [d for d in docs if d.start_byte >= outer.start_byte]
     start_byte, end_byte = first.start_byte, last.end_byte
     docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).rstrip().lstrip("\n")
     code = _dedented(source, start_byte, end_byte, [])
@@ -304,9 +319,10 @@ def _previous_named(node: Node) -> Node | None:
 
 
 def _run_above(
-    source: bytes, outer: Node, language: LanguageSpec, captured: _AnyOf, attributes: set[int]
+    source: bytes, outer: Node, language: LanguageSpec, captured: _AnyOf, loose: _Loose
 ) -> list[Node]:
     """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
+    attributes = loose.attributes
     if not (language.doc_comment_prefixes or language.attribute_node_types or captured or attributes):
         return []
     run: list[Node] = []
@@ -320,6 +336,8 @@ def _run_above(
         )
         if not (is_attribute or _is_doc_comment(source, sibling, language, captured)) or _is_trailing(sibling):
             break
+        if sibling.id in loose.trailing:
+            break  # the doc of the definition above
         run.insert(0, sibling)
         boundary_row = sibling.start_point[0]
         sibling = _previous_named(sibling)

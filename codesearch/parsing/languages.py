@@ -32,6 +32,9 @@ class LanguageSpec:
     merges_clauses: bool = False  # adjacent definitions of one name are one record (Haskell equations)
 
 
+# ocamldoc section headings (`(** {2 Iterators} *)`) title what follows; they document no one item.
+_OCAMLDOC_HEADINGS = tuple(f"(** {{{level} " for level in range(1, 10))
+
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
         "python", (".py", ".pyi"), "tree_sitter_python", "language", "python", ".",
@@ -119,10 +122,11 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         "ocaml", (".ml",), "tree_sitter_ocaml", "language_ocaml", "ocaml", ".", doc_comment_prefixes=("(**",),
+        directive_comment_prefixes=_OCAMLDOC_HEADINGS,
     ),
     LanguageSpec(
         "ocaml_interface", (".mli",), "tree_sitter_ocaml", "language_ocaml_interface", "ocaml", ".",
-        doc_comment_prefixes=("(**",),
+        doc_comment_prefixes=("(**",), directive_comment_prefixes=_OCAMLDOC_HEADINGS,
     ),
     LanguageSpec(
         "julia", (".jl",), "tree_sitter_julia", "language", "julia", ".",

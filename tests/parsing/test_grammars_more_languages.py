@@ -167,3 +167,16 @@ def test_julia_docstring_string_before_a_definition_is_its_doc_and_its_signature
 def test_ocaml_interface_specifications_carry_their_doc() -> None:
     chunk = _sample_chunk("ocaml_interface", "Debug.show")
     assert (chunk.kind, chunk.docstring) == ("method", "A one-line picture of the heap.")
+
+
+def test_ocaml_doc_on_the_line_after_an_item_is_its_doc_and_headings_are_nobody_s() -> None:
+    chunk = _sample_chunk("ocaml_interface", "of_list")
+    assert chunk.code.splitlines() == [  # the heading above, after a blank line, is not part of it
+        "val of_list : int list -> t",
+        "(** The heap of the elements of a list, in O(n log n). *)",
+    ]
+    assert chunk.docstring == "The heap of the elements of a list, in O(n log n)."
+    assert chunk.code_without_docstring == "val of_list : int list -> t"
+    source = b"val a : int\n(** Doc of a. *)\nval b : int\n\nval c : int\n\n(** Doc of d. *)\nval d : int\n"
+    docs = {c.name: c.docstring for c in extract_chunks("x.mli", source, get_language("ocaml_interface")).chunks}
+    assert docs == {"a": "Doc of a.", "b": "", "c": "", "d": "Doc of d."}
