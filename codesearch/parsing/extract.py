@@ -32,11 +32,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codesearch.parsing.bounded_parse import parse_before
+from codesearch.parsing.doc_run import (
+    AnyOf,
+    LooseCaptures,
+    end_line,
+    is_doc_comment,
+    is_trailing_doc,
+    node_text,
+    run_above,
+)
 from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
 from codesearch.parsing.languages import LanguageSpec
 from codesearch.parsing.nesting import Label, with_enclosing
@@ -71,29 +79,6 @@ class _Definition:
     arity: int | None = None  # children of its @parameters, where the row appends an arity
 
 
-@dataclass(frozen=True, slots=True)
-class _AnyOf:
-    """Node ids in any of ``sets``, without copying them (a file's loose docs can be many)."""
-
-    sets: tuple[set[int], ...]
-
-    def __contains__(self, node_id: object) -> bool:
-        return any(node_id in ids for ids in self.sets)
-
-    def __bool__(self) -> bool:
-        return any(self.sets)
-
-
-@dataclass(slots=True)
-class _Loose:
-    """Node ids captured as @doc or @attribute by patterns without a name: they belong to the
-    definition right after them."""
-
-    docs: set[int] = field(default_factory=set)
-    attributes: set[int] = field(default_factory=set)
-    trailing: set[int] = field(default_factory=set)  # docs captured after their definition: never another's
-
-
 def extract_chunks(
     path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S
 ) -> FileExtraction:
@@ -111,7 +96,7 @@ def extract_chunks(
         return _timed_out(path, language, time_limit_s)
     definitions: dict[int, _Definition] = {}
     scopes: dict[int, tuple[Node, str, str]] = {}
-    loose = _Loose()
+    loose = LooseCaptures()
     query = compiled_query(language)
     cursor = QueryCursor(query)
     # The query engine is quadratic in nesting depth for some grammars (10,000 nested Java
@@ -123,7 +108,7 @@ def extract_chunks(
         _collect(source, captures, definitions, scopes, loose, separator, language)
     if language.merges_clauses:
         _merge_clauses(definitions, loose)
-    loose.trailing.update(doc.id for d in definitions.values() for doc in d.docs if _is_trailing_doc(doc, d.node))
+    loose.trailing.update(doc.id for d in definitions.values() for doc in d.docs if is_trailing_doc(doc, d.node))
     chunks: list[Chunk] = []
     too_deep = 0
     containers: list[tuple[Node, Label, _Definition | None]] = [
@@ -150,7 +135,7 @@ def extract_chunks(
                           NESTED_TOO_DEEP if too_deep else None)
 
 
-def _merge_clauses(definitions: dict[int, _Definition], loose: _Loose) -> None:
+def _merge_clauses(definitions: dict[int, _Definition], loose: LooseCaptures) -> None:
     """Fold each definition into the one just before it when both have the same name, kind and
     arity (``fact 0 = 1`` then ``fact n = ...``): the first spans to the last, the others go.
     Comments and loose captures between clauses do not separate them."""
@@ -171,11 +156,6 @@ def _merge_clauses(definitions: dict[int, _Definition], loose: _Loose) -> None:
         heads[definition.node.id] = head
 
 
-def _is_trailing_doc(doc: Node, node: Node) -> bool:
-    """Whether ``doc`` comes after ``node`` with no blank line between (ocamldoc's doc after an item)."""
-    return doc.start_byte >= node.end_byte and doc.start_point[0] <= _end_line(node)
-
-
 def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
     warning = f"{path}: gave up after {time_limit_s:g} s (parse time limit); no definitions extracted"
     return FileExtraction(path, language.name, (), False, (warning,), PARSE_TIMEOUT)
@@ -186,7 +166,7 @@ def _collect(
     captures: dict[str, list[Node]],
     definitions: dict[int, _Definition],
     scopes: dict[int, tuple[Node, str, str]],
-    loose: _Loose,
+    loose: LooseCaptures,
     separator: str | None,
     language: LanguageSpec,
 ) -> None:
@@ -196,7 +176,7 @@ def _collect(
         loose.attributes.update(node.id for node in captures.get("attribute", ()))
         return
     name_node = names[0]
-    name = clean_scope_name(_text(source, name_node))
+    name = clean_scope_name(node_text(source, name_node))
     if not name:
         return  # a name tree-sitter inserted to recover from a syntax error (MISSING): nothing to find
     for scope_kind in ("scope", "namespace"):
@@ -216,7 +196,7 @@ def _collect(
             parameters = captures.get("parameters")
             existing.arity = parameters[0].named_child_count if parameters else 0
     if "receiver" in captures:  # a pattern that finds one wins over a generic pattern without
-        existing.receiver = _text(source, captures["receiver"][0])
+        existing.receiver = node_text(source, captures["receiver"][0])
     if "body" in captures:
         existing.body = captures["body"][0]
     if separator:  # a pattern that sets one wins over a generic pattern matching the same node
@@ -232,23 +212,23 @@ def _build_chunk(
     language: LanguageSpec,
     definition: _Definition,
     enclosing_names: list[Label],
-    loose: _Loose,
+    loose: LooseCaptures,
 ) -> Chunk:
     outer = _outermost(definition.node, language)
     # A doc captured after the definition (OCaml's `val f : t` then `(** ... *)`) is its doc only on
     # the next line; after a blank line it is the next definition's.
-    docs = [d for d in definition.docs if d.start_byte < outer.end_byte or _is_trailing_doc(d, outer)]
+    docs = [d for d in definition.docs if d.start_byte < outer.end_byte or is_trailing_doc(d, outer)]
     body = definition.body
     if body is not None and body.start_byte >= outer.end_byte and body in definition.docs and body not in docs:
         body = None
     last = body if body is not None and body.end_byte > outer.end_byte else outer
-    captured = _AnyOf(({doc.id for doc in docs}, loose.docs))
-    above = _run_above(source, outer, language, captured, loose)
+    captured = AnyOf(({doc.id for doc in docs}, loose.docs))
+    above = run_above(source, outer, language, captured, loose)
     first = above[0] if above else outer
-    doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
+    doc_nodes = [n for n in above if is_doc_comment(source, n, language, captured)]
     doc_nodes += [d for d in docs if d.start_byte >= outer.start_byte]
     start_byte, end_byte = first.start_byte, last.end_byte
-    docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).rstrip().lstrip("\n")
+    docstring = "\n".join(strip_doc_markers(node_text(source, d)) for d in doc_nodes).rstrip().lstrip("\n")
     code = _dedented(source, start_byte, end_byte, [])
     name, separator, qualifiers = _written_name(source, definition, language)
     enclosing = [*enclosing_names, *qualifiers]
@@ -265,12 +245,12 @@ def _build_chunk(
             definition.receiver,
         ) + ("" if definition.arity is None else f"{language.arity_separator}{definition.arity}"),
         start_line=first.start_point[0] + 1,
-        end_line=_end_line(last),
+        end_line=end_line(last),
         signature_line=definition.name_node.start_point[0] + 1,
         start_byte=start_byte,
         end_byte=end_byte,
         signature=_signature(definition.node, source),
-        docstring_raw="\n".join(_text(source, d) for d in doc_nodes),
+        docstring_raw="\n".join(node_text(source, d) for d in doc_nodes),
         docstring=docstring,
         docstring_summary=summarize_docstring(docstring),
         code=code,
@@ -286,74 +266,6 @@ def _outermost(node: Node, language: LanguageSpec) -> Node:
     while node.parent is not None and node.parent.type in language.wrapper_node_types:
         node = node.parent
     return node
-
-
-def _is_doc_comment(source: bytes, node: Node, language: LanguageSpec, captured: Container[int]) -> bool:
-    if node.id in captured:
-        return True
-    text = _text(source, node).lstrip()
-    return (
-        "comment" in node.type
-        and text.startswith(language.doc_comment_prefixes)
-        and not text.startswith(language.directive_comment_prefixes)
-    )
-
-
-def _is_directive(source: bytes, node: Node, language: LanguageSpec) -> bool:
-    return "comment" in node.type and _text(source, node).lstrip().startswith(language.directive_comment_prefixes)
-
-
-def _is_trailing(node: Node) -> bool:
-    """Whether ``node`` starts on the line where the code before it ends (``x = 1  # note``):
-    such a comment documents that code, not the definition below it."""
-    before = node.prev_sibling
-    return before is not None and _end_line(before) == node.start_point[0] + 1
-
-
-def _previous_named(node: Node) -> Node | None:
-    """The named node just before ``node``, looking out through parents it is the first child of
-    (tree-sitter-ruby puts the comments above a body's first statement before the body node)."""
-    while node.prev_sibling is None and node.parent is not None:
-        node = node.parent
-    return node.prev_named_sibling
-
-
-def _run_above(
-    source: bytes, outer: Node, language: LanguageSpec, captured: _AnyOf, loose: _Loose
-) -> list[Node]:
-    """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
-    attributes = loose.attributes
-    if not (language.doc_comment_prefixes or language.attribute_node_types or captured or attributes):
-        return []
-    run: list[Node] = []
-    boundary_row = outer.start_point[0]
-    sibling = _previous_named(outer)
-    while sibling is not None and _end_line(sibling) >= boundary_row:
-        sibling = _captured_tail(source, sibling, _AnyOf((*captured.sets, attributes)))
-        is_attribute = (
-            sibling.type in language.attribute_node_types or sibling.id in attributes
-            or _is_directive(source, sibling, language)
-        )
-        if not (is_attribute or _is_doc_comment(source, sibling, language, captured)) or _is_trailing(sibling):
-            break
-        if sibling.id in loose.trailing:
-            break  # the doc of the definition above
-        run.insert(0, sibling)
-        boundary_row = sibling.start_point[0]
-        sibling = _previous_named(sibling)
-    return run
-
-
-def _captured_tail(source: bytes, node: Node, captured: Container[int]) -> Node:
-    """``node``, or the captured node it ends with: tree-sitter-haskell puts the Haddock comment
-    above the first declaration inside the import list before it."""
-    tail = node
-    while tail.named_child_count and tail.id not in captured:
-        last = tail.named_child(tail.named_child_count - 1)
-        if last is None or source[last.end_byte : tail.end_byte].strip():
-            break
-        tail = last
-    return tail if tail.id in captured else node
 
 
 def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -> str:
@@ -410,7 +322,7 @@ def _written_name(
     if node.type not in language.qualified_name_node_types:
         return definition.name, definition.separator, []
     separators = (language.scope_separator, *language.name_separators)
-    name, separator, qualifiers = split_written_name(_text(source, node), separators)
+    name, separator, qualifiers = split_written_name(node_text(source, node), separators)
     if separator == language.scope_separator or definition.separator:
         separator = definition.separator  # a pattern's own separator wins, as for collected names
     return name, separator, [(qualifier, "scope", before) for qualifier, before in qualifiers]
@@ -440,18 +352,6 @@ def _signature(node: Node, source: bytes) -> str:
     header = source[node.start_byte : min([end, *comments])]
     text = " ".join(header.decode("utf-8", errors="replace").split()).rstrip("{;= ").rstrip()
     return text[:_MAX_SIGNATURE_CHARS]
-
-
-def _end_line(node: Node) -> int:
-    row, column = node.end_point
-    if column == 0 and row > node.start_point[0]:
-        return row  # the node ends with a newline: its last line is the previous one
-    return row + 1
-
-
-def _text(source: bytes, node: Node) -> str:
-    # Sliced here: the tree was parsed from a callable, so Node.text would call back into Python.
-    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
 def _first_error_line(root: Node) -> int:
