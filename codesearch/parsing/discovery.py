@@ -3,6 +3,7 @@
 The walk lists each folder once with ``os.scandir`` and never enters a folder that is left out
 (built-in skip folders, pattern files, see ``ignore_rules``), so ignored trees cost nothing. Files
 are judged cheapest test first: name patterns, language, then one small read (``source_text``).
+A ``.h`` file's language (C or C++) comes from that read and its folder's names (``header_language``).
 
 Symlinks are followed only inside the root, and only after the real tree has been walked, so a real
 path always wins over a link to it; each real folder is walked once, which also breaks link loops.
@@ -25,6 +26,7 @@ from typing import NamedTuple
 
 from codesearch.config import Settings
 from codesearch.errors import SourceFileError
+from codesearch.parsing.header_language import header_language, is_shared_header
 from codesearch.parsing.ignore_rules import (
     IGNORED,
     METADATA_DIR,
@@ -50,8 +52,8 @@ from codesearch.parsing.source_text import (
     UNREADABLE,
     VANISHED,
     decode_source,
-    probe_source,
     read_source,
+    sniff_source,
 )
 from codesearch.records import DiscoveryResult, SkippedFile, SourceFile
 
@@ -158,7 +160,8 @@ def check_path(
     if not _is_within(real, os.path.realpath(root)):
         return SkippedFile(rel, SYMLINK_OUTSIDE_ROOT, f"resolves to {real}")
     assert language is not None  # _name_skip_reason returned UNSUPPORTED otherwise
-    return _probe(abs_path, rel, language.name, max_file_bytes)
+    record = _probe(abs_path, rel, language, max_file_bytes, _canonical_languages(languages))
+    return None if isinstance(record, SkippedFile) and record.reason == EXCLUDED_LANGUAGE else record
 
 
 class _Frame(NamedTuple):
@@ -173,6 +176,7 @@ class _Link(NamedTuple):
     rel: str
     real_parent: str
     chain: IgnoreChain
+    folder_names: frozenset[str]  # the entries beside the link (a linked .h file is judged by them)
 
 
 @dataclass(slots=True)
@@ -203,7 +207,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
         reason = VANISHED if exc.errno in (errno.ENOENT, errno.ENOTDIR) else UNREADABLE
         walk.skip(frame.prefix, reason, exc.strerror or "")
         return
-    names = {entry.name for entry in entries}
+    names = frozenset(entry.name for entry in entries)
     chain = frame.chain
     if not names.isdisjoint((".gitignore", ".ignore", ".git")):
         specs = read_ignore_specs(frame.abs_dir, names, is_root=not frame.prefix)
@@ -217,7 +221,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
         elif entry.name in METADATA_DIR_NAMES:  # also a worktree's `.git` link file
             walk.skip(rel + "/" if entry.is_dir(follow_symlinks=False) else rel, METADATA_DIR)
         elif entry.is_symlink():
-            walk.links.append(_Link(entry.path, rel, frame.real_dir, chain))
+            walk.links.append(_Link(entry.path, rel, frame.real_dir, chain, names))
         elif entry.is_dir(follow_symlinks=False):
             real_dir = os.path.join(frame.real_dir, entry.name)
             if _folder_is_kept(walk, chain, rel, entry.name):
@@ -227,7 +231,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
             if _file_name_is_kept(walk, chain, rel):
                 walk.skip(rel, NOT_REGULAR, "not a regular file")
         elif _file_name_is_kept(walk, chain, rel):
-            _take_file(walk, entry.path, rel, os.path.join(frame.real_dir, entry.name))
+            _take_file(walk, entry.path, rel, os.path.join(frame.real_dir, entry.name), names)
     walk.frames.extend(reversed(subfolders))  # pop() then visits folders in name order
 
 
@@ -256,7 +260,7 @@ def _follow_link(walk: _Walk, link: _Link) -> None:
         walk.visited_dirs.add(real)
         walk.frames.append(_Frame(link.abs_path, shown, real, link.chain))
     else:
-        _take_file(walk, link.abs_path, link.rel, real)
+        _take_file(walk, link.abs_path, link.rel, real, link.folder_names)
 
 
 def _folder_is_kept(walk: _Walk, chain: IgnoreChain, rel: str, name: str) -> bool:
@@ -275,10 +279,10 @@ def _file_name_is_kept(walk: _Walk, chain: IgnoreChain, rel: str) -> bool:
     return reason is None
 
 
-def _take_file(walk: _Walk, abs_path: str, rel: str, real: str) -> None:
+def _take_file(walk: _Walk, abs_path: str, rel: str, real: str, folder_names: frozenset[str]) -> None:
     language = language_for_path(rel)
     assert language is not None  # _file_name_is_kept let it through
-    record = _probe(abs_path, rel, language.name, walk.max_file_bytes)
+    record = _probe(abs_path, rel, language, walk.max_file_bytes, walk.wanted, folder_names)
     if isinstance(record, SourceFile):
         walk.taken_files.add(real)
         walk.files.append(record)
@@ -296,17 +300,45 @@ def _name_skip_reason(
         return MINIFIED
     if language is None:
         return UNSUPPORTED
-    if wanted is not None and language.name not in wanted:
+    if wanted is not None and wanted.isdisjoint(_possible_languages(rel, language)):
         return EXCLUDED_LANGUAGE
     return None
 
 
-def _probe(abs_path: str, rel: str, language: str, max_file_bytes: int) -> SourceFile | SkippedFile:
+def _possible_languages(rel: str, language: LanguageSpec) -> tuple[str, ...]:
+    """The languages a file of this name can turn out to be (a ``.h`` file: C or C++)."""
+    return ("c", "cpp") if is_shared_header(rel) else (language.name,)
+
+
+def _probe(
+    abs_path: str,
+    rel: str,
+    language: LanguageSpec,
+    max_file_bytes: int,
+    wanted: frozenset[str] | None,
+    folder_names: Iterable[str] | None = None,
+) -> SourceFile | SkippedFile:
+    """The record of a file whose name passed: sniffed, and a ``.h`` file's language decided.
+
+    ``folder_names`` are the entries of the file's folder; None lists the folder when it is needed.
+    """
     try:
-        size_bytes, mtime_ns = probe_source(abs_path, max_file_bytes)
+        size_bytes, mtime_ns, sample = sniff_source(abs_path, max_file_bytes)
     except SourceFileError as exc:
         return SkippedFile(rel, exc.reason, exc.detail)
-    return SourceFile(rel, abs_path, language, size_bytes, mtime_ns)
+    name = language.name
+    if is_shared_header(rel):
+        name = header_language(sample, _folder_names(abs_path) if folder_names is None else folder_names)
+        if wanted is not None and name not in wanted:
+            return SkippedFile(rel, EXCLUDED_LANGUAGE)
+    return SourceFile(rel, abs_path, name, size_bytes, mtime_ns)
+
+
+def _folder_names(abs_path: str) -> list[str]:
+    try:
+        return os.listdir(os.path.dirname(abs_path))
+    except OSError:
+        return []  # the folder went away: the read that follows reports it
 
 
 def _discover_single(abs_path: str, max_file_bytes: int, wanted: frozenset[str] | None) -> DiscoveryResult:
@@ -319,7 +351,7 @@ def _discover_single(abs_path: str, max_file_bytes: int, wanted: frozenset[str] 
     if reason is not None or language is None:
         record = SkippedFile(name, reason or UNSUPPORTED)
     else:
-        record = _probe(abs_path, name, language.name, max_file_bytes)
+        record = _probe(abs_path, name, language, max_file_bytes, wanted)
     if isinstance(record, SourceFile):
         return DiscoveryResult((record,), ())
     return DiscoveryResult((), (record,))
