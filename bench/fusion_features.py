@@ -55,7 +55,8 @@ def dump(args: argparse.Namespace) -> None:
         try:
             for query_id in sorted(pool.queries):
                 dense, lexical, extra = index.retrieve(pool.queries[query_id], DEPTH)
-                records.append({"language": query_language(pool, query_id), "gold": set(pool.relevant[query_id]),
+                records.append({"query": pool.queries[query_id], "language": query_language(pool, query_id),
+                                "gold": set(pool.relevant[query_id]),
                                 "dense": dense, "lexical": lexical, "extra": extra})
         finally:
             index.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from codesearch.errors import QueryError
+from codesearch.index.lexical import query_terms
 from codesearch.index.ranking import (
     ExactNames,
     QueryFacts,
@@ -112,7 +113,10 @@ def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.nda
     extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, [i for i in others if i not in in_dense])]
     candidate_ids = list(dict.fromkeys([*(i for i, _ in dense), *(i for i, _ in lexical), *(i for i, _ in extra)]))
     heads = {head.chunk_id: head for head in store.chunk_heads(candidate_ids)}
-    inputs = RankingInputs(dense, lexical, extra, heads, exact)
+    terms = query_terms(query)
+    covering = (store.chunks_with_all_terms(terms, candidate_ids)
+                if params.term_coverage and len(terms) >= params.term_coverage_min_terms else set())
+    inputs = RankingInputs(dense, lexical, extra, heads, exact, frozenset(covering), len(terms))
     return [(c.chunk_id, c.score) for c in fuse(inputs, params, facts)]
 
 

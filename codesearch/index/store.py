@@ -231,6 +231,11 @@ class IndexStore:
         with self._database() as conn:
             return lexical.search(conn, query, k, chunk_filter, weights)
 
+    def chunks_with_all_terms(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> set[int]:
+        """Those of ``chunk_ids`` whose lexical document holds every term (lexical.rows_with_all_terms)."""
+        with self._database() as conn:
+            return lexical.rows_with_all_terms(conn, terms, chunk_ids)
+
     def chunks_named(
         self, name: str, limit: int, *, languages: Sequence[str] | None = None, path_glob: str | None = None
     ) -> list[int]:

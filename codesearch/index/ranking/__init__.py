@@ -2,7 +2,7 @@
 
 Modules: ``params`` (RankingParams, one switch per signal), ``query_shape`` (what the query is),
 ``candidates`` (candidate records and path helpers), ``fusion`` (z-score fusion and the lexical
-standout), ``exact_names``, ``definitions``, ``path_match``, ``path_priors``, ``file_coherence``,
+standout), ``exact_names``, ``term_coverage``, ``definitions``, ``path_match``, ``path_priors``, ``file_coherence``,
 ``diversity``, and ``fuse`` (their composition).
 """
 

@@ -1,7 +1,7 @@
 """fuse(): the whole ranking, composed from the base fusion and one pure function per signal.
 
 Order matters and is fixed: the base z-score fusion; the additive signals that judge a candidate
-by itself (definitions, path match, path priors); file coherence, which reads the scores those
+by itself (term coverage, definitions, path match, path priors); file coherence, which reads the scores those
 produced; diversity, which reads the final order within each file; and last the exact-name lift,
 which puts the chunks an identifier query names above everything. Each signal has its switch in
 RankingParams, so an ablation turns one off and keeps the rest.
@@ -23,6 +23,7 @@ from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.path_match import path_boosts
 from codesearch.index.ranking.path_priors import prior_penalties
 from codesearch.index.ranking.query_shape import QueryFacts, query_facts
+from codesearch.index.ranking.term_coverage import coverage_boosts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class RankingInputs:
     dense_extra: Scored = ()  # exact cosines of candidates the dense search did not return
     heads: Mapping[int, CandidateHead] = field(default_factory=dict)  # candidates without one skip path signals
     exact: ExactNames = field(default_factory=ExactNames)
+    covering: frozenset[int] = frozenset()  # candidates that hold every BM25 term of the query
+    term_count: int = 0  # how many BM25 terms the query has
 
 
 def _add(scores: dict[int, float], deltas: Mapping[int, float]) -> None:
@@ -47,6 +50,8 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
     facts = query if isinstance(query, QueryFacts) else query_facts(query)
     scores = fuse_scores(inputs.dense, inputs.lexical, params, inputs.dense_extra)
     heads = inputs.heads
+    if params.term_coverage:
+        _add(scores, coverage_boosts(inputs.covering, inputs.term_count, params))
     if params.definitions:
         _add(scores, definition_boosts(facts, heads, params))
     if params.path_match:

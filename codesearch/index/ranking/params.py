@@ -28,6 +28,10 @@ class RankingParams:
     standout_from: float = 4.0  # the best BM25 z-score at which the weight starts to grow
     standout_gain: float = 0.25  # extra weight per z-unit above standout_from
     standout_max_weight: float = 1.0
+    # Term coverage: candidates holding every term of a long query rise.
+    term_coverage: bool = True
+    term_coverage_bonus: float = 3.0
+    term_coverage_min_terms: int = 4
     # Definitions: identifiers in the query boost the chunks that define them and the files named after them.
     definitions: bool = True
     definition_bonus: float = 1.5

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from codesearch.index.lexical import tokenize_identifiers
+from codesearch.index.identifiers import tokenize_identifiers
 from codesearch.index.ranking.candidates import CandidateHead, file_stem, folders
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.query_shape import QueryFacts
