@@ -34,7 +34,7 @@ class FusedCandidate:
     lexical_rank: int | None
 
 
-NON_DEFINITION_KINDS = frozenset({"block", "section", "window", "file", "module_code"})
+NON_DEFINITION_KINDS = frozenset({"block", "imports", "section", "window"})  # parsing's records beside definitions
 
 
 def is_definition(head: CandidateHead) -> bool:

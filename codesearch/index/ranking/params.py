@@ -42,6 +42,7 @@ class RankingParams:
     # Path priors: tests, examples, compat/legacy code, package markers and type declarations rank lower.
     path_priors: bool = True
     path_prior_penalty: float = 0.75
+    text_record_penalty: float = 1.0
     # File coherence: a file's best chunk rises by the share of the candidates' score mass its file holds.
     file_coherence: bool = True
     coherence_weight: float = 1.0

@@ -4,7 +4,9 @@ A question about behaviour is answered by the code that implements it, yet a tes
 repeats all its words. Tests, examples, benchmarks, docs and fixtures, compatibility or
 deprecated copies, vendored code, package marker files (``__init__.py``, ``package-info.java``)
 and type declarations (``.d.ts``) lose ``path_prior_penalty`` unless the query asks for that
-kind of file ("tests for the parser", "example of a middleware").
+kind of file ("tests for the parser", "example of a middleware"). Records of documentation and
+configuration files (Markdown sections, YAML windows) lose ``text_record_penalty`` unless the query
+names such a file ("readme", "docs", "yaml"): they repeat a feature's words without being its code.
 """
 
 from __future__ import annotations
@@ -46,6 +48,14 @@ _KINDS: dict[str, tuple[frozenset[str], re.Pattern[str] | None, frozenset[str]]]
 }
 
 
+# Records of documentation and configuration (parsing's text formats): a code search answers with code
+# unless the query asks for these.
+TEXT_RECORD_KINDS = frozenset({"section", "window"})
+_TEXT_WORDS = frozenset({"readme", "doc", "docs", "documentation", "documented", "guide", "tutorial", "install",
+                         "installation", "changelog", "markdown", "yaml", "yml", "toml", "json", "ini", "dockerfile",
+                         "docker", "makefile", "manual", "faq"})
+
+
 def path_kind(path: str) -> str | None:
     """Which rarely-answering kind of file ``path`` is, if any.
 
@@ -64,14 +74,21 @@ def path_kind(path: str) -> str | None:
 
 
 def prior_penalties(query: QueryFacts, heads: Mapping[int, CandidateHead], params: RankingParams) -> dict[int, float]:
-    """``-path_prior_penalty`` for each candidate in a rarely-answering file the query does not ask for."""
+    """``-path_prior_penalty`` for each candidate in a rarely-answering file the query does not ask for,
+    and ``-text_record_penalty`` for a documentation or configuration record unless the query asks for one."""
     asked = frozenset(query.words)
+    wants_text = bool(asked & _TEXT_WORDS)
     penalties: dict[int, float] = {}
     kinds: dict[str, str | None] = {}
     for chunk_id, head in heads.items():
         if head.path not in kinds:
             kinds[head.path] = path_kind(head.path)
         kind = kinds[head.path]
+        penalty = 0.0
         if kind is not None and not asked & _KINDS[kind][2]:
-            penalties[chunk_id] = -params.path_prior_penalty
+            penalty += params.path_prior_penalty
+        if head.kind in TEXT_RECORD_KINDS and not wants_text:
+            penalty += params.text_record_penalty
+        if penalty:
+            penalties[chunk_id] = -penalty
     return penalties

@@ -32,3 +32,10 @@ def test_a_query_that_asks_for_tests_keeps_them() -> None:
     params = RankingParams(path_prior_penalty=0.75)
     assert prior_penalties(query_facts("how routes are matched"), found, params) == {1: -0.75}
     assert prior_penalties(query_facts("tests for route matching"), found, params) == {}
+
+
+def test_documentation_records_rank_lower_unless_the_query_asks_for_docs() -> None:
+    found = heads((1, "README.md", "", "section"), (2, "src/install.py", "install"), (3, "ci.yml", "", "window"))
+    params = RankingParams(text_record_penalty=1.0, path_prior_penalty=0.75)
+    assert prior_penalties(query_facts("how to install the package"), found, params) == {}
+    assert prior_penalties(query_facts("retry failed uploads"), found, params) == {1: -1.0, 3: -1.0}
