@@ -201,11 +201,10 @@ def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bo
     elif as_json:
         click.echo(json.dumps([_hit_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1))
     else:
-        from rich.console import Console
+        from codesearch.config import no_color
+        from codesearch.terminal import TerminalStyle, render_hits
 
-        from codesearch.terminal import render_hits
-
-        render_hits(Console(), answers[0])
+        click.echo(render_hits(answers[0], TerminalStyle.for_stream(sys.stdout, no_color())), nl=False)
 
 
 def _search_in_process(start: Path, settings: Settings, model_given: bool, queries: list[str | None],

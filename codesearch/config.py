@@ -161,6 +161,11 @@ def crash_plan(environ: Mapping[str, str] | None = None) -> CrashPlan | None:
     return CrashPlan(point or "*", int(count), signal_name or "KILL")
 
 
+def no_color(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the user asked for no colour (the NO_COLOR convention: set and not empty)."""
+    return bool((os.environ if environ is None else environ).get("NO_COLOR"))
+
+
 def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The per-user cache folder (XDG_CACHE_HOME or ~/.cache)/codesearch."""
     env = os.environ if environ is None else environ

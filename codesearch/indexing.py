@@ -310,10 +310,24 @@ def index_repository(
     index_dir = index_dir_for(repo_root, settings.index_dir)
     with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
         record_repo_root(index_dir, repo_root)
-        return update_repository(store, repo_root, settings, lambda: _load_encoder(settings), on_progress)
+        summary = update_repository(
+            store, repo_root, settings, lambda: _load_encoder(settings, identity.model_hash), on_progress
+        )
+    _ensure_query_export(settings, identity.model_hash)  # ~50 ms when it is there already
+    return summary
 
 
-def _load_encoder(settings: Settings) -> CodeEmbedder:
+def _load_encoder(settings: Settings, model_hash: str) -> CodeEmbedder:
+    """The torch encoder, plus the ONNX export for queries (first, so that `ask` is fast while embedding)."""
     from codesearch.encoder.model import Encoder
 
-    return Encoder.load(settings.model, threads=settings.threads)
+    encoder = Encoder.load(settings.model, threads=settings.threads)
+    _ensure_query_export(settings, model_hash)
+    return encoder
+
+
+def _ensure_query_export(settings: Settings, model_hash: str) -> None:
+    from codesearch.config import user_cache_dir
+    from codesearch.encoder.onnx_export import ensure_export
+
+    ensure_export(settings.model, model_hash, user_cache_dir(), threads=settings.threads)

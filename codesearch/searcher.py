@@ -6,15 +6,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
 
 import numpy as np
 
 from codesearch.config import DEFAULT_MODEL, Settings
-from codesearch.errors import IndexMismatchError
+from codesearch.encoder.query_encoder import QueryEncoder
 from codesearch.index.ranking import RankingParams
 from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
@@ -23,14 +21,6 @@ from codesearch.records import Hit
 from codesearch.similar import similar_definitions
 
 logger = logging.getLogger(__name__)
-
-
-class QueryEncoder(Protocol):
-    """What a Searcher needs of an encoder (codesearch.encoder.model.Encoder satisfies it)."""
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def close(self) -> None: ...
 
 
 class Searcher:
@@ -47,9 +37,11 @@ class Searcher:
         """Open the index for ``start`` read-only and load its encoder.
 
         Without an explicit ``--model`` (``model_given``), the model the index was built with is
-        used. Raises IndexNotFoundError, IndexMismatchError, IndexCorruptError, ModelLoadError.
+        used; queries are embedded by its verified ONNX export when there is one, else by torch
+        (see encoder/query_encoder.py). Raises IndexNotFoundError, IndexMismatchError,
+        IndexCorruptError, ModelLoadError.
         """
-        from codesearch.encoder.model import Encoder
+        from codesearch.encoder.query_encoder import load_query_encoder
         from codesearch.encoder.source import DEFAULT_MODEL_ID
 
         index_dir = find_index_dir(start, settings.index_dir)
@@ -59,14 +51,8 @@ class Searcher:
             model = settings.model
             if not model_given and settings.model == DEFAULT_MODEL and indexed.model_id != DEFAULT_MODEL_ID:
                 model = indexed.model_id
-            encoder = Encoder.load(model, threads=settings.threads)
-            if encoder.model_hash != indexed.model_hash:
-                encoder.close()
-                raise IndexMismatchError(
-                    f"the index in {index_dir} was built with model {indexed.model_id} "
-                    f"({indexed.model_hash[:12]}), not {encoder.model_id} ({encoder.model_hash[:12]}); "
-                    f"pass --model {indexed.model_id} or rebuild with `codesearch index --full --model {model}`"
-                )
+            encoder = load_query_encoder(model, indexed.model_hash, indexed.model_id, index_dir=index_dir,
+                                         threads=settings.threads)
         except BaseException:
             store.close()
             raise

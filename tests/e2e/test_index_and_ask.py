@@ -73,6 +73,25 @@ def test_filters_apply_before_the_cut(indexed_repo: Path) -> None:
     assert len(web_hits) == 4 and all(str(hit["path"]).startswith("web/") for hit in web_hits)
 
 
+def test_a_cold_ask_embeds_its_query_without_torch(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    shutil.copytree(FIXTURE, repo)
+    indexed = CliRunner().invoke(cli, ["index", str(repo)])  # makes the ONNX export (once per session)
+    assert indexed.exit_code == 0, indexed.output
+    program = (
+        "import sys\n"
+        "from codesearch.entry import main\n"
+        "sys.argv = ['codesearch', 'ask', 'multiply two matrices', '--json', '-k', '1']\n"
+        "try:\n    main()\n"
+        "finally:\n    print('torch imported:', 'torch' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], cwd=repo, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["qualified_name"] == "Matrix.multiply"
+    assert result.stderr.strip() == "torch imported: False", result.stderr
+
+
 def test_ignored_and_binary_files_are_not_indexed(indexed_repo: Path) -> None:
     names = [hit["name"] for hit in ask(indexed_repo, "ignored builder", "-k", "20")]
     assert "ignored_builder" not in names
