@@ -23,7 +23,7 @@ import click
 from codesearch.config import Settings, resolve_settings
 from codesearch.errors import CodesearchError
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
-from codesearch.records import Hit, IndexProgress, IndexSummary
+from codesearch.records import Answers, Hit, IndexProgress, IndexSummary
 
 
 def _configure_logging(level: str) -> None:
@@ -139,18 +139,23 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
 
     repo_root = (path or find_repo_root(Path.cwd())).resolve()
     settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
-    with _progress("indexing") as progress:
+    summary: IndexSummary | None = None
+    with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
         def report(state: IndexProgress) -> None:
+            if state.chunks_to_embed == 0:  # first stage: files are read and committed
+                progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
+                return
             rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
-            progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
+            progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
 
-        summary = None
         if model is None and batch_size is None:  # a server serving this index holds its writer lock
             from codesearch.server.client import reindex_via_server
 
             summary = reindex_via_server(repo_root, settings.index_dir, full=full, on_progress=report)
         if summary is None:
             summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
+    if summary is None:
+        sys.exit(130)
     click.echo(render_index_summary(summary), err=True)
     if summary.failures:
         sys.exit(1)
@@ -191,7 +196,11 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
                                     path_glob=path_glob, include_code=not as_json and query is not None)
     if answers is None:
         answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob)
-    _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
+    _print_answers(answers.hits, as_json_lines=queries_file is not None, as_json=as_json)
+    if answers.coverage is not None and not answers.coverage.is_complete:
+        from codesearch.rendering import render_coverage_notice
+
+        click.echo(render_coverage_notice(answers.coverage), err=True)
 
 
 def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
@@ -208,17 +217,18 @@ def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bo
 
 
 def _search_in_process(start: Path, settings: Settings, model_given: bool, queries: list[str | None],
-                       languages: tuple[str, ...] | None, path_glob: str | None) -> list[list[Hit]]:
+                       languages: tuple[str, ...] | None, path_glob: str | None) -> Answers:
     from codesearch.index.search import SearchRequest, validate_query
     from codesearch.searcher import Searcher
 
     if len(queries) == 1 and queries[0] is not None:
         validate_query(queries[0])  # fail before loading the model
     with Searcher.open(start, settings, model_given=model_given) as searcher:
-        return [
+        hits = [
             searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
             for text in queries
         ]
+        return Answers(hits, searcher.semantic_coverage())
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -329,8 +339,14 @@ def _update_line(summary: IndexSummary) -> str:
     )
 
 
+_INDEX_INTERRUPTED = (
+    "interrupted: every file committed so far is searchable, by keywords at least (`codesearch status` says how "
+    "much is embedded); `codesearch index` carries on from there"
+)
+
+
 @contextmanager
-def _until_interrupted() -> Iterator[None]:
+def _until_interrupted(message: str = "stopped") -> Iterator[None]:
     """Ctrl-C or SIGTERM end the block quietly (the `with` blocks inside it clean up first)."""
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -339,7 +355,7 @@ def _until_interrupted() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        click.echo(message, err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from codesearch.config import Settings
+from codesearch.embedding_stage import CodeEmbedder, EncoderProvider
 from codesearch.errors import CodesearchError
 from codesearch.index.records import IndexParams
 from codesearch.index.store import IndexStore
-from codesearch.indexing import CodeEmbedder, EncoderProvider, update_paths, update_repository
+from codesearch.indexing import update_paths, update_repository
 from codesearch.locations import index_dir_for, record_repo_root
 from codesearch.records import IndexSummary
 from codesearch.watcher import ChangeBatch, ProgressCallback, RoundCallback, Updater, Watcher

@@ -27,10 +27,10 @@ from codesearch.errors import CodesearchError, QueryError
 from codesearch.index.search import SearchRequest, validate_query
 from codesearch.locations import find_index_dir, repo_root_of
 from codesearch.parsing.languages import get_language
-from codesearch.records import Hit
+from codesearch.records import Answers, Hit
 from codesearch.searcher import Searcher
 from codesearch.server.client import search_via_server, similar_via_server
-from codesearch.server.messages import hit_to_json
+from codesearch.server.messages import coverage_to_json, hit_to_json
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +58,19 @@ class RepositorySearch:
 
     def search(
         self, query: str, *, k: int, languages: Sequence[str] | None, path_glob: str | None, include_code: bool
-    ) -> list[Hit]:
+    ) -> Answers:
+        """The hits of ``query`` and the index's semantic coverage (see records.SemanticCoverage)."""
         names = tuple(sorted({get_language(name).name for name in languages})) if languages else None
         answers = search_via_server(
             self._start, self._settings.index_dir, [query], k=k, languages=names, path_glob=path_glob,
             include_code=include_code, socket_path=self._socket_path,
         )
         if answers is not None:
-            return answers[0]
+            return answers
         validate_query(query)  # before loading the model
-        return self._local().search(SearchRequest(query, k, names, path_glob), ef=self._settings.hnsw_ef_search)
+        searcher = self._local()
+        hits = searcher.search(SearchRequest(query, k, names, path_glob), ef=self._settings.hnsw_ef_search)
+        return Answers([hits], searcher.semantic_coverage())
 
     def similar(self, file: str, line: int, *, k: int, include_code: bool) -> list[Hit]:
         """``file`` is absolute or relative to the repository root; ``line`` is 1-based."""
@@ -137,20 +140,28 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
     ) -> dict[str, Any]:
         """Find the definitions most like the innermost function, method or class at file:line."""
         return _answer(
-            repository, lambda: repository.similar(file, line, k=k, include_code=include_code), include_code
+            repository,
+            lambda: Answers([repository.similar(file, line, k=k, include_code=include_code)], None),
+            include_code,
         )
 
     return server
 
 
-def _answer(repository: RepositorySearch, find: Callable[[], list[Hit]], include_code: bool) -> dict[str, Any]:
-    """``{"root": ..., "hits": [...]}``; errors meant for users become tool errors the agent reads."""
+def _answer(repository: RepositorySearch, find: Callable[[], Answers], include_code: bool) -> dict[str, Any]:
+    """``{"root": ..., "hits": [...]}`` plus ``"semantic": {"embedded": .., "definitions": ..}`` for a
+    search; errors meant for users become tool errors the agent reads."""
     try:
-        hits = find()
+        answers = find()
         root = repository.repo_root()
     except CodesearchError as exc:
         raise ToolError(str(exc)) from exc
-    return {"root": str(root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
+    result: dict[str, Any] = {
+        "root": str(root), "hits": [hit_to_json(hit, include_code=include_code) for hit in answers.hits[0]]
+    }
+    if answers.coverage is not None:
+        result["semantic"] = coverage_to_json(answers.coverage)
+    return result
 
 
 def serve_mcp(start: Path, settings: Settings, *, socket_path: Path | None = None) -> None:

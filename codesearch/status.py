@@ -25,6 +25,7 @@ class IndexStatus:
     files: int
     chunks: int
     live_vectors: int
+    embedded_chunks: int  # chunks with a vector; the others are found by keywords until embedded
     size_bytes: int
     updated_at_s: float
     stale_new: int  # files on disk not in the index
@@ -56,7 +57,8 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
     return IndexStatus(
         index_dir=str(index_dir), repo_root=str(repo_root), model_id=meta.params.model_id,
         model_hash=meta.params.model_hash, dim=meta.params.dim, files=counts.files, chunks=counts.chunks,
-        live_vectors=counts.live_vectors, size_bytes=_folder_size(index_dir), updated_at_s=meta.updated_at_s,
+        live_vectors=counts.live_vectors, embedded_chunks=counts.embedded_chunks,
+        size_bytes=_folder_size(index_dir), updated_at_s=meta.updated_at_s,
         stale_new=sum(1 for path in on_disk if path not in states), stale_modified=modified,
         stale_deleted=sum(1 for path in states if path not in on_disk), integrity=integrity,
     )

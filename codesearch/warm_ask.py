@@ -102,8 +102,12 @@ def answer(argv: Sequence[str]) -> bool:
         return False
     from codesearch.server.messages import hit_to_json
 
-    sys.stdout.write(json.dumps([hit_to_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1) + "\n")
+    sys.stdout.write(json.dumps([hit_to_json(hit) for hit in answers.hits[0]], ensure_ascii=False, indent=1) + "\n")
     sys.stdout.flush()
+    if answers.coverage is not None and not answers.coverage.is_complete:
+        from codesearch.rendering import render_coverage_notice
+
+        sys.stderr.write(render_coverage_notice(answers.coverage) + "\n")
     return True
 
 

@@ -15,6 +15,7 @@ import pytest
 from codesearch.config import Settings
 from codesearch.index.store import IndexStore
 from codesearch.indexing import update_paths, update_repository
+from codesearch.records import IndexProgress
 from tests.fakes import HashingEncoder, hashing_params
 
 
@@ -82,3 +83,77 @@ def test_an_extraction_limit_is_counted_and_the_file_not_retried(repo: Path, sto
     assert "deep.js" in indexed(store) and store.counts().chunks == 4 + 51
     again = update_repository(store, repo, Settings(), HashingEncoder)
     assert "nested_too_deep" not in dict(again.skipped_by_reason) and again.files_unchanged == 5
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a kill in the middle of the embedding stage."""
+
+
+class StopsAfter(HashingEncoder):
+    """Embeds ``rounds`` calls' worth of code, then is 'interrupted'."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self.rounds_left = rounds
+
+    def embed_code(self, texts, *, batch_size=32, on_progress=None):  # type: ignore[no-untyped-def]
+        if self.rounds_left == 0:
+            raise Interrupted
+        self.rounds_left -= 1
+        return super().embed_code(texts, batch_size=batch_size, on_progress=on_progress)
+
+
+def many_functions(root: Path, files: int = 6, per_file: int = 5) -> Path:
+    root.mkdir()
+    for index in range(files):
+        body = "".join(f"def task_{index}_{n}(value):\n    return value + {n}\n\n" for n in range(per_file))
+        (root / f"mod_{index}.py").write_text(body)
+    (root / ".git").mkdir()
+    return root
+
+
+def test_every_file_is_committed_before_anything_is_embedded(tmp_path: Path) -> None:
+    repo = many_functions(tmp_path / "repo")
+    seen: list[tuple[int, int]] = []
+
+    def encoder_when_needed() -> HashingEncoder:
+        with IndexStore.open(repo / ".codesearch", readonly=True) as reader:  # what `ask` would see now
+            coverage = reader.semantic_coverage()
+            seen.append((coverage.embedded, coverage.definitions))
+            assert reader.lexical_search("task_5_4", 1), "the last file is searchable by keywords"
+        return HashingEncoder()
+
+    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
+        summary = update_repository(store, repo, Settings(round_chunks=8), encoder_when_needed)
+        assert store.semantic_coverage().is_complete
+    assert seen == [(0, 30)] and summary.chunks_embedded == 30
+
+
+def test_an_interrupted_embedding_stage_keeps_its_rounds_and_the_next_run_finishes(tmp_path: Path) -> None:
+    repo = many_functions(tmp_path / "repo")
+    settings = Settings(round_chunks=8)
+    progress: list[IndexProgress] = []
+    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
+        with pytest.raises(Interrupted):
+            update_repository(store, repo, settings, lambda: StopsAfter(rounds=2), progress.append)
+        coverage = store.semantic_coverage()
+        assert (coverage.embedded, coverage.definitions) == (16, 30)
+        assert store.check_integrity().problems == ()
+        assert progress[-1].chunks_to_embed == 30 and progress[-1].files_done == 6
+        resumed = HashingEncoder()
+        summary = update_repository(store, repo, settings, lambda: resumed)
+        assert summary.files_unchanged == 6 and resumed.code_texts_embedded == 14  # only what was left
+        assert store.semantic_coverage().is_complete and store.check_integrity().problems == ()
+
+
+def test_a_text_shared_by_two_definitions_is_embedded_once(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".git").mkdir()
+    (repo / "a.py").write_text("def same():\n    return 1\n\n\ndef same():\n    return 1\n")
+    encoder = HashingEncoder()
+    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
+        update_repository(store, repo, Settings(), lambda: encoder)
+        coverage = store.semantic_coverage()
+        assert (coverage.embedded, coverage.definitions) == (2, 2) and store.check_integrity().problems == ()
+    assert encoder.code_texts_embedded == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 MIN_COSINE = 0.9999
 OPSET = 17
+FAILED_SUFFIX = ".failed.json"  # beside an export folder: this model did not export with this ONNX Runtime
 LEFTOVER_AGE_S = 3600.0  # a staging folder this old belongs to a killed export, not a running one
 _RAW_FILE_NAME = "exported.onnx"
 # Short and long, prose and code, ASCII and not; the long one is cut at max_length.
@@ -65,11 +67,12 @@ PROBE_TEXTS = VERIFY_TEXTS[:3]  # re-checked on every open: short, so opening st
 
 
 def ensure_export(model: str, model_hash: str, cache_root: Path, *, threads: int = 0) -> str:
-    """Make sure a verified export of ``model`` exists; what happened: "current", "built" or "failed: …".
+    """Make sure a verified export of ``model`` exists; what happened: "current", "built" or "failed…".
 
     An export in place is trusted when its manifest is current and its files pass their
     checksums (~50 ms); a missing, stale or damaged one is rebuilt (~10 s, once per model). Never
-    raises for a model that cannot be exported: queries then use torch, as before.
+    raises for a model that cannot be exported: queries then use torch, as before, and the failure
+    is remembered (per ONNX Runtime version) so later runs do not load the model to fail again.
     """
     import onnxruntime
 
@@ -81,6 +84,10 @@ def ensure_export(model: str, model_hash: str, cache_root: Path, *, threads: int
         return "current"
     except ExportUnusable as reason:
         logger.debug("ONNX export in %s is %s; building it", folder, reason)
+    failure = folder.with_name(folder.name + FAILED_SUFFIX)
+    if _read_failure(failure) == onnxruntime.__version__:
+        logger.debug("this model could not be exported before (%s); not trying again", failure)
+        return "failed before"
     remove_leftovers(folder.parent)
     started = time.perf_counter()
     try:
@@ -88,9 +95,27 @@ def ensure_export(model: str, model_hash: str, cache_root: Path, *, threads: int
     except Exception as exc:  # an optimisation only: any model torch cannot export keeps the torch path
         logger.debug("ONNX export failed", exc_info=True)
         logger.warning("cannot export the encoder to ONNX (%s: %s); `ask` will load torch", type(exc).__name__, exc)
+        if not isinstance(exc, ValueError):  # a model that changed under us may well export next time
+            _record_failure(failure, onnxruntime.__version__, exc)
         return f"failed: {exc}"
+    failure.unlink(missing_ok=True)
     logger.info("exported the encoder to ONNX in %.1f s (%s)", time.perf_counter() - started, folder)
     return "built"
+
+
+def _read_failure(path: Path) -> str | None:
+    """The ONNX Runtime version an earlier export of this model failed with, if one did."""
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["onnxruntime"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _record_failure(path: Path, onnxruntime_version: str, exc: Exception) -> None:
+    """Remember a model that cannot be exported, so every later `index` does not load it to fail again."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"onnxruntime": onnxruntime_version, "error": f"{type(exc).__name__}: {exc}"}))
 
 
 def remove_leftovers(exports_root: Path, min_age_s: float = LEFTOVER_AGE_S) -> None:

@@ -8,6 +8,10 @@ Layout of the folder (default ``<repo>/.codesearch``)::
     vectors.json        sidecar: which generation's file is current, its size and CRC-32
     lock                flock'ed by the one writer
 
+Progressive: a chunk row may exist before its vector (``index`` commits every file first, then
+embeds in rounds). The live HNSW labels are exactly the chunks whose vector is in the cache; the
+others are found by keywords until theirs arrives (``semantic_coverage`` says how many).
+
 Crash safety: SQLite is the source of truth, vectors included (the embeddings cache). A batch is
 one transaction; its vector changes are applied to the in-memory HNSW index right after the
 commit, and the HNSW file is saved only later (``save_vectors``, ``close``, and every
@@ -47,7 +51,7 @@ from codesearch.index.integrity import check_integrity, count_rows
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.meta import read_generation, read_meta
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
-from codesearch.index.reconcile import load_vectors, reconcile
+from codesearch.index.reconcile import count_embedded_chunks, load_vectors, reconcile
 from codesearch.index.records import (
     BatchResult,
     FileState,
@@ -62,6 +66,7 @@ from codesearch.index.records import (
 )
 from codesearch.index.vector_file import save_vectors_file
 from codesearch.index.vectors import VectorIndex
+from codesearch.records import SemanticCoverage
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ class IndexStore:
         self._vectors_generation = -1  # the generation the in-memory vectors reflect exactly
         self._saved_generation = -1  # the generation of the vectors file on disk, if current
         self._unsaved_changes = 0  # vectors added or deleted since the file was last saved
+        self._coverage: tuple[int, SemanticCoverage] | None = None  # (generation, coverage at it)
         self._is_closed = False
 
     @classmethod
@@ -223,6 +229,11 @@ class IndexStore:
         with self._database() as conn:
             return lexical.rows_named(conn, name, limit, chunk_filter)
 
+    def chunk_ids_matching(self, path_glob: str) -> frozenset[int]:
+        """The ids of every chunk whose path matches ``path_glob``, with a vector or not."""
+        with self._database() as conn:
+            return allowed_chunk_ids(conn, ChunkFilter(None, path_glob))
+
     def dense_search(
         self,
         vector: np.ndarray,
@@ -260,6 +271,30 @@ class IndexStore:
     def dense_scores(self, vector: np.ndarray, chunk_ids: Iterable[int]) -> list[ScoredId]:
         """Exact cosine similarity of ``vector`` (dim,) to each of ``chunk_ids`` with a live vector, best first."""
         return self._vectors.similarities(vector, chunk_ids)
+
+    def semantic_coverage(self) -> SemanticCoverage:
+        """Chunks with a vector, of all chunks, as of the last commit this store has seen.
+
+        Counted once per vectors generation (every commit that adds or drops chunks or vectors
+        bumps it), so asking on every search costs nothing.
+        """
+        with self._database() as conn:
+            generation = self._meta.vectors_generation
+            if self._coverage is None or self._coverage[0] != generation:
+                definitions = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+                embedded = count_embedded_chunks(conn, self._meta.params.model_hash)
+                self._coverage = (generation, SemanticCoverage(embedded, definitions))
+            return self._coverage[1]
+
+    def unembedded_chunks(self, after_id: int, limit: int) -> list[StoredChunk]:
+        """Up to ``limit`` chunks without a cached vector whose id is above ``after_id``, by id."""
+        with self._database() as conn:
+            return rows.unembedded_chunks(conn, self._meta.params.model_hash, after_id, limit)
+
+    def count_unembedded_texts(self) -> int:
+        """How many distinct texts the chunks without a vector need embedded."""
+        with self._database() as conn:
+            return rows.count_unembedded_texts(conn, self._meta.params.model_hash)
 
     def counts(self) -> IndexCounts:
         with self._database() as conn:

@@ -22,7 +22,13 @@ from codesearch.errors import CodesearchError, ProtocolError
 from codesearch.index.search import SearchRequest
 from codesearch.parsing.languages import get_language
 from codesearch.records import IndexProgress
-from codesearch.server.messages import hit_to_json, progress_to_json, summary_to_json, symbol_information
+from codesearch.server.messages import (
+    coverage_to_json,
+    hit_to_json,
+    progress_to_json,
+    summary_to_json,
+    symbol_information,
+)
 from codesearch.server.params import k_param, optional, path_from, required, root_param
 from codesearch.server.protocol import (
     INTERNAL_ERROR,
@@ -147,7 +153,8 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
     )
     include_code = bool(optional(params, "includeCode", bool, False))
     hits = repo.search(request)
-    return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
+    return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits],
+            "semantic": coverage_to_json(repo.semantic_coverage())}
 
 
 def similar(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:

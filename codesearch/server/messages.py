@@ -1,4 +1,4 @@
-"""Records as JSON and back: hits, index summaries, progress, LSP symbols.
+"""Records as JSON and back: hits, index summaries, progress, semantic coverage, LSP symbols.
 
 JSON exists only at the edges; this module is the one place that spells the wire shapes, so
 ``codesearch ask --json`` and the server's ``search`` give the same hit objects by construction.
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.errors import ProtocolError
-from codesearch.records import Hit, IndexProgress, IndexSummary, SkippedFile
+from codesearch.records import Hit, IndexProgress, IndexSummary, SemanticCoverage, SkippedFile
 
 HIT_FIELDS = (
     "path",
@@ -62,6 +62,7 @@ def summary_to_json(summary: IndexSummary) -> dict[str, Any]:
         "failures": [[f.path, f.reason, f.detail] for f in summary.failures],
         "seconds": round(summary.seconds, 4),
         "embed_seconds": round(summary.embed_seconds, 4),
+        "keywords_seconds": round(summary.keywords_seconds, 4),
     }
 
 
@@ -81,8 +82,9 @@ def summary_from_json(data: Any) -> IndexSummary:
             failures=tuple(SkippedFile(str(p), str(r), str(d)) for p, r, d in data["failures"]),
             seconds=float(data["seconds"]),
             embed_seconds=float(data["embed_seconds"]),
+            keywords_seconds=float(data.get("keywords_seconds", 0.0)),  # absent from older servers
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(f"malformed index summary from the server: {exc}") from None
 
 
@@ -92,6 +94,7 @@ def progress_to_json(progress: IndexProgress) -> dict[str, Any]:
         "files_total": progress.files_total,
         "chunks_embedded": progress.chunks_embedded,
         "embed_seconds": round(progress.embed_seconds, 3),
+        "chunks_to_embed": progress.chunks_to_embed,
     }
 
 
@@ -102,9 +105,25 @@ def progress_from_json(data: Any) -> IndexProgress:
             int(data["files_total"]),
             int(data["chunks_embedded"]),
             float(data["embed_seconds"]),
+            int(data.get("chunks_to_embed", 0)),  # absent from servers older than progressive indexing
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(f"malformed progress from the server: {exc}") from None
+
+
+def coverage_to_json(coverage: SemanticCoverage) -> dict[str, int]:
+    """``{"embedded": 1204, "definitions": 2143}``: the ``semantic`` field of a search answer."""
+    return {"embedded": coverage.embedded, "definitions": coverage.definitions}
+
+
+def coverage_from_json(data: Any) -> SemanticCoverage | None:
+    """The coverage a server reported, or None (a server older than progressive indexing sends none)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return SemanticCoverage(int(data["embedded"]), int(data["definitions"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def symbol_information(hit: Hit, repo_root: Path) -> dict[str, Any]:

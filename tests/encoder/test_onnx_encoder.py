@@ -141,6 +141,25 @@ def test_ensure_reports_a_model_it_cannot_export(tiny_bert: Path, hash_cache: Pa
     assert outcome.startswith("failed") and "cannot export the encoder to ONNX" in caplog.text
 
 
+def test_a_model_that_cannot_be_exported_is_not_retried(
+    tiny_bert: Path, hash_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codesearch.encoder import onnx_export
+
+    calls: list[Path] = []
+
+    def refuse(network: object, path: Path) -> None:
+        calls.append(path)
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(onnx_export, "export_network", refuse)
+    model_hash = describe_model(str(tiny_bert), hash_cache).model_hash
+    assert ensure_export(str(tiny_bert), model_hash, hash_cache).startswith("failed: unsupported operator")
+    assert ensure_export(str(tiny_bert), model_hash, hash_cache) == "failed before"
+    assert len(calls) == 1
+    assert not any(path.name.startswith(".tmp-") for path in export_folder(hash_cache, model_hash).parent.iterdir())
+
+
 def test_old_leftovers_of_killed_exports_are_removed(tmp_path: Path) -> None:
     for name in (".tmp-abc-1", ".old-abc-2", "abc"):
         (tmp_path / name).mkdir()
