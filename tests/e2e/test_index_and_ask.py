@@ -108,7 +108,8 @@ def test_a_partly_embedded_index_answers_and_says_so_until_index_finishes(tmp_pa
     assert dropped > 0
     asked = runner.invoke(cli, ["ask", "--repo", str(repo), "--json", "split a csv line into fields", "-k", "3"])
     assert asked.exit_code == 0, asked.output
-    assert json.loads(asked.stdout)[0]["qualified_name"] == "parseCsvLine"  # found by its keywords alone
+    names = [hit["qualified_name"] for hit in json.loads(asked.stdout)]
+    assert "parseCsvLine" in names  # found by its keywords alone
     assert f"semantic: {total - dropped:,} of {total:,} definitions" in asked.stderr
     status = runner.invoke(cli, ["status", str(repo), "--check"])
     assert status.exit_code == 0 and f"{total - dropped:,} of {total:,} definitions embedded" in status.stdout
