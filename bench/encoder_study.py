@@ -58,7 +58,10 @@ def repository_texts(root: Path) -> list[str]:
 
 
 def model_with_max_length(max_length: int, folder: Path) -> Path:
-    """A copy of the default encoder's folder whose metadata says ``max_length`` (an eval_search --model)."""
+    """A copy of the default encoder's folder whose metadata says ``max_length`` (an eval_search --model).
+
+    The default embeds 128 tokens since issue 12; 256 is what it embedded before.
+    """
     target = folder / f"minilm-code-v1-len{max_length}"
     if not target.exists():
         shutil.copytree(DEFAULT_MODEL_FOLDER, target)
@@ -103,7 +106,7 @@ def in_input_order(embed: Embed, batch: int = 32) -> Embed:
     return lambda texts: np.concatenate([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
 
 
-def int8_encoder(folder: Path, export: Path, calibration: list[str], threads: int) -> Any:
+def int8_encoder(folder: Path, export: Path, calibration: list[str], threads: int, model: str) -> Any:
     """An OnnxEncoder whose network is the export quantised to int8 (static, calibrated)."""
     import onnxruntime
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
@@ -134,7 +137,7 @@ def int8_encoder(folder: Path, export: Path, calibration: list[str], threads: in
     from codesearch.encoder.metadata import read_metadata
     from codesearch.encoder.network import load_network
 
-    source = resolve_model("default")
+    source = resolve_model(model)
     network = load_network(source.folder, read_metadata(source.folder), torch.device("cpu"), torch.float32)
     export_network(network.model, folder / "fp32.onnx")
     quant_pre_process(str(folder / "fp32.onnx"), str(folder / "pre.onnx"), skip_symbolic_shape=True)
@@ -161,9 +164,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     print(json.dumps({"texts": len(sample), "calibration": len(calibration), "cpu_count": os.cpu_count()}),
           file=sys.stderr)
-    with Encoder.load("default", dtype="float32", threads=args.threads, cache_dir=folder) as exact:
+    at_256 = str(model_with_max_length(256, folder))  # what the default encoder embedded before issue 12
+    with Encoder.load(at_256, dtype="float32", threads=args.threads, cache_dir=folder) as exact:
         reference = exact.embed_code(sample)  # (n, dim): torch float32 at 256, the yardstick
-    with Encoder.load("default", threads=args.threads, cache_dir=folder) as torch_encoder:
+    with Encoder.load(at_256, threads=args.threads, cache_dir=folder) as torch_encoder:
         backend = torch_encoder.backend
         measure(f"{backend}@256 sorted", torch_encoder.embed_code, sample, reference, args.rounds,
                 threads=args.threads)
@@ -173,11 +177,11 @@ def main() -> None:
     from codesearch.encoder.onnx_encoder import OnnxEncoder
     from codesearch.encoder.onnx_export import build_export
 
-    model_hash = describe_model("default", folder).model_hash
-    export = build_export("default", model_hash, folder, threads=args.threads)
+    model_hash = describe_model(at_256, folder).model_hash
+    export = build_export(at_256, model_hash, folder, threads=args.threads)
     with OnnxEncoder.open(export, model_hash, threads=args.threads) as onnx_encoder:
         measure("onnx-fp32@256 sorted", onnx_encoder.embed_code, sample, reference, args.rounds, threads=args.threads)
-    quantised = int8_encoder(folder, export, calibration, args.threads)
+    quantised = int8_encoder(folder, export, calibration, args.threads, at_256)
     measure("onnx-int8-static@256 sorted", quantised.embed_code, sample, reference, args.rounds, threads=args.threads)
     for max_length in (192, 128):
         model = model_with_max_length(max_length, folder)
