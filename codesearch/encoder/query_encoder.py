@@ -63,7 +63,7 @@ def load_query_encoder(
     try:
         return OnnxEncoder.open(folder, model_hash, threads=threads)
     except ExportUnusable as reason:
-        logger.warning("the ONNX query encoder is %s; loading torch instead (`codesearch index` rebuilds it)", reason)
+        logger.warning("the ONNX query encoder is %s; loading torch instead (`codesearch index` makes it)", reason)
     from codesearch.encoder.model import Encoder
 
     return Encoder.load(model, threads=threads, cache_dir=cache_root)
