@@ -279,16 +279,19 @@ def index_repository(
     index_dir = index_dir_for(repo_root, settings.index_dir)
     with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
         record_repo_root(index_dir, repo_root)
-        summary = update_repository(store, repo_root, settings, lambda: _load_encoder(settings), on_progress)
-    # After the embedding stage, so that a first index reaches full coverage ~10 s sooner (the export
-    # is made once per model); ~50 ms when it is there already.
-    _ensure_query_export(settings, identity.model_hash)
+        summary = update_repository(
+            store, repo_root, settings, lambda: _load_encoder(settings, identity.model_hash), on_progress
+        )
+    _ensure_query_export(settings, identity.model_hash)  # when nothing was embedded; ~50 ms if it is there
     return summary
 
 
-def _load_encoder(settings: Settings) -> CodeEmbedder:
+def _load_encoder(settings: Settings, model_hash: str) -> CodeEmbedder:
+    """The torch encoder, and first the ONNX export for queries when it is missing (once per model,
+    ~10 s): `ask`s while this run embeds then load in a fraction of a second, not torch's seconds."""
     from codesearch.encoder.model import Encoder
 
+    _ensure_query_export(settings, model_hash)
     return Encoder.load(settings.model, threads=settings.threads)
 
 

@@ -72,8 +72,10 @@ def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params:
         wrong = _wrong_vectors(conn, vectors, sorted(embedded & live), params)
     if embedded - live:
         problems.append(f"embedded chunks without a live vector: {_sample(embedded - live)}")
-    if vectors.slot_count != len(live) + vectors.dead_count:
-        problems.append(f"HNSW holds {vectors.slot_count} slots for {len(live) + vectors.dead_count} labels")
+    if vectors.slot_count != vectors.graph_live_count + vectors.dead_count:
+        problems.append(
+            f"HNSW holds {vectors.slot_count} slots for {vectors.graph_live_count + vectors.dead_count} labels"
+        )
     if live - embedded:
         problems.append(f"live vectors without an embedded chunk: {_sample(live - embedded)}")
     if ids != fts_ids:

@@ -105,8 +105,14 @@ def available_vectors(
     return cached_vectors(conn, [i for i in ids if i in present], model_hash, dim)
 
 
-def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -> ReconcileResult:
-    """Make ``vectors`` hold exactly the vectors of the embedded chunk rows; run inside one read snapshot."""
+def reconcile(
+    conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str, *, into_graph: bool = True
+) -> ReconcileResult:
+    """Make ``vectors`` hold exactly the vectors of the embedded chunk rows; run inside one read snapshot.
+
+    ``into_graph=False`` (readers) keeps the missing vectors beside the graph, scored exactly,
+    rather than inserting them (see exact_vectors.py): a reader's graph is never saved.
+    """
     ids = embedded_chunk_ids(conn, model_hash)
     live = vectors.labels()
     extra = live - ids
@@ -114,7 +120,10 @@ def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -
     removed = vectors.mark_deleted(extra)
     for start in range(0, len(missing), 4096):
         labels, batch = cached_vectors(conn, missing[start : start + 4096], model_hash, vectors.dim)
-        vectors.add(labels, batch)
+        if into_graph:
+            vectors.add(labels, batch)
+        else:
+            vectors.add_unindexed(labels, batch)
     if removed or missing:
         log.info("reconciled vectors with the database: %d added, %d removed", len(missing), removed)
     return ReconcileResult(added=len(missing), removed=removed)

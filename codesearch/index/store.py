@@ -413,16 +413,13 @@ class IndexStore:
         return starting.is_file_usable
 
     def _reconcile_locked(self, conn: sqlite3.Connection) -> None:
-        """Inside a snapshot: make the in-memory vectors match the chunk rows exactly."""
-        result = reconcile(conn, self._vectors, self._meta.params.model_hash)
+        """Inside a snapshot: make the in-memory vectors match the chunk rows exactly.
+
+        A reader keeps the vectors its file lacks beside the graph (scored exactly, cheap); a
+        writer inserts them, since its graph is what gets saved.
+        """
+        reconcile(conn, self._vectors, self._meta.params.model_hash, into_graph=not self.is_readonly)
         self._vectors_generation = read_generation(conn)
-        if self.is_readonly and result.added >= 1000:
-            log.warning(
-                "the vectors file in %s lacks %d chunks; they were inserted in memory for this search. "
-                "Run `codesearch index` to save them.",
-                self.index_dir,
-                result.added,
-            )
 
     def _close_quietly(self) -> None:
         with self._db_lock:
