@@ -57,7 +57,7 @@ class EmbeddingTally:
     """What the stage did so far (mutable; read by progress reports)."""
 
     embedded: int = 0  # texts embedded
-    seconds: float = 0.0  # in the encoder (its loading included)
+    seconds: float = 0.0  # in the encoder (not loading it)
     to_embed: int = 0  # distinct texts the stage found without a vector; 0 until it starts
 
 
@@ -82,6 +82,7 @@ def _embed_round(
     """Embed ``texts`` (embed hash -> text) and commit their vectors in one batch."""
     if not texts:
         return
+    live = encoder.get()  # loading it is not embedding: the rate the summary prints is the encoder's
     started = time.perf_counter()
     embedded_before, seconds_before = tally.embedded, tally.seconds
 
@@ -90,7 +91,6 @@ def _embed_round(
         tally.seconds = seconds_before + time.perf_counter() - started
         report()
 
-    live = encoder.get()
     crash_points.reached("embed:round")
     vectors = live.embed_code(list(texts.values()), batch_size=batch_size, on_progress=progress)  # (n, dim)
     tally.embedded = embedded_before + len(texts)
