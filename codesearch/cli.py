@@ -326,7 +326,7 @@ def _update_line(summary: IndexSummary) -> str:
     return (
         f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
         f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, {summary.chunks_cached} "
-        f"from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s"
+        f"from cache; {summary.chunks_total} records; {summary.seconds:.2f} s"
     )
 
 

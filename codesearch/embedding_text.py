@@ -34,7 +34,10 @@ def chunk_text(chunk: Chunk, representation: Representation = DEFAULT_REPRESENTA
     if representation is Representation.CODE:
         text = chunk.code
     elif representation is Representation.PATH_NAME_CODE:
-        text = f"{chunk.path} {chunk.qualified_name}\n{chunk.code}"
+        # A record without a name has a location label (``config.py:1-40``) for a qualified name:
+        # left out, so that lines moving up or down do not make its text, hence its vector, new.
+        label = f" {chunk.qualified_name}" if chunk.name else ""
+        text = f"{chunk.path}{label}\n{chunk.code}"
     else:
         parts = [chunk.qualified_name, chunk.signature, chunk.docstring_summary, chunk.code_without_docstring]
         text = "\n".join(part for part in parts if part)

@@ -2,8 +2,10 @@
 
 A file is re-read only when its size or mtime changed, re-extracted only when its content hash
 changed, and a chunk is embedded only when the embeddings cache has no vector for its exact text
-under this model. Work is committed in rounds (one SQLite transaction each), so an interrupted
-run keeps every finished round and the next run resumes from there.
+under this model. An index whose rows an older extraction made (``RECORDS_VERSION``) has every
+file re-extracted once by the next full update; only records with new text are embedded. Work
+is committed in rounds (one SQLite transaction each), so an interrupted run keeps every finished
+round and the next run resumes from there.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ from codesearch.extraction import plan_files
 from codesearch.index.records import Embedding, FileState, FileUpdate, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
-from codesearch.parsing.extract import extract_chunks
-from codesearch.parsing.languages import get_language
+from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
 from codesearch.parsing.source_text import VANISHED
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
 
@@ -61,6 +62,7 @@ class _Tally:
     cached: int = 0
     embed_seconds: float = 0.0
     files_done: int = 0
+    is_reextracting: bool = False  # extract even files whose content hash is unchanged
     syntax_errors: list[str] = field(default_factory=list)
     failures: list[SkippedFile] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -95,10 +97,13 @@ def update_repository(
     states = store.all_file_states()
     present = {f.path for f in plan.files}
     deletions = tuple(sorted(path for path in states if path not in present))
-    candidates = [f for f in plan.files if _stat_changed(f, states.get(f.path))]
+    tally.is_reextracting = store.meta.records_version != RECORDS_VERSION
+    candidates = [f for f in plan.files if tally.is_reextracting or _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(plan.files) - len(candidates)
     tally.files_total = len(plan.files)
     _apply(store, candidates, deletions, states, settings, _LazyEncoder(encoder), tally, on_progress)
+    if tally.is_reextracting:
+        store.set_records_version(RECORDS_VERSION)
     return _summary(store, tally, started)
 
 
@@ -191,15 +196,18 @@ def _read_into(
         logger.warning("%s: cannot read: %s", source_file.path, exc)
         return
     content_hash = hashlib.sha256(data).hexdigest()
-    if state is not None and state.content_hash == content_hash:
+    is_same = state is not None and state.content_hash == content_hash
+    if is_same and not tally.is_reextracting:
         store.touch_file(source_file.path, source_file.size_bytes, source_file.mtime_ns)
         tally.unchanged += 1
         return
     if state is None:
         tally.new += 1
+    elif is_same:
+        tally.unchanged += 1
     else:
         tally.changed += 1
-    extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    extraction = extract_records(source_file.path, data, source_file.language)
     if extraction.limit_reached is not None:
         # Counted, and the file is recorded with what it gave, so an unchanged file is not retried.
         tally.skipped[extraction.limit_reached] += 1

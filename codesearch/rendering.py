@@ -32,10 +32,10 @@ def render_index_summary(summary: IndexSummary) -> str:
     """The closing lines of ``codesearch index``."""
     rate = summary.chunks_embedded / summary.embed_seconds if summary.embed_seconds > 0 else 0.0
     lines = [
-        f"indexed {summary.files_total} files, {summary.chunks_total} definitions in {summary.seconds:.1f} s",
+        f"indexed {summary.files_total} files, {summary.chunks_total} records in {summary.seconds:.1f} s",
         f"  files: {summary.files_new} new, {summary.files_changed} changed, {summary.files_deleted} deleted, "
         f"{summary.files_unchanged} unchanged",
-        f"  definitions: {summary.chunks_embedded} embedded ({rate:.0f}/s), {summary.chunks_cached} from cache",
+        f"  records: {summary.chunks_embedded} embedded ({rate:.0f}/s), {summary.chunks_cached} from cache",
     ]
     if summary.skipped_by_reason:
         lines.append("  skipped: " + ", ".join(f"{r} {n}" for r, n in summary.skipped_by_reason))
@@ -56,7 +56,7 @@ def render_status(status: IndexStatus) -> str:
         f"index:        {status.index_dir}",
         f"repository:   {status.repo_root}",
         f"model:        {status.model_id} ({status.model_hash[:12]}, dim {status.dim})",
-        f"contents:     {status.files} files, {status.chunks} definitions, {status.live_vectors} vectors",
+        f"contents:     {status.files} files, {status.chunks} records, {status.live_vectors} vectors",
         f"size on disk: {status.size_bytes / 1e6:.1f} MB",
         f"last update:  {updated}",
         f"freshness:    {stale}",

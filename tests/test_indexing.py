@@ -15,6 +15,10 @@ import pytest
 from codesearch.config import Settings
 from codesearch.index.store import IndexStore
 from codesearch.indexing import update_paths, update_repository
+from codesearch.parsing.extract import extract_chunks
+from codesearch.parsing.file_records import RECORDS_VERSION
+from codesearch.parsing.languages import get_language
+from codesearch.records import FileExtraction
 from tests.fakes import HashingEncoder, hashing_params
 
 
@@ -82,3 +86,39 @@ def test_an_extraction_limit_is_counted_and_the_file_not_retried(repo: Path, sto
     assert "deep.js" in indexed(store) and store.counts().chunks == 4 + 51
     again = update_repository(store, repo, Settings(), HashingEncoder)
     assert "nested_too_deep" not in dict(again.skipped_by_reason) and again.files_unchanged == 5
+
+
+def test_module_level_code_is_indexed_as_blocks(repo: Path, store: IndexStore) -> None:
+    (repo / "routes.py").write_text(
+        "from pkg import a\n\nROUTES = {'/orders': a.fn_a, '/refunds': a.fn_a}\n\ndef serve():\n    return ROUTES\n"
+    )
+    update_repository(store, repo, Settings(), HashingEncoder)
+    found = store.get_chunks([hit.chunk_id for hit in store.lexical_search("refunds", 5)])
+    assert [(s.chunk.path, s.chunk.kind, s.chunk.start_line, s.chunk.end_line) for s in found] == [
+        ("routes.py", "block", 1, 3)
+    ]
+    assert store.check_integrity().problems == ()
+
+
+def test_an_index_made_by_an_older_extraction_is_re_extracted_once(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "consts.py").write_text("import os\n\nSHOP_HOME = os.environ.get('SHOP_HOME', '/srv/shop')\n")
+
+    def definitions_only(path: str, source: bytes, language: str) -> FileExtraction:
+        return extract_chunks(path, source, get_language(language))
+
+    with IndexStore.open(tmp_path / "index", expected=hashing_params(), create=True) as old:
+        with monkeypatch.context() as patched:  # what a codesearch that indexed definitions only made
+            patched.setattr("codesearch.indexing.extract_records", definitions_only)
+            update_repository(old, repo, Settings(), HashingEncoder)
+        old.set_records_version(1)
+        assert old.counts().chunks == 4
+        encoder = HashingEncoder()
+        summary = update_repository(old, repo, Settings(), lambda: encoder)
+        assert summary.files_unchanged == 5 and summary.files_changed == summary.files_new == 0
+        assert encoder.code_texts_embedded == 1 and old.counts().chunks == 5  # the new block, nothing else
+        assert old.meta.records_version == RECORDS_VERSION
+        again = update_repository(old, repo, Settings(), lambda: encoder)
+        assert again.files_unchanged == 5 and encoder.code_texts_embedded == 1
+        assert old.check_integrity().problems == ()
