@@ -125,9 +125,11 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
 @click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
 @click.option("--wait", is_flag=True, help="Wait for another running `index` instead of failing.")
-@click.option("--batch-size", type=int, help="Functions per encoder batch.")
+@click.option("--batch-size", type=int, help="Records per encoder batch.")
+@click.option("--index-text-files/--no-index-text-files", default=None,
+              help="Also index docs, config and files without a grammar (default: on; see codesearch.toml).")
 def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
-          batch_size: int | None) -> None:
+          batch_size: int | None, index_text_files: bool | None) -> None:
     """Index a repository (default: the one around the current folder), incrementally.
 
     When a running `codesearch serve` serves this index, the server does the update (it holds
@@ -138,14 +140,15 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
     from codesearch.rendering import render_index_summary
 
     repo_root = (path or find_repo_root(Path.cwd())).resolve()
-    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
+    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size,
+                         index_text_files=index_text_files)
     with _progress("indexing") as progress:
         def report(state: IndexProgress) -> None:
             rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
             progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
 
         summary = None
-        if model is None and batch_size is None:  # a server serving this index holds its writer lock
+        if model is None and batch_size is None and index_text_files is None:  # the server holds the writer lock
             from codesearch.server.client import reindex_via_server
 
             summary = reindex_via_server(repo_root, settings.index_dir, full=full, on_progress=report)
@@ -174,13 +177,13 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
     A running `codesearch serve` answers when it can (the model and index are already loaded
     there); otherwise the search runs in this process.
     """
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.text_formats import record_language
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
     start = (repo or Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
-    languages = tuple(sorted({get_language(name).name for name in langs})) or None
+    languages = tuple(sorted({record_language(name) for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
     answers = None

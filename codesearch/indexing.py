@@ -30,6 +30,7 @@ from codesearch.index.store import IndexStore
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
 from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
 from codesearch.parsing.source_text import VANISHED
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def update_repository(
 ) -> IndexSummary:
     """Bring ``store`` up to date with every source file under ``root``."""
     started = time.perf_counter()
-    plan = plan_files([root], max_file_bytes=settings.max_file_bytes)
+    plan = plan_files([root], max_file_bytes=settings.max_file_bytes, text_files=TextFiles.from_settings(settings))
     tally = _Tally(failures=list(plan.failures))
     tally.skipped.update(s.reason for s in plan.skipped)
     for skipped in plan.skipped:
@@ -125,6 +126,7 @@ def update_paths(
     started = time.perf_counter()
     tally = _Tally()
     rules = load_ignore_rules(root)
+    text_files = TextFiles.from_settings(settings)
     states = store.all_file_states()
     candidates: dict[str, SourceFile] = {}
     deletions: set[str] = set()
@@ -132,10 +134,11 @@ def update_paths(
         if (root / rel).is_dir():
             # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
             if rules.reason_for(rel, is_dir=True) is None:
-                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes, text_files=text_files)
                 candidates.update((f.path, f) for f in under.files)
         else:
-            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes,
+                                 text_files=text_files)
             if isinstance(outcome, SourceFile):
                 candidates[outcome.path] = outcome
             elif isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:

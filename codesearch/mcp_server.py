@@ -26,7 +26,7 @@ from codesearch.config import Settings
 from codesearch.errors import CodesearchError, QueryError
 from codesearch.index.search import SearchRequest, validate_query
 from codesearch.locations import find_index_dir, repo_root_of
-from codesearch.parsing.languages import get_language
+from codesearch.parsing.text_formats import record_language
 from codesearch.records import Hit
 from codesearch.searcher import Searcher
 from codesearch.server.client import search_via_server, similar_via_server
@@ -59,7 +59,7 @@ class RepositorySearch:
     def search(
         self, query: str, *, k: int, languages: Sequence[str] | None, path_glob: str | None, include_code: bool
     ) -> list[Hit]:
-        names = tuple(sorted({get_language(name).name for name in languages})) if languages else None
+        names = tuple(sorted({record_language(name) for name in languages})) if languages else None
         answers = search_via_server(
             self._start, self._settings.index_dir, [query], k=k, languages=names, path_glob=path_glob,
             include_code=include_code, socket_path=self._socket_path,

@@ -16,7 +16,8 @@ from rich.text import Text
 from codesearch.records import Hit
 
 CODE_LINES_PER_HIT = 4
-_LEXERS = {"csharp": "csharp", "cpp": "cpp", "tsx": "tsx", "typescript": "typescript"}
+_LEXERS = {"csharp": "csharp", "cpp": "cpp", "tsx": "tsx", "typescript": "typescript", "dockerfile": "docker",
+           "makefile": "make"}
 
 
 def _preview(hit: Hit, lines: int) -> tuple[str, int]:

@@ -122,3 +122,22 @@ def test_an_index_made_by_an_older_extraction_is_re_extracted_once(
         again = update_repository(old, repo, Settings(), lambda: encoder)
         assert again.files_unchanged == 5 and encoder.code_texts_embedded == 1
         assert old.check_integrity().problems == ()
+
+
+def test_text_files_are_indexed_updated_and_dropped(repo: Path, store: IndexStore) -> None:
+    (repo / "README.md").write_text("# Shop\n\n## Refunds\n\nRefunds go back to the card they came from.\n")
+    (repo / "package-lock.json").write_text('{"name": "shop", "lockfileVersion": 3}\n')
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert dict(summary.skipped_by_reason)["lock_file"] == 1
+    assert indexed(store) == {"README.md", "pkg/a.py", "pkg/sub/b.py", "pkgx/c.py", "top.py"}
+    (found,) = store.get_chunks([hit.chunk_id for hit in store.lexical_search("refunds card", 1)])
+    assert (found.chunk.kind, found.chunk.language, found.chunk.qualified_name) == (
+        "section", "markdown", "README.md > Shop > Refunds"
+    )
+    assert store.lexical_search("refunds", 5, languages=["python"]) == []
+    (repo / "README.md").write_text("# Shop\n\n## Returns\n\nReturned parcels are refunded within a week.\n")
+    update_paths(store, repo, ["README.md"], Settings(), HashingEncoder)
+    (found,) = store.get_chunks([hit.chunk_id for hit in store.lexical_search("parcels", 1)])
+    assert found.chunk.qualified_name == "README.md > Shop > Returns"
+    update_repository(store, repo, Settings(index_text_files=False), HashingEncoder)
+    assert "README.md" not in indexed(store) and store.check_integrity().problems == ()

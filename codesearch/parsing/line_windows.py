@@ -5,8 +5,8 @@ records made of whole lines: a window holds at most MAX_WINDOW_LINES lines and a
 MAX_WINDOW_CHARS bytes, which is roughly what the encoder reads (256 tokens), so nothing in a
 window is cut off from the dense side. A long run is cut at a blank line in the second half of
 the window when there is one (a paragraph, a group of statements ends there) and otherwise cut
-hard, with the next window repeating the last HARD_CUT_OVERLAP_LINES lines so that a statement
-split by the cut is whole in one of them.
+hard, with the next window repeating the last HARD_CUT_OVERLAP_LINES lines (at most a quarter of
+the window) so that a statement split by the cut is whole in one of them.
 
 A window is kept only if its lines hold at least MIN_WINDOW_CHARS bytes of "content" (code lines,
 for code; non-blank lines, for text) with a letter or digit among them: a lone ``}``, ``package
@@ -84,7 +84,8 @@ def cut_windows(lines: SourceLines, first: int, last: int) -> Iterator[tuple[int
             start = blank + 1
         else:
             yield start, end
-            start = max(start + 1, end + 1 - HARD_CUT_OVERLAP_LINES)
+            # At most a quarter of the window: windows of a few long lines must not creep by one.
+            start = end + 1 - min(HARD_CUT_OVERLAP_LINES, (end - start + 1) // 4)
 
 
 def trimmed(lines: SourceLines, first: int, last: int) -> tuple[int, int] | None:
