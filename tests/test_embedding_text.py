@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from codesearch.embedding_text import chunk_text
+from codesearch.embedding_text import MAX_IMPORTS_TEXT_CHARS, chunk_text
+from codesearch.parsing.gaps import IMPORTS
 from codesearch.parsing.line_windows import SourceLines, line_chunk
 from codesearch.records import Chunk
 
@@ -25,3 +26,10 @@ def test_a_record_without_a_name_leaves_its_location_label_out() -> None:
     assert chunk_text(block(1, 3)) == "pkg/paths.py\nimport os\n\nHOME = os.environ['HOME']"
     moved = block(3, 5, b"\n\n" + SOURCE)  # two lines inserted above: same text, same vector
     assert moved.qualified_name == "paths.py:3-5" and chunk_text(moved) == chunk_text(block(1, 3))
+
+
+def test_a_window_of_only_imports_is_embedded_from_a_short_text() -> None:
+    source = "".join(f"import shop.module_{i}\n" for i in range(40)).encode()
+    imports = dataclasses.replace(block(1, 30, source), kind=IMPORTS)
+    assert len(chunk_text(imports)) == MAX_IMPORTS_TEXT_CHARS < len(chunk_text(block(1, 30, source)))
+    assert chunk_text(imports).startswith("pkg/paths.py\nimport shop.module_0\n")

@@ -16,8 +16,9 @@ from codesearch.records import FileExtraction
 
 # Bump whenever what a file's records are changes (new kinds, other windows): `codesearch index`
 # then re-extracts every file once, embedding only the records whose text is new.
-# 1: definitions only; 2: blocks of code outside definitions; 3: sections and windows of text files.
-RECORDS_VERSION = 3
+# 1: definitions only; 2: blocks of code outside definitions; 3: sections and windows of text files;
+# 4: windows of only imports, headers of blocks around definitions left out.
+RECORDS_VERSION = 4
 
 
 def extract_records(path: str, source: bytes, language: str) -> FileExtraction:

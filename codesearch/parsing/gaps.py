@@ -14,6 +14,10 @@ covers it, and it holds code if a syntax node other than a comment lies on it. A
 its first code line, together with the comment lines right above it (the way a doc comment
 belongs to a definition), so a licence header separated by a blank line is left out; windows with
 only comments, blank lines or punctuation are dropped (line_windows.has_content).
+
+A window whose code is only imports (``import``, ``use``, ``#include``, ``package``, ``using``) is
+of kind IMPORTS: searchable by its words like any block, but embedded from a short text
+(embedding_text.py), since its vector says little and there is one such window in most files.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 BLOCK = "block"
+IMPORTS = "imports"
 # Syntax nodes looked at to find code lines: beyond this (a pathological file), the lines of the
 # nodes still to look at all count as code, which only makes a few more windows.
 MAX_NODES_VISITED = 200_000
@@ -37,6 +42,10 @@ MAX_NODES_VISITED = 200_000
 _LICENCE = re.compile(rb"copyright|licen[cs]e|spdx-license-identifier", re.IGNORECASE)
 MAX_NON_CODE_LINES = 5  # blank and comment lines that may separate code within one stretch
 _CONDITIONAL_NODE_TYPES = frozenset({"preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef", "preproc_else"})
+# Node types (by part of their name, across the grammars) of imports, includes and package lines.
+_IMPORT_TYPE_PARTS = ("import", "include", "package", "use_declaration", "using_directive", "using_declaration",
+                      "extern_crate")
+_CODE, _IMPORT = 1, 2  # what a line holds, in the bytearray of _code_lines (0: nothing)
 
 
 def gap_blocks(
@@ -53,23 +62,27 @@ def gap_blocks(
     if root is None:
         code = bytearray(lines.count + 2)
         for number in range(1, lines.count + 1):
-            code[number] = not covered[number] and not lines.is_blank(number)
+            code[number] = _CODE if not covered[number] and not lines.is_blank(number) else 0
     else:
         code = _code_lines(root, covered, lines.count)
     blocks: list[Chunk] = []
     for first, last in _gap_runs(covered, lines.count):
         for span in _code_spans(lines, code, first, last):
             for start, end in content_windows(lines, *span, lambda n: bool(code[n])):
-                blocks.append(line_chunk(path, language, BLOCK, lines, start, end))
+                kind = BLOCK if _CODE in code[start : end + 1] else IMPORTS
+                blocks.append(line_chunk(path, language, kind, lines, start, end))
     return blocks
 
 
 def _code_lines(root: Node, covered: bytearray, line_count: int) -> bytearray:
-    """1 for each line outside the definitions that a named, non-comment syntax node lies on.
+    """_CODE for each line outside the definitions that a named, non-comment syntax node lies on,
+    _IMPORT where such nodes are only imports.
 
     Anonymous nodes are punctuation and keywords (a closing ``}``, ``end``, ``#endif``): a line of
     nothing else holds no code worth a record. Preprocessor conditionals are looked through: the
-    code they enclose counts, their ``#ifdef NAME`` lines do not.
+    code they enclose counts, their ``#ifdef NAME`` lines do not. Neither does the header of a
+    block around definitions (``impl Drop for Guard {``, ``namespace io {``, ``extern "C" {``):
+    the definitions inside carry it in their qualified names, or do not need it.
     """
     code = bytearray(line_count + 2)
     covered_before = list(accumulate(covered, initial=0))  # covered_before[n]: covered lines < n
@@ -78,18 +91,22 @@ def _code_lines(root: Node, covered: bytearray, line_count: int) -> bytearray:
     while stack:
         node = stack.pop()
         skipped = _condition_ids(node) if node.type in _CONDITIONAL_NODE_TYPES else ()
+        body = node.child_by_field_name("body") if node is not root else None
+        header_end = body.start_byte if body is not None else -1
         for child in node.children:
             visited += 1
             first, last = child.start_point[0] + 1, _last_line(child)
             inside = covered_before[last + 1] - covered_before[first]
-            if inside == last - first + 1 or child.id in skipped or not _may_hold_code(child):
+            if inside == last - first + 1 or child.id in skipped or child.end_byte <= header_end or \
+                    not _may_hold_code(child):
                 continue
             if child.child_count and visited < MAX_NODES_VISITED and (inside or child.type in _CONDITIONAL_NODE_TYPES):
                 stack.append(child)  # partly inside definitions: look at its parts
                 continue
+            held = _IMPORT if any(part in child.type for part in _IMPORT_TYPE_PARTS) else _CODE
             for number in range(first, last + 1):
-                if not covered[number]:
-                    code[number] = 1
+                if not covered[number] and code[number] != _CODE:
+                    code[number] = held
     return code
 
 

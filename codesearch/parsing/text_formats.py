@@ -53,7 +53,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("cmake", (".cmake",), ("cmakelists.txt",)),
     TextFormat("xml", (".xml", ".xsd", ".csproj", ".props", ".targets", ".plist")),
     TextFormat("html", (".html", ".htm")),
-    TextFormat("erb", (".erb",)),
+    TextFormat("erb", (".erb", ".tt")),  # ERB, and Thor's .tt templates (Rails generators), written in ERB
     TextFormat("vue", (".vue",)),
     TextFormat("svelte", (".svelte",)),
     TextFormat("css", (".css", ".scss", ".sass", ".less")),
@@ -74,6 +74,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("ocaml", (".ml", ".mli")),
     TextFormat("clojure", (".clj", ".cljs", ".cljc", ".edn")),
     TextFormat("lua", (".lua",)),
+    TextFormat("cython", (".pyx", ".pxd", ".pxi")),
     TextFormat("perl", (".pl", ".pm")),
     TextFormat("r", (".r",)),
     TextFormat("julia", (".jl",)),

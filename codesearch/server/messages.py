@@ -27,8 +27,9 @@ HIT_FIELDS = (
     "lexical_rank",
 )
 # LSP SymbolKind numbers.
-# Blocks of module-level code are Module (2), sections and windows of text files File (1).
-_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12, "block": 2, "section": 1, "window": 1}
+# Blocks of module-level code are Module (2), their imports Package (4), sections and windows of text
+# files File (1).
+_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12, "block": 2, "imports": 4, "section": 1, "window": 1}
 _SYMBOL_KIND_OTHER = 13  # Variable: never produced today, kept for unknown kinds
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codesearch.parsing.extract import PARSE_TIMEOUT, extract_chunks
-from codesearch.parsing.gaps import BLOCK
+from codesearch.parsing.gaps import BLOCK, IMPORTS
 from codesearch.parsing.languages import get_language, language_for_path
 from codesearch.parsing.line_windows import MAX_WINDOW_LINES
 from codesearch.records import Chunk
@@ -24,7 +24,7 @@ def records(path: Path) -> list[Chunk]:
 
 def blocks(source: str, language: str, path: str = "f") -> list[Chunk]:
     extraction = extract_chunks(path, source.encode(), get_language(language), with_blocks=True)
-    return [chunk for chunk in extraction.chunks if chunk.kind == BLOCK]
+    return [chunk for chunk in extraction.chunks if chunk.kind in (BLOCK, IMPORTS)]
 
 
 def spans(chunks: list[Chunk]) -> list[tuple[str, int, int]]:
@@ -171,16 +171,24 @@ def test_a_file_that_timed_out_is_still_covered_by_blocks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "source"),
+    ("language", "source", "kind"),
     [
-        ("java", "package shop.cart;\n\nimport java.util.List;\nimport java.util.Map;\n\nclass Cart {}\n"),
-        ("csharp", "using System;\nusing System.Collections.Generic;\n\nnamespace Shop { class Cart {} }\n"),
-        ("php", "<?php\nrequire_once __DIR__ . '/vendor/autoload.php';\n\nfunction f() {}\n"),
-        ("ruby", "require 'json'\nrequire 'net/http'\n\nclass Cart\nend\n"),
-        ("typescript", "import { Router } from 'express';\nexport type Id = string | number;\n\nclass A {}\n"),
-        ("cpp", "#include <string>\n#include <vector>\n\nclass Cart {};\n"),
+        ("java", "package shop.cart;\n\nimport java.util.List;\nimport java.util.Map;\n\nclass Cart {}\n", IMPORTS),
+        ("csharp", "using System;\nusing System.Collections.Generic;\n\nnamespace Shop { class Cart {} }\n", IMPORTS),
+        ("cpp", "#include <string>\n#include <vector>\n\nclass Cart {};\n", IMPORTS),
+        ("go", "package cart\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\nfunc F() {}\n", IMPORTS),
+        ("rust", "use std::collections::HashMap;\nuse std::sync::Arc;\n\nfn f() {}\n", IMPORTS),
+        ("python", "import json\nfrom pathlib import Path\n\ndef f():\n    pass\n", IMPORTS),
+        ("typescript", "import { Router } from 'express';\nexport type Id = string | number;\n\nclass A {}\n", BLOCK),
+        ("php", "<?php\nrequire_once __DIR__ . '/vendor/autoload.php';\n\nfunction f() {}\n", BLOCK),  # a statement
+        ("ruby", "require 'json'\nrequire 'net/http'\n\nclass Cart\nend\n", BLOCK),  # a method call
     ],
 )
-def test_imports_are_a_block_in_every_language(language: str, source: str) -> None:
+def test_imports_are_a_record_in_every_language(language: str, source: str, kind: str) -> None:
     (block,) = blocks(source, language)
-    assert block.start_line == 1 and block.language == language
+    assert (block.start_line, block.language, block.kind) == (1, language, kind)
+
+
+def test_imports_with_other_code_make_a_block() -> None:
+    (block,) = blocks("import os\n\nHOME = os.environ['HOME']\n", "python")
+    assert block.kind == BLOCK
