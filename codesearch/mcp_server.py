@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
     "Semantic code search over one indexed repository. `search` finds functions, methods and classes "
-    "from a description of what they do (or an identifier); `similar` finds the definitions most like "
+    "from a description of what they do (or an identifier), and the code between them, docs and config "
+    "files; `similar` finds the definitions most like "
     "the one at a file and line. Paths in results are relative to `root`; lines are 1-based."
 )
 
@@ -117,7 +118,7 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
     def search(
         query: Annotated[str, Field(description="What the code does, in plain words, or an identifier.")],
         k: Annotated[int, Field(ge=1, le=1000, description="Number of results.")] = 10,
-        lang: Annotated[list[str] | None, Field(description="Only these languages, e.g. ['python', 'ts'].")] = None,
+        lang: Annotated[list[str] | None, Field(description="Only these languages, e.g. ['py', 'md'].")] = None,
         path: Annotated[str | None, Field(description="Only repo-relative paths matching this glob.")] = None,
         include_code: Annotated[bool, Field(description="Add each definition's source code.")] = False,
     ) -> dict[str, Any]:

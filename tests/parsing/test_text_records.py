@@ -95,3 +95,10 @@ def test_a_long_section_is_cut_into_windows_that_keep_its_names() -> None:
 
 def test_a_file_of_blank_lines_gives_nothing() -> None:
     assert extract_text_records("empty.yaml", b"\n\n  \n", get_format("yaml")).chunks == ()
+
+
+def test_every_line_record_kind_is_declared() -> None:
+    from codesearch.parsing.gaps import BLOCK, IMPORTS
+    from codesearch.records import LINE_RECORD_KINDS
+
+    assert {BLOCK, IMPORTS, SECTION, WINDOW} == LINE_RECORD_KINDS
