@@ -103,7 +103,7 @@ def _code_lines(root: Node, covered: bytearray, line_count: int) -> bytearray:
             if child.child_count and visited < MAX_NODES_VISITED and (inside or child.type in _CONDITIONAL_NODE_TYPES):
                 stack.append(child)  # partly inside definitions: look at its parts
                 continue
-            held = _IMPORT if any(part in child.type for part in _IMPORT_TYPE_PARTS) else _CODE
+            held = _IMPORT if _is_import(child) else _CODE
             for number in range(first, last + 1):
                 if not covered[number] and code[number] != _CODE:
                     code[number] = held
@@ -116,6 +116,13 @@ def _may_hold_code(node: Node) -> bool:
     if not node.is_named or "comment" in node.type:
         return False
     return node.type != "preproc_def" or node.child_by_field_name("value") is not None
+
+
+def _is_import(node: Node) -> bool:
+    """An import, include, ``use`` or package line, or a Rust ``mod name;`` (a module file's import)."""
+    if node.type == "mod_item":
+        return node.child_by_field_name("body") is None
+    return any(part in node.type for part in _IMPORT_TYPE_PARTS)
 
 
 def _condition_ids(node: Node) -> tuple[int, ...]:

@@ -178,6 +178,8 @@ def test_a_file_that_timed_out_is_still_covered_by_blocks() -> None:
         ("cpp", "#include <string>\n#include <vector>\n\nclass Cart {};\n", IMPORTS),
         ("go", "package cart\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\nfunc F() {}\n", IMPORTS),
         ("rust", "use std::collections::HashMap;\nuse std::sync::Arc;\n\nfn f() {}\n", IMPORTS),
+        ("rust", "mod builder;\npub(crate) mod handle;\npub use builder::Builder;\n\nfn f() {}\n", IMPORTS),
+        ("rust", "mod tests {\n    const LIMIT_BYTES: usize = 4096;\n    fn f() {}\n}\n", BLOCK),
         ("python", "import json\nfrom pathlib import Path\n\ndef f():\n    pass\n", IMPORTS),
         ("typescript", "import { Router } from 'express';\nexport type Id = string | number;\n\nclass A {}\n", BLOCK),
         ("php", "<?php\nrequire_once __DIR__ . '/vendor/autoload.php';\n\nfunction f() {}\n", BLOCK),  # a statement

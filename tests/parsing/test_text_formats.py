@@ -77,6 +77,16 @@ def test_include_and_exclude_globs() -> None:
     assert not text.is_excluded("docs/archive/photo.png")  # not a text file at all
 
 
+def test_markup_and_templates_need_an_include_glob() -> None:
+    assert TextFiles().format_for("web/index.html") is None and TextFiles().format_for("app/show.html.erb") is None
+    assert format_for_path("web/index.html") == get_format("html")  # known, only not taken by default
+    text = TextFiles(include=("*.html", "templates/*"), exclude=("web/old.html",))
+    assert text.format_for("web/index.html") == get_format("html")
+    assert text.format_for("templates/config/routes.rb.tt") == get_format("erb")
+    assert text.format_for("web/old.html") is None and text.is_excluded("web/old.html")
+    assert not TextFiles(exclude=("*.css",)).is_excluded("site.css")  # not taken anyway: no exclusion to count
+
+
 def test_settings_turn_text_files_off() -> None:
     assert TextFiles.from_settings(Settings(index_text_files=False)) is None
     made = TextFiles.from_settings(Settings(text_include=("*.tmpl",), max_text_file_bytes=1000))
