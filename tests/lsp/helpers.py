@@ -7,11 +7,14 @@ against a real server; tests/lsp/test_stdio.py and tests/editors/test_nvim_lsp.p
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from codesearch.errors import CodesearchError, IndexNotFoundError
 from codesearch.lsp.session import LanguageServer, OpenWorkspace
@@ -29,6 +32,7 @@ from codesearch.server.protocol import (
 )
 
 TIMEOUT_S = 20.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = IndexSummary(
     files_total=2, files_new=2, files_changed=0, files_deleted=0, files_unchanged=0, chunks_total=3,
     chunks_embedded=3, chunks_cached=0, skipped_by_reason=(), syntax_error_files=(), failures=(), seconds=0.1,
@@ -76,29 +80,18 @@ class StandInWorkspace:
         self.is_closed = True
 
 
-class PipeSession:
-    """A LanguageServer serving over a pair of real pipes in a thread, and the client's end of them."""
+class FramedPeer:
+    """The client's end of an LSP session: frames written to ``writer``, read from ``reader``."""
 
-    def __init__(self, open_workspace: OpenWorkspace, default_root: Path, **kwargs: Any) -> None:
-        to_server_r, self._to_server_w = os.pipe()
-        self._from_server_r, from_server_w = os.pipe()
-        self._writer = os.fdopen(self._to_server_w, "wb", buffering=0)
-        self._reader = os.fdopen(self._from_server_r, "rb")
-        server_in, server_out = os.fdopen(to_server_r, "rb"), os.fdopen(from_server_w, "wb")
-        self.server = LanguageServer(open_workspace, default_root, **kwargs)
-        self.exit_code: int | None = None
-
-        def serve() -> None:
-            with server_in, server_out:
-                self.exit_code = self.server.run(server_in, server_out)
-
-        self._thread = threading.Thread(target=serve, daemon=True)
-        self._thread.start()
+    def __init__(self, writer: BinaryIO, reader: BinaryIO) -> None:
+        self._writer = writer
+        self._reader = reader
         self._next_id = 1
         self.kept: list[Any] = []  # messages that arrived while waiting for an answer
 
     def send_raw(self, data: bytes) -> None:
         self._writer.write(data)
+        self._writer.flush()
 
     def send(self, method: str, params: Any = None) -> int:
         request_id = self._next_id
@@ -149,6 +142,33 @@ class PipeSession:
     def initialize(self, params: Any = None) -> Any:
         return self.call("initialize", {"capabilities": {}} if params is None else params)
 
+    def rest(self) -> list[Any]:
+        """Every message still to come, until the server closes its output."""
+        messages = list(self.kept)
+        self.kept.clear()
+        while (message := self.receive()) is not None:
+            messages.append(message)
+        return messages
+
+
+class PipeSession(FramedPeer):
+    """A LanguageServer serving over a pair of real pipes in a thread, and the client's end of them."""
+
+    def __init__(self, open_workspace: OpenWorkspace, default_root: Path, **kwargs: Any) -> None:
+        to_server_r, to_server_w = os.pipe()
+        from_server_r, from_server_w = os.pipe()
+        super().__init__(os.fdopen(to_server_w, "wb", buffering=0), os.fdopen(from_server_r, "rb"))
+        server_in, server_out = os.fdopen(to_server_r, "rb"), os.fdopen(from_server_w, "wb")
+        self.server = LanguageServer(open_workspace, default_root, **kwargs)
+        self.exit_code: int | None = None
+
+        def serve() -> None:
+            with server_in, server_out:
+                self.exit_code = self.server.run(server_in, server_out)
+
+        self._thread = threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+
     def close_input(self) -> int | None:
         """Close the server's stdin and return its exit code (None if it did not end in time)."""
         self._writer.close()
@@ -158,16 +178,35 @@ class PipeSession:
         self._thread.join(TIMEOUT_S)
         return self.exit_code
 
-    def rest(self) -> list[Any]:
-        """Every message still to come, until the server closes its output."""
-        messages = list(self.kept)
-        self.kept.clear()
-        while (message := self.receive()) is not None:
-            messages.append(message)
-        return messages
-
     def close(self) -> None:
         if not self._writer.closed:
             self._writer.close()
         self._thread.join(TIMEOUT_S)
         self._reader.close()
+
+
+class LspProcess(FramedPeer):
+    """A real `codesearch lsp` process and the client's end of its stdin and stdout."""
+
+    def __init__(self, args: list[str], *, cwd: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "codesearch", "lsp", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        super().__init__(self.process.stdin, self.process.stdout)
+
+    def finish(self) -> tuple[int, list[Any], str]:
+        """Close stdin; the exit code, every message not yet read, and stderr."""
+        with contextlib.suppress(BrokenPipeError):
+            self._writer.close()
+        messages = self.rest()
+        assert self.process.stderr is not None
+        stderr = self.process.stderr.read().decode("utf-8", "replace")
+        return self.process.wait(TIMEOUT_S), messages, stderr
+
+
+def lsp_environment(**extra: str) -> dict[str, str]:
+    """The environment of a `codesearch lsp` subprocess: this checkout importable."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
