@@ -172,7 +172,14 @@ async function testFindSimilar(page) {
   await editorLine.click({ button: "right", timeout: UI_MS });
   const item = page.locator(".context-view .monaco-menu .action-label", { hasText: "Find similar" });
   await item.waitFor({ timeout: UI_MS });
-  await item.click();
+  // A menu ignores a click that comes too soon after it opened (it takes it for the right-click's
+  // release): click until the menu closes, which it does once it runs the command.
+  const deadline = Date.now() + UI_MS;
+  while (await item.isVisible()) {
+    check(Date.now() < deadline, "the context menu did not run Find similar");
+    await item.click().catch(() => undefined); // the menu may close between the check and the click
+    await item.waitFor({ state: "hidden", timeout: 1_000 }).catch(() => undefined);
+  }
   const title = page.locator(".quick-input-widget .quick-input-title", { hasText: "codesearch: similar to passwords.py" });
   await title.waitFor({ timeout: WAIT_MS });
   const rows = await quickPickRows(page, "verify_password");
