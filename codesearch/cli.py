@@ -325,6 +325,33 @@ def mcp_command(path: Path | None, index_dir: str | None) -> None:
     serve_mcp(start, _settings(start, index_dir=index_dir))
 
 
+@cli.command(name="lsp")
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--index-dir", help="Use the index in this folder.")
+def lsp_command(path: Path | None, index_dir: str | None) -> None:
+    """A language server over stdio: semantic workspace/symbol for any LSP client.
+
+    The repository is PATH, else the folder the editor opens (rootUri, workspaceFolders), else
+    here. A running `codesearch serve` answers when it can; otherwise the index is opened in this
+    process. See the README (Editors and agents) for editor configuration.
+    """
+    import os
+
+    from codesearch.config import resolve_settings
+    from codesearch.lsp.stdio import serve_stdio
+
+    _settings(None, index_dir=index_dir)  # logging: to stderr, which editors keep in their LSP log
+    # The frames own file descriptor 1: anything else that prints (a library, a C extension) goes to stderr.
+    frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    with frames_out:
+        code = serve_stdio(
+            sys.stdin.buffer, frames_out, lambda root: resolve_settings(root, {"index_dir": index_dir}),
+            default_root=Path.cwd().resolve(), fixed_root=path.resolve() if path else None,
+        )
+    sys.exit(code)
+
+
 def _update_line(summary: IndexSummary) -> str:
     return (
         f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "

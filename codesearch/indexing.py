@@ -29,6 +29,7 @@ from codesearch.index.records import Embedding, FileState, FileUpdate, IndexBatc
 from codesearch.index.store import IndexStore
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
 from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
+from codesearch.parsing.header_language import is_folder_evidence, is_shared_header
 from codesearch.parsing.source_text import VANISHED
 from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
@@ -121,7 +122,8 @@ def update_paths(
     The watcher calls this with the paths it saw change. A folder path covers every file under
     it; a path that is now missing, ignored or unsupported is dropped from the index, and so is
     every indexed file under it (a folder deleted, or moved out of the repository, arrives as
-    one path for the folder alone).
+    one path for the folder alone). A C or C++ source that appeared or went away also brings the
+    ``.h`` files beside it, whose language may depend on it (see parsing/header_language.py).
     """
     started = time.perf_counter()
     tally = _Tally()
@@ -130,7 +132,7 @@ def update_paths(
     states = store.all_file_states()
     candidates: dict[str, SourceFile] = {}
     deletions: set[str] = set()
-    for rel in sorted(set(rel_paths)):
+    for rel in sorted(set(rel_paths) | _headers_beside(root, rel_paths)):
         if (root / rel).is_dir():
             # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
             if rules.reason_for(rel, is_dir=True) is None:
@@ -152,8 +154,24 @@ def update_paths(
     return _summary(store, tally, started)
 
 
+def _headers_beside(root: Path, rel_paths: Iterable[str]) -> set[str]:
+    """The ``.h`` files in the folders of the C and C++ sources among ``rel_paths``."""
+    folders = {rel.rpartition("/")[0] for rel in rel_paths if is_folder_evidence(rel)}
+    headers: set[str] = set()
+    for folder in folders:
+        try:
+            names = [entry.name for entry in (root / folder).iterdir() if is_shared_header(entry.name)]
+        except OSError:
+            continue  # the folder went away with the source: its headers arrive as deletions
+        headers.update(f"{folder}/{name}" if folder else name for name in names)
+    return headers
+
+
 def _stat_changed(source_file: SourceFile, state: FileState | None) -> bool:
-    return state is None or (state.size_bytes, state.mtime_ns) != (source_file.size_bytes, source_file.mtime_ns)
+    """Whether the file must be read: new, touched, or judged another language (a ``.h`` file)."""
+    return state is None or (state.size_bytes, state.mtime_ns, state.language) != (
+        source_file.size_bytes, source_file.mtime_ns, source_file.language
+    )
 
 
 @dataclass
@@ -199,7 +217,8 @@ def _read_into(
         logger.warning("%s: cannot read: %s", source_file.path, exc)
         return
     content_hash = hashlib.sha256(data).hexdigest()
-    is_same = state is not None and state.content_hash == content_hash
+    # Same bytes read as the same language (a header can turn from C to C++): the same records.
+    is_same = state is not None and state.content_hash == content_hash and state.language == source_file.language
     if is_same and not tally.is_reextracting:
         store.touch_file(source_file.path, source_file.size_bytes, source_file.mtime_ns)
         tally.unchanged += 1

@@ -141,3 +141,35 @@ def test_text_files_are_indexed_updated_and_dropped(repo: Path, store: IndexStor
     assert found.chunk.qualified_name == "README.md > Shop > Returns"
     update_repository(store, repo, Settings(index_text_files=False), HashingEncoder)
     assert "README.md" not in indexed(store) and store.check_integrity().problems == ()
+
+
+MACROS_H = "#ifndef MACROS_H\n#define MACROS_H\n#define TWICE(x) ((x) * 2)\nint twice(int x);\n#endif\n"
+
+
+def test_a_header_is_rejudged_when_the_sources_beside_it_change(repo: Path, store: IndexStore) -> None:
+    """A macros-only .h file is C beside a .c file and C++ beside a .cc file (header_language.py):
+    replacing util.c by util.cc re-extracts the unchanged header under its new language."""
+    (repo / "native").mkdir()
+    (repo / "native" / "macros.h").write_text(MACROS_H)
+    (repo / "native" / "util.c").write_text("int twice(int x) { return x * 2; }\n")
+    update_paths(store, repo, ["native"], Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "c"
+    (repo / "native" / "util.c").rename(repo / "native" / "util.cc")
+    summary = update_paths(store, repo, ["native/util.c", "native/util.cc"], Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "cpp"
+    assert summary.files_changed == 1 and summary.files_new == 1 and summary.files_deleted == 1
+    assert store.check_integrity().problems == ()
+
+
+def test_a_full_walk_rejudges_headers_the_watcher_did_not_report(repo: Path, store: IndexStore) -> None:
+    (repo / "native").mkdir()
+    (repo / "native" / "macros.h").write_text(MACROS_H)
+    (repo / "native" / "util.cc").write_text("int twice(int x) { return x * 2; }\n")
+    update_repository(store, repo, Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "cpp"
+    (repo / "native" / "util.cc").rename(repo / "native" / "util.c")  # no update_paths call
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "c"
+    assert (summary.files_new, summary.files_changed, summary.files_deleted) == (1, 1, 1)
+    again = update_repository(store, repo, Settings(), HashingEncoder)
+    assert (again.files_new, again.files_changed, again.files_deleted) == (0, 0, 0)

@@ -3,6 +3,7 @@
 The walk lists each folder once with ``os.scandir`` and never enters a folder that is left out
 (built-in skip folders, pattern files, see ``ignore_rules``), so ignored trees cost nothing. Files
 are judged cheapest test first: name patterns, language, then one small read (``source_text``).
+A ``.h`` file's language (C or C++) comes from that read and its folder's names (``header_language``).
 
 Symlinks are followed only inside the root, and only after the real tree has been walked, so a real
 path always wins over a link to it; each real folder is walked once, which also breaks link loops.
@@ -25,6 +26,7 @@ from typing import NamedTuple
 
 from codesearch.config import Settings
 from codesearch.errors import SourceFileError
+from codesearch.parsing.header_language import header_language, is_shared_header
 from codesearch.parsing.ignore_rules import (
     IGNORED,
     METADATA_DIR,
@@ -40,7 +42,7 @@ from codesearch.parsing.ignore_rules import (
     load_ignore_rules,
     read_ignore_specs,
 )
-from codesearch.parsing.languages import language_for_path
+from codesearch.parsing.languages import LanguageSpec, language_for_path
 from codesearch.parsing.source_text import (
     BINARY,
     GENERATED,
@@ -52,8 +54,8 @@ from codesearch.parsing.source_text import (
     UNREADABLE,
     VANISHED,
     decode_source,
-    probe_source,
     read_source,
+    sniff_source,
 )
 from codesearch.parsing.text_formats import TextFiles, get_format, is_lock_file, record_language
 from codesearch.records import DiscoveryResult, SkippedFile, SourceFile
@@ -167,7 +169,8 @@ def check_path(
     real = os.path.realpath(abs_path)
     if not _is_within(real, os.path.realpath(root)):
         return SkippedFile(rel, SYMLINK_OUTSIDE_ROOT, f"resolves to {real}")
-    return _probe(abs_path, rel, language, max_file_bytes, text_files)
+    record = _probe(abs_path, rel, language, max_file_bytes, _canonical_languages(languages), text_files)
+    return None if isinstance(record, SkippedFile) and record.reason == EXCLUDED_LANGUAGE else record
 
 
 class _Frame(NamedTuple):
@@ -182,6 +185,7 @@ class _Link(NamedTuple):
     rel: str
     real_parent: str
     chain: IgnoreChain
+    folder_names: frozenset[str]  # the entries beside the link (a linked .h file is judged by them)
 
 
 @dataclass(slots=True)
@@ -213,7 +217,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
         reason = VANISHED if exc.errno in (errno.ENOENT, errno.ENOTDIR) else UNREADABLE
         walk.skip(frame.prefix, reason, exc.strerror or "")
         return
-    names = {entry.name for entry in entries}
+    names = frozenset(entry.name for entry in entries)
     chain = frame.chain
     if not names.isdisjoint((".gitignore", ".ignore", ".git")):
         specs = read_ignore_specs(frame.abs_dir, names, is_root=not frame.prefix)
@@ -227,7 +231,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
         elif entry.name in METADATA_DIR_NAMES:  # also a worktree's `.git` link file
             walk.skip(rel + "/" if entry.is_dir(follow_symlinks=False) else rel, METADATA_DIR)
         elif entry.is_symlink():
-            walk.links.append(_Link(entry.path, rel, frame.real_dir, chain))
+            walk.links.append(_Link(entry.path, rel, frame.real_dir, chain, names))
         elif entry.is_dir(follow_symlinks=False):
             real_dir = os.path.join(frame.real_dir, entry.name)
             if _folder_is_kept(walk, chain, rel, entry.name):
@@ -237,7 +241,7 @@ def _walk_folder(walk: _Walk, frame: _Frame) -> None:
             if _file_name_is_kept(walk, chain, rel):
                 walk.skip(rel, NOT_REGULAR, "not a regular file")
         elif _file_name_is_kept(walk, chain, rel):
-            _take_file(walk, entry.path, rel, os.path.join(frame.real_dir, entry.name))
+            _take_file(walk, entry.path, rel, os.path.join(frame.real_dir, entry.name), names)
     walk.frames.extend(reversed(subfolders))  # pop() then visits folders in name order
 
 
@@ -266,7 +270,7 @@ def _follow_link(walk: _Walk, link: _Link) -> None:
         walk.visited_dirs.add(real)
         walk.frames.append(_Frame(link.abs_path, shown, real, link.chain))
     else:
-        _take_file(walk, link.abs_path, link.rel, real)
+        _take_file(walk, link.abs_path, link.rel, real, link.folder_names)
 
 
 def _folder_is_kept(walk: _Walk, chain: IgnoreChain, rel: str, name: str) -> bool:
@@ -285,9 +289,9 @@ def _file_name_is_kept(walk: _Walk, chain: IgnoreChain, rel: str) -> bool:
     return reason is None
 
 
-def _take_file(walk: _Walk, abs_path: str, rel: str, real: str) -> None:
+def _take_file(walk: _Walk, abs_path: str, rel: str, real: str, folder_names: frozenset[str]) -> None:
     language, _ = _judge_name((), rel, walk.wanted, walk.text_files)  # _file_name_is_kept let it through
-    record = _probe(abs_path, rel, language, walk.max_file_bytes, walk.text_files)
+    record = _probe(abs_path, rel, language, walk.max_file_bytes, walk.wanted, walk.text_files, folder_names)
     if isinstance(record, SourceFile):
         walk.taken_files.add(real)
         walk.files.append(record)
@@ -300,41 +304,74 @@ def _judge_name(
 ) -> tuple[str, str | None]:
     """The language of a file judging by its path alone, or "" and the reason it is skipped.
 
-    A language with a grammar claims its extensions first; only then may a text format take the file.
+    A language with a grammar claims its extensions first; only then may a text format take the
+    file. A ``.h`` file comes back as C; its bytes decide later whether it is C++ (``_probe``).
     """
     if chain and chain_ignores(chain, rel, is_dir=False):
         return "", IGNORED
     if rel.lower().endswith(MINIFIED_NAME_SUFFIXES):
         return "", MINIFIED
     spec = language_for_path(rel)
-    language = spec.name if spec is not None else ""
-    if spec is None and text_files is not None:
-        if is_lock_file(rel):
-            return "", LOCK_FILE
-        if text_files.is_excluded(rel):
-            return "", EXCLUDED_TEXT
-        text_format = text_files.format_for(rel)
-        language = text_format.name if text_format is not None else ""
-    if not language:
+    if spec is not None:
+        if wanted is not None and wanted.isdisjoint(_possible_languages(rel, spec)):
+            return "", EXCLUDED_LANGUAGE
+        return spec.name, None
+    if text_files is None:
         return "", UNSUPPORTED
-    if wanted is not None and language not in wanted:
+    if is_lock_file(rel):
+        return "", LOCK_FILE
+    if text_files.is_excluded(rel):
+        return "", EXCLUDED_TEXT
+    text_format = text_files.format_for(rel)
+    if text_format is None:
+        return "", UNSUPPORTED
+    if wanted is not None and text_format.name not in wanted:
         return "", EXCLUDED_LANGUAGE
-    return language, None
+    return text_format.name, None
+
+
+def _possible_languages(rel: str, language: LanguageSpec) -> tuple[str, ...]:
+    """The languages a file of this name can turn out to be (a ``.h`` file: C or C++)."""
+    return ("c", "cpp") if is_shared_header(rel) else (language.name,)
 
 
 def _probe(
-    abs_path: str, rel: str, language: str, max_file_bytes: int, text_files: TextFiles | None
+    abs_path: str,
+    rel: str,
+    language: str,
+    max_file_bytes: int,
+    wanted: frozenset[str] | None,
+    text_files: TextFiles | None,
+    folder_names: Iterable[str] | None = None,
 ) -> SourceFile | SkippedFile:
+    """The record of a file whose name passed: sniffed, and a ``.h`` file's language decided.
+
+    A text file has its own size limit, and prose a looser minified test. ``folder_names`` are the
+    entries of the file's folder; None lists the folder when it is needed.
+    """
     average_line_bytes = MINIFIED_AVG_LINE_BYTES
-    if text_files is not None and language_for_path(rel) is None:  # a text file: its own limits
+    if text_files is not None and language_for_path(rel) is None:
         max_file_bytes = min(max_file_bytes, text_files.max_file_bytes)
         if get_format(language).is_prose:
             average_line_bytes = PROSE_MINIFIED_AVG_LINE_BYTES
     try:
-        size_bytes, mtime_ns = probe_source(abs_path, max_file_bytes, minified_avg_line_bytes=average_line_bytes)
+        size_bytes, mtime_ns, sample = sniff_source(
+            abs_path, max_file_bytes, minified_avg_line_bytes=average_line_bytes
+        )
     except SourceFileError as exc:
         return SkippedFile(rel, exc.reason, exc.detail)
+    if is_shared_header(rel):
+        language = header_language(sample, _folder_names(abs_path) if folder_names is None else folder_names)
+        if wanted is not None and language not in wanted:
+            return SkippedFile(rel, EXCLUDED_LANGUAGE)
     return SourceFile(rel, abs_path, language, size_bytes, mtime_ns)
+
+
+def _folder_names(abs_path: str) -> list[str]:
+    try:
+        return os.listdir(os.path.dirname(abs_path))
+    except OSError:
+        return []  # the folder went away: the read that follows reports it
 
 
 def _discover_single(
@@ -348,7 +385,7 @@ def _discover_single(
     if reason is not None:
         record = SkippedFile(name, reason)
     else:
-        record = _probe(abs_path, name, language, max_file_bytes, text_files)
+        record = _probe(abs_path, name, language, max_file_bytes, wanted, text_files)
     if isinstance(record, SourceFile):
         return DiscoveryResult((record,), ())
     return DiscoveryResult((), (record,))

@@ -100,13 +100,21 @@ def probe_source(
         SourceFileError: with ``reason`` one of TOO_LARGE, BINARY, MINIFIED, GENERATED,
             NOT_REGULAR, UNREADABLE, VANISHED.
     """
+    size_bytes, mtime_ns, _sample = sniff_source(path, max_file_bytes, minified_avg_line_bytes=minified_avg_line_bytes)
+    return size_bytes, mtime_ns
+
+
+def sniff_source(
+    path: str | os.PathLike[str], max_file_bytes: int, *, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES
+) -> tuple[int, int, bytes]:
+    """``probe_source``, also returning the first ``SNIFF_BYTES`` it judged (``.h`` files need them)."""
     with _open_regular(path, max_file_bytes) as (fd, status):
         sample = _read_up_to(fd, SNIFF_BYTES, path)
     reason = sniff_skip_reason(sample, minified_avg_line_bytes)
     if reason is not None:
         detail = _SNIFF_DETAILS.get(reason) or f"lines average over {minified_avg_line_bytes} bytes"
         raise SourceFileError(f"skipping {os.fspath(path)}: {detail}", reason, detail)
-    return status.st_size, status.st_mtime_ns
+    return status.st_size, status.st_mtime_ns, sample
 
 
 def read_source(path: str | os.PathLike[str], max_file_bytes: int) -> bytes:

@@ -1,16 +1,16 @@
 """The text-format table: files no grammar claims that the index still keeps, cut by lines or sections.
 
 Documentation (Markdown, reStructuredText, plain text), configuration (YAML, TOML, JSON, INI,
-Dockerfile, Makefile, CMake) and source files of languages without a grammar yet (shell, SQL,
-Kotlin, ...) become sections and line windows (text_records.py). A row's ``name`` is the records'
-``language``, so ``--lang markdown`` filters them. A row never competes with a grammar: discovery
-asks ``languages.language_for_path`` first, so once a language gets a grammar row its files take
-the grammar path, and its row here is never reached again for those extensions.
+Dockerfile, Makefile, CMake) and source files of languages without a grammar yet (Perl, R, Groovy,
+Protobuf, ...) become sections and line windows (text_records.py). A row's ``name`` is the
+records' ``language``, so ``--lang markdown`` filters them. A row never competes with a grammar:
+discovery asks ``languages.language_for_path`` first, so once a language gets a grammar row its
+files take the grammar path, and its row here goes (a test checks no name or extension is in both).
 
 Which text files are indexed is a setting (``TextFiles``): the formats on by default (all but
 markup and templates), plus the files ``text_include`` globs name (in their format, or as plain
-text), minus those ``text_exclude`` globs name. Lock files are never
-indexed: they are machine-written, huge and say nothing a person searches for.
+text), minus those ``text_exclude`` globs name. Lock files are never indexed: they are
+machine-written, huge and say nothing a person searches for.
 """
 
 from __future__ import annotations
@@ -61,28 +61,16 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat("vue", (".vue",)),
     TextFormat("svelte", (".svelte",)),
     TextFormat("css", (".css", ".scss", ".sass", ".less"), is_default=False),
-    TextFormat("bash", (".sh", ".bash", ".zsh", ".ksh", ".bats")),
     TextFormat("powershell", (".ps1", ".psm1")),
-    TextFormat("sql", (".sql",)),
     TextFormat("protobuf", (".proto",)),
     TextFormat("graphql", (".graphql", ".gql")),
     TextFormat("terraform", (".tf", ".tfvars", ".hcl")),
-    TextFormat("kotlin", (".kt", ".kts")),
-    TextFormat("swift", (".swift",)),
-    TextFormat("scala", (".scala", ".sc", ".sbt")),
     TextFormat("groovy", (".groovy", ".gradle")),
-    TextFormat("dart", (".dart",)),
-    TextFormat("elixir", (".ex", ".exs")),
     TextFormat("erlang", (".erl", ".hrl")),
-    TextFormat("haskell", (".hs", ".lhs")),
-    TextFormat("ocaml", (".ml", ".mli")),
     TextFormat("clojure", (".clj", ".cljs", ".cljc", ".edn")),
-    TextFormat("lua", (".lua",)),
     TextFormat("cython", (".pyx", ".pxd", ".pxi")),
     TextFormat("perl", (".pl", ".pm")),
     TextFormat("r", (".r",)),
-    TextFormat("julia", (".jl",)),
-    TextFormat("zig", (".zig",)),
     TextFormat("nim", (".nim",)),
     TextFormat("objective-c", (".m", ".mm")),
     TextFormat("fortran", (".f90", ".f95", ".f03")),
@@ -101,9 +89,8 @@ _BY_NAME = {fmt.name: fmt for fmt in TEXT_FORMATS}
 _BY_EXTENSION = {ext: fmt for fmt in TEXT_FORMATS for ext in fmt.extensions}
 _BY_FILE_NAME = {name: fmt for fmt in TEXT_FORMATS for name in fmt.file_names}
 _PREFIXED = tuple((prefix, fmt) for fmt in TEXT_FORMATS for prefix in fmt.name_prefixes)
-_ALIASES = {"md": "markdown", "restructuredtext": "rst", "yml": "yaml", "sh": "bash", "shell": "bash",
-            "zsh": "bash", "docker": "dockerfile", "make": "makefile", "txt": TEXT, "plain": TEXT,
-            "kt": "kotlin", "ex": "elixir", "hs": "haskell", "objc": "objective-c"}
+_ALIASES = {"md": "markdown", "restructuredtext": "rst", "yml": "yaml", "docker": "dockerfile", "make": "makefile",
+            "txt": TEXT, "plain": TEXT, "objc": "objective-c"}
 
 
 def format_for_path(path: str) -> TextFormat | None:

@@ -28,7 +28,7 @@ TREE: dict[str, str | bytes] = {
     "docs/long-lines.md": (PROSE_LINE + "\n\n") * 20,
     "deploy/Dockerfile": "FROM python:3.12\n",
     "config/app.yaml": "port: 8080\n",
-    "scripts/run.sh": "#!/bin/sh\nexec shop\n",
+    "scripts/release.pl": "#!/usr/bin/perl\nprint \"release\\n\";\n",
     "data/big.json": '{"rows": [' + ",\n".join(f'{{"id": {i}}}' for i in range(30_000)) + "]}\n",  # 400 KB
     "data/one-line.json": '{"rows": [' + ", ".join(f'{{"id": {i}, "name": "row"}}' for i in range(200)) + "]}",
     "web/site.min.css": "a{color:red}\n",
@@ -52,7 +52,7 @@ def test_text_files_are_taken_only_when_the_settings_ask(make_tree: TreeMaker) -
     result = discover_files(root, text_files=TextFiles())
     assert languages(result.files) == {
         "README.md": "markdown", "app.py": "python", "config/app.yaml": "yaml", "deploy/Dockerfile": "dockerfile",
-        "docs/long-lines.md": "markdown", "scripts/run.sh": "bash",
+        "docs/long-lines.md": "markdown", "scripts/release.pl": "perl",
     }
     assert {s.path: s.reason for s in result.skipped} == {
         ".gitignore": UNSUPPORTED, "Cargo.lock": LOCK_FILE, "data/big.json": TOO_LARGE,
