@@ -125,9 +125,11 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
 @click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
 @click.option("--wait", is_flag=True, help="Wait for another running `index` instead of failing.")
-@click.option("--batch-size", type=int, help="Functions per encoder batch.")
+@click.option("--batch-size", type=int, help="Records per encoder batch.")
+@click.option("--index-text-files/--no-index-text-files", default=None,
+              help="Also index docs, config and files without a grammar (default: on; see codesearch.toml).")
 def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
-          batch_size: int | None) -> None:
+          batch_size: int | None, index_text_files: bool | None) -> None:
     """Index a repository (default: the one around the current folder), incrementally.
 
     When a running `codesearch serve` serves this index, the server does the update (it holds
@@ -138,7 +140,8 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
     from codesearch.rendering import render_index_summary
 
     repo_root = (path or find_repo_root(Path.cwd())).resolve()
-    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
+    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size,
+                         index_text_files=index_text_files)
     summary: IndexSummary | None = None
     with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
         def report(state: IndexProgress) -> None:
@@ -148,7 +151,7 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
             rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
             progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
 
-        if model is None and batch_size is None:  # a server serving this index holds its writer lock
+        if model is None and batch_size is None and index_text_files is None:  # the server holds the writer lock
             from codesearch.server.client import reindex_via_server
 
             summary = reindex_via_server(repo_root, settings.index_dir, full=full, on_progress=report)
@@ -179,13 +182,13 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
     A running `codesearch serve` answers when it can (the model and index are already loaded
     there); otherwise the search runs in this process.
     """
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.text_formats import record_language
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
     start = (repo or Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
-    languages = tuple(sorted({get_language(name).name for name in langs})) or None
+    languages = tuple(sorted({record_language(name) for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
     answers = None
@@ -331,11 +334,38 @@ def mcp_command(path: Path | None, index_dir: str | None) -> None:
     serve_mcp(start, _settings(start, index_dir=index_dir))
 
 
+@cli.command(name="lsp")
+@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--index-dir", help="Use the index in this folder.")
+def lsp_command(path: Path | None, index_dir: str | None) -> None:
+    """A language server over stdio: semantic workspace/symbol for any LSP client.
+
+    The repository is PATH, else the folder the editor opens (rootUri, workspaceFolders), else
+    here. A running `codesearch serve` answers when it can; otherwise the index is opened in this
+    process. See the README (Editors and agents) for editor configuration.
+    """
+    import os
+
+    from codesearch.config import resolve_settings
+    from codesearch.lsp.stdio import serve_stdio
+
+    _settings(None, index_dir=index_dir)  # logging: to stderr, which editors keep in their LSP log
+    # The frames own file descriptor 1: anything else that prints (a library, a C extension) goes to stderr.
+    frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    with frames_out:
+        code = serve_stdio(
+            sys.stdin.buffer, frames_out, lambda root: resolve_settings(root, {"index_dir": index_dir}),
+            default_root=Path.cwd().resolve(), fixed_root=path.resolve() if path else None,
+        )
+    sys.exit(code)
+
+
 def _update_line(summary: IndexSummary) -> str:
     return (
         f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
         f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, {summary.chunks_cached} "
-        f"from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s"
+        f"from cache; {summary.chunks_total} records; {summary.seconds:.2f} s"
     )
 
 

@@ -2,8 +2,10 @@
 
 A file is re-read only when its size or mtime changed, re-extracted only when its content hash
 changed, and a chunk is embedded only when the embeddings cache has no vector for its exact text
-under this model. Work is committed in rounds (one SQLite transaction each), so an interrupted
-run keeps every finished round and the next run resumes from there.
+under this model. An index whose rows an older extraction made (``RECORDS_VERSION``) has every
+file re-extracted once by the next full update; only records with new text are embedded. Work
+is committed in rounds (one SQLite transaction each), so an interrupted run keeps every finished
+round and the next run resumes from there.
 
 Progressive: an update runs in two stages. The first (here) reads, extracts and commits every
 changed file (rows, keywords, and the vectors the cache already has), so the whole repository is
@@ -36,9 +38,10 @@ from codesearch.extraction import plan_files
 from codesearch.index.records import FileState, FileUpdate, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
-from codesearch.parsing.extract import extract_chunks
-from codesearch.parsing.languages import get_language
+from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
+from codesearch.parsing.header_language import is_folder_evidence, is_shared_header
 from codesearch.parsing.source_text import VANISHED
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ class _Tally:
     files_done: int = 0
     keywords_done_s: float = 0.0  # perf_counter() when every file was committed
     embedding: EmbeddingTally = field(default_factory=EmbeddingTally)
+    is_reextracting: bool = False  # extract even files whose content hash is unchanged
     syntax_errors: list[str] = field(default_factory=list)
     failures: list[SkippedFile] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
@@ -76,7 +80,7 @@ def update_repository(
 ) -> IndexSummary:
     """Bring ``store`` up to date with every source file under ``root``."""
     started = time.perf_counter()
-    plan = plan_files([root], max_file_bytes=settings.max_file_bytes)
+    plan = plan_files([root], max_file_bytes=settings.max_file_bytes, text_files=TextFiles.from_settings(settings))
     tally = _Tally(failures=list(plan.failures))
     tally.skipped.update(s.reason for s in plan.skipped)
     for skipped in plan.skipped:
@@ -85,10 +89,13 @@ def update_repository(
     states = store.all_file_states()
     present = {f.path for f in plan.files}
     deletions = tuple(sorted(path for path in states if path not in present))
-    candidates = [f for f in plan.files if _stat_changed(f, states.get(f.path))]
+    tally.is_reextracting = store.meta.records_version != RECORDS_VERSION
+    candidates = [f for f in plan.files if tally.is_reextracting or _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(plan.files) - len(candidates)
     tally.files_total = len(plan.files)
     _apply(store, candidates, deletions, states, settings, LazyEncoder(encoder), tally, on_progress)
+    if tally.is_reextracting:
+        store.set_records_version(RECORDS_VERSION)
     return _summary(store, tally, started)
 
 
@@ -105,22 +112,25 @@ def update_paths(
     The watcher calls this with the paths it saw change. A folder path covers every file under
     it; a path that is now missing, ignored or unsupported is dropped from the index, and so is
     every indexed file under it (a folder deleted, or moved out of the repository, arrives as
-    one path for the folder alone).
+    one path for the folder alone). A C or C++ source that appeared or went away also brings the
+    ``.h`` files beside it, whose language may depend on it (see parsing/header_language.py).
     """
     started = time.perf_counter()
     tally = _Tally()
     rules = load_ignore_rules(root)
+    text_files = TextFiles.from_settings(settings)
     states = store.all_file_states()
     candidates: dict[str, SourceFile] = {}
     deletions: set[str] = set()
-    for rel in sorted(set(rel_paths)):
+    for rel in sorted(set(rel_paths) | _headers_beside(root, rel_paths)):
         if (root / rel).is_dir():
             # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
             if rules.reason_for(rel, is_dir=True) is None:
-                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes, text_files=text_files)
                 candidates.update((f.path, f) for f in under.files)
         else:
-            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes,
+                                 text_files=text_files)
             if isinstance(outcome, SourceFile):
                 candidates[outcome.path] = outcome
             elif isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
@@ -134,8 +144,24 @@ def update_paths(
     return _summary(store, tally, started)
 
 
+def _headers_beside(root: Path, rel_paths: Iterable[str]) -> set[str]:
+    """The ``.h`` files in the folders of the C and C++ sources among ``rel_paths``."""
+    folders = {rel.rpartition("/")[0] for rel in rel_paths if is_folder_evidence(rel)}
+    headers: set[str] = set()
+    for folder in folders:
+        try:
+            names = [entry.name for entry in (root / folder).iterdir() if is_shared_header(entry.name)]
+        except OSError:
+            continue  # the folder went away with the source: its headers arrive as deletions
+        headers.update(f"{folder}/{name}" if folder else name for name in names)
+    return headers
+
+
 def _stat_changed(source_file: SourceFile, state: FileState | None) -> bool:
-    return state is None or (state.size_bytes, state.mtime_ns) != (source_file.size_bytes, source_file.mtime_ns)
+    """Whether the file must be read: new, touched, or judged another language (a ``.h`` file)."""
+    return state is None or (state.size_bytes, state.mtime_ns, state.language) != (
+        source_file.size_bytes, source_file.mtime_ns, source_file.language
+    )
 
 
 @dataclass
@@ -184,15 +210,19 @@ def _read_into(
         logger.warning("%s: cannot read: %s", source_file.path, exc)
         return
     content_hash = hashlib.sha256(data).hexdigest()
-    if state is not None and state.content_hash == content_hash:
+    # Same bytes read as the same language (a header can turn from C to C++): the same records.
+    is_same = state is not None and state.content_hash == content_hash and state.language == source_file.language
+    if is_same and not tally.is_reextracting:
         store.touch_file(source_file.path, source_file.size_bytes, source_file.mtime_ns)
         tally.unchanged += 1
         return
     if state is None:
         tally.new += 1
+    elif is_same:
+        tally.unchanged += 1
     else:
         tally.changed += 1
-    extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    extraction = extract_records(source_file.path, data, source_file.language)
     if extraction.limit_reached is not None:
         # Counted, and the file is recorded with what it gave, so an unchanged file is not retried.
         tally.skipped[extraction.limit_reached] += 1

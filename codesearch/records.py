@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The kinds of line records (see Chunk); every other kind is a definition's.
+LINE_RECORD_KINDS = frozenset({"block", "imports", "section", "window"})
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One function, method or class extracted from a source file.
+    """One record of a file: a function, method or class, or a run of lines outside them.
 
     Lines are 1-based and inclusive and cover the whole definition, decorators/attributes and doc
     comment included. Bytes are 0-based, end-exclusive offsets into the UTF-8 source.
+
+    Line records (parsing/line_windows.py) are whole lines with ``code`` their exact text: ``block``
+    and ``imports`` (code outside definitions), ``section`` (a heading's section of a document,
+    named ``## Title``) and ``window`` (lines of a text file). Blocks, imports and windows have no
+    name; their qualified name is a location label (``config.py:12-40``), and their signature and
+    docstring fields are empty.
     """
 
     path: str  # repo-relative POSIX path
     language: str  # e.g. "python", "typescript"
-    kind: str  # "function" | "method" | "class"
+    kind: str  # "function" | "method" | "class" | ... | "block" | "imports" | "section" | "window"
     name: str
     qualified_name: str  # "Class.method", "Type::fn", "(*T).Fn"
     start_line: int

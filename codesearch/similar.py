@@ -11,7 +11,7 @@ from __future__ import annotations
 from codesearch.errors import CodesearchError, QueryError
 from codesearch.index.records import StoredChunk
 from codesearch.index.store import IndexStore
-from codesearch.records import Hit
+from codesearch.records import LINE_RECORD_KINDS, Hit
 
 MAX_CHUNKS_PER_FILE = 100_000
 
@@ -45,7 +45,7 @@ def definition_at(store: IndexStore, rel_path: str, line: int) -> StoredChunk:
     around = [
         stored
         for stored in store.get_chunks(in_file)
-        if stored.chunk.start_line <= line <= stored.chunk.end_line
+        if stored.chunk.start_line <= line <= stored.chunk.end_line and stored.chunk.kind not in LINE_RECORD_KINDS
     ]
     if not around:
         raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")

@@ -11,6 +11,7 @@ from codesearch.extraction import plan_files
 from codesearch.index.records import IntegrityReport
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir, repo_root_of
+from codesearch.parsing.text_formats import TextFiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,9 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
         states = store.all_file_states()
         integrity = store.check_integrity() if check else None
     # os.path.isdir, not Path.is_dir: a recorded root this user may not enter is "unknown", not a crash
-    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes) if os.path.isdir(repo_root) else None
+    text_files = TextFiles.from_settings(settings)
+    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes, text_files=text_files) \
+        if os.path.isdir(repo_root) else None
     on_disk = {f.path: f for f in plan.files} if plan else {}
     modified = sum(
         1 for path, f in on_disk.items()

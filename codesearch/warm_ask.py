@@ -114,6 +114,6 @@ def answer(argv: Sequence[str]) -> bool:
 def _languages(names: Sequence[str]) -> tuple[str, ...] | None:
     if not names:
         return None
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.text_formats import record_language
 
-    return tuple(sorted({get_language(name).name for name in names}))
+    return tuple(sorted({record_language(name) for name in names}))

@@ -15,7 +15,10 @@ import pytest
 from codesearch.config import Settings
 from codesearch.index.store import IndexStore
 from codesearch.indexing import update_paths, update_repository
-from codesearch.records import IndexProgress
+from codesearch.parsing.extract import extract_chunks
+from codesearch.parsing.file_records import RECORDS_VERSION
+from codesearch.parsing.languages import get_language
+from codesearch.records import FileExtraction, IndexProgress
 from tests.fakes import HashingEncoder, hashing_params
 
 
@@ -157,3 +160,90 @@ def test_a_text_shared_by_two_definitions_is_embedded_once(tmp_path: Path) -> No
         coverage = store.semantic_coverage()
         assert (coverage.embedded, coverage.definitions) == (2, 2) and store.check_integrity().problems == ()
     assert encoder.code_texts_embedded == 1
+
+
+def test_module_level_code_is_indexed_as_blocks(repo: Path, store: IndexStore) -> None:
+    (repo / "routes.py").write_text(
+        "from pkg import a\n\nROUTES = {'/orders': a.fn_a, '/refunds': a.fn_a}\n\ndef serve():\n    return ROUTES\n"
+    )
+    update_repository(store, repo, Settings(), HashingEncoder)
+    found = store.get_chunks([hit.chunk_id for hit in store.lexical_search("refunds", 5)])
+    assert [(s.chunk.path, s.chunk.kind, s.chunk.start_line, s.chunk.end_line) for s in found] == [
+        ("routes.py", "block", 1, 3)
+    ]
+    assert store.check_integrity().problems == ()
+
+
+def test_an_index_made_by_an_older_extraction_is_re_extracted_once(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "consts.py").write_text("import os\n\nSHOP_HOME = os.environ.get('SHOP_HOME', '/srv/shop')\n")
+
+    def definitions_only(path: str, source: bytes, language: str) -> FileExtraction:
+        return extract_chunks(path, source, get_language(language))
+
+    with IndexStore.open(tmp_path / "index", expected=hashing_params(), create=True) as old:
+        with monkeypatch.context() as patched:  # what a codesearch that indexed definitions only made
+            patched.setattr("codesearch.indexing.extract_records", definitions_only)
+            update_repository(old, repo, Settings(), HashingEncoder)
+        old.set_records_version(1)
+        assert old.counts().chunks == 4
+        encoder = HashingEncoder()
+        summary = update_repository(old, repo, Settings(), lambda: encoder)
+        assert summary.files_unchanged == 5 and summary.files_changed == summary.files_new == 0
+        assert encoder.code_texts_embedded == 1 and old.counts().chunks == 5  # the new block, nothing else
+        assert old.meta.records_version == RECORDS_VERSION
+        again = update_repository(old, repo, Settings(), lambda: encoder)
+        assert again.files_unchanged == 5 and encoder.code_texts_embedded == 1
+        assert old.check_integrity().problems == ()
+
+
+def test_text_files_are_indexed_updated_and_dropped(repo: Path, store: IndexStore) -> None:
+    (repo / "README.md").write_text("# Shop\n\n## Refunds\n\nRefunds go back to the card they came from.\n")
+    (repo / "package-lock.json").write_text('{"name": "shop", "lockfileVersion": 3}\n')
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert dict(summary.skipped_by_reason)["lock_file"] == 1
+    assert indexed(store) == {"README.md", "pkg/a.py", "pkg/sub/b.py", "pkgx/c.py", "top.py"}
+    (found,) = store.get_chunks([hit.chunk_id for hit in store.lexical_search("refunds card", 1)])
+    assert (found.chunk.kind, found.chunk.language, found.chunk.qualified_name) == (
+        "section", "markdown", "README.md > Shop > Refunds"
+    )
+    assert store.lexical_search("refunds", 5, languages=["python"]) == []
+    (repo / "README.md").write_text("# Shop\n\n## Returns\n\nReturned parcels are refunded within a week.\n")
+    update_paths(store, repo, ["README.md"], Settings(), HashingEncoder)
+    (found,) = store.get_chunks([hit.chunk_id for hit in store.lexical_search("parcels", 1)])
+    assert found.chunk.qualified_name == "README.md > Shop > Returns"
+    update_repository(store, repo, Settings(index_text_files=False), HashingEncoder)
+    assert "README.md" not in indexed(store) and store.check_integrity().problems == ()
+
+
+MACROS_H = "#ifndef MACROS_H\n#define MACROS_H\n#define TWICE(x) ((x) * 2)\nint twice(int x);\n#endif\n"
+
+
+def test_a_header_is_rejudged_when_the_sources_beside_it_change(repo: Path, store: IndexStore) -> None:
+    """A macros-only .h file is C beside a .c file and C++ beside a .cc file (header_language.py):
+    replacing util.c by util.cc re-extracts the unchanged header under its new language."""
+    (repo / "native").mkdir()
+    (repo / "native" / "macros.h").write_text(MACROS_H)
+    (repo / "native" / "util.c").write_text("int twice(int x) { return x * 2; }\n")
+    update_paths(store, repo, ["native"], Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "c"
+    (repo / "native" / "util.c").rename(repo / "native" / "util.cc")
+    summary = update_paths(store, repo, ["native/util.c", "native/util.cc"], Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "cpp"
+    assert summary.files_changed == 1 and summary.files_new == 1 and summary.files_deleted == 1
+    assert store.check_integrity().problems == ()
+
+
+def test_a_full_walk_rejudges_headers_the_watcher_did_not_report(repo: Path, store: IndexStore) -> None:
+    (repo / "native").mkdir()
+    (repo / "native" / "macros.h").write_text(MACROS_H)
+    (repo / "native" / "util.cc").write_text("int twice(int x) { return x * 2; }\n")
+    update_repository(store, repo, Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "cpp"
+    (repo / "native" / "util.cc").rename(repo / "native" / "util.c")  # no update_paths call
+    summary = update_repository(store, repo, Settings(), HashingEncoder)
+    assert store.all_file_states()["native/macros.h"].language == "c"
+    assert (summary.files_new, summary.files_changed, summary.files_deleted) == (1, 1, 1)
+    again = update_repository(store, repo, Settings(), HashingEncoder)
+    assert (again.files_new, again.files_changed, again.files_deleted) == (0, 0, 0)

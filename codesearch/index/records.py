@@ -34,6 +34,7 @@ class IndexMeta:
     updated_at_s: float  # unix time of the last committed batch
     vectors_generation: int  # bumped by every batch that adds or deletes chunk rows
     lexical_version: int  # version of the FTS5 document format (see lexical.LEXICAL_VERSION)
+    records_version: int = 0  # what extraction made the rows (parsing.file_records.RECORDS_VERSION); 0: unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import check_integrity, count_rows
 from codesearch.index.locking import IndexWriteLock
-from codesearch.index.meta import read_generation, read_meta
+from codesearch.index.meta import read_generation, read_meta, set_records_version
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
 from codesearch.index.reconcile import count_embedded_chunks, load_vectors, reconcile
 from codesearch.index.records import (
@@ -360,6 +360,13 @@ class IndexStore:
         """Record a new stat for a file whose content hash did not change; False if unknown."""
         with self._writing() as conn, transaction(conn):
             return rows.touch_file(conn, path, size_bytes, mtime_ns)
+
+    def set_records_version(self, version: int) -> None:
+        """Record that every file's chunks were extracted by records version ``version`` (see IndexMeta)."""
+        with self._writing() as conn:
+            with transaction(conn):
+                set_records_version(conn, version)
+            self._meta = self._read_meta_locked(conn)
 
     def vacuum_cache(self) -> int:
         """Drop cached embeddings no chunk uses (and any of other models); returns how many."""

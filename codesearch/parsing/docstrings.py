@@ -1,6 +1,7 @@
 """Docstring text: removing quotes and comment markers, and summarising to a first paragraph.
 
-Works on the comment syntax itself (triple quotes, ``/** */``, ``///``, ``#``), never on the
+Works on the comment syntax itself (triple quotes, ``/** */``, ``///``, ``#``, ``--``, ``-- |``,
+``{-| -}``, ``--[[ ]]``, ``(** *)``, an attribute before a string such as ``@doc "..."``), never on the
 language name, so a new language with a known comment style needs no change here.
 
 >>> strip_doc_markers('/**\\n * Parses the config.\\n * @param path where\\n */')
@@ -16,7 +17,12 @@ import inspect
 import re
 
 _STRING_PREFIX = re.compile(r"^[rRuUbBfF]{0,2}")
-_LINE_MARKERS = re.compile(r"^\s*(///|//!|//|#|\*(?!/))\s?")
+_LINE_MARKERS = re.compile(r"^\s*(///|//!|//|---|--(?:\s?[|^](?=\s|$))?|#|\*(?!/))\s?")  # `-- |`: Haddock
+_BLOCK_MARKERS = (
+    ("/**", "*/"), ("/*!", "*/"), ("/*", "*/"), ("{-|", "-}"), ("{-", "-}"), ("--[[", "]]"),
+    ("(**", "*)"), ("(*", "*)"),
+)
+_STRING_ATTRIBUTE = re.compile(r"^@\w+\s+(?:~[a-zA-Z])?(?=[\"'])")  # Elixir @doc """...""", @moduledoc ~S"..."
 _SECTION_START = re.compile(
     r"^\s*(@\w+|:(param|type|return|returns|rtype|raises|raise|arg|keyword|var|ivar)\b|"
     r"(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Throws|Examples?|Example usage|"
@@ -42,7 +48,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|``|`|\*)(?=\S)(.+?)(?<=\S)\1")
 
 def strip_doc_markers(raw: str) -> str:
     """The doc text without quotes or comment markers, dedented (inspect.cleandoc)."""
-    text = raw.strip()
+    text = _STRING_ATTRIBUTE.sub("", raw.strip(), count=1)
     if text[:1] in "\"'rRuUbBfF" and _looks_like_string(text):
         body = _STRING_PREFIX.sub("", text, count=1)
         quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
@@ -50,10 +56,11 @@ def strip_doc_markers(raw: str) -> str:
         if body.endswith(quote):
             body = body[: -len(quote)]
         return inspect.cleandoc(body)
-    if text.startswith("/*"):
-        text = text[3:] if text.startswith(("/**", "/*!")) else text[2:]
-        if text.endswith("*/"):
-            text = text[:-2]
+    opening, closing = next(((o, c) for o, c in _BLOCK_MARKERS if text.startswith(o)), ("", ""))
+    if opening:
+        text = text[len(opening):]
+        if text.endswith(closing):
+            text = text[: -len(closing)]
     lines = [_LINE_MARKERS.sub("", line, count=1).rstrip() for line in text.splitlines()]
     return inspect.cleandoc("\n".join(lines)).strip()
 
@@ -66,9 +73,10 @@ def _looks_like_string(text: str) -> bool:
 def summarize_docstring(doc: str) -> str:
     """The first paragraph of ``doc`` (already stripped of markers), with markup removed.
 
-    Stops at a blank line, at the first section (``@param``, ``\\param``, ``Args:``, ``:returns:``,
-    ``# Examples``, ``<param>``, ``<code>``) or at a second XML ``<para>``; drops Doxygen's
-    ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup to its text.
+    Skips a leading indented (code) block. Stops at a blank line, at the first section (``@param``,
+    ``\\param``, ``Args:``, ``:returns:``, ``# Examples``, ``<param>``, ``<code>``) or at a second XML
+    ``<para>``; drops Doxygen's ``@brief``/``\\brief``/``@internal`` markers, and flattens inline markup
+    to its text.
     """
     if not doc:
         return ""
@@ -82,6 +90,8 @@ def summarize_docstring(doc: str) -> str:
             if kept:
                 break
             continue
+        if not kept and line.startswith(("    ", "\t")):
+            continue  # a leading indented block is code (Julia's signature line), not the summary
         if _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
             break
         kept.append(line.strip())

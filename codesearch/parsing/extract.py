@@ -8,6 +8,15 @@ record itself (a Rust ``impl``), ``@namespace`` an enclosing block that only qua
 C++ or TypeScript namespace), and ``@receiver`` a Go method receiver. A pattern may
 ``(#set! separator "::")`` to join its definition to the enclosing name with something other than
 the row's ``scope_separator`` (Ruby ``Outer::Inner#method``, ``Class.singleton_method``).
+A ``@body`` capture is a node after the definition that it spans to (Dart puts a function's body
+beside its signature), and ``@parameters`` the node whose children give the arity that rows with
+an ``arity_separator`` append (Elixir ``Mod.fun/2``). ``@doc`` or ``@attribute`` in a pattern
+without ``@name`` marks a node that belongs to the definition right after it, as a doc (Elixir
+``@doc "..."``, a Haskell ``-- |`` comment) or as an attribute that is part of its text but not its
+doc (``@spec``, a Haskell type signature). Rows with ``merges_clauses`` join a definition written
+as several adjacent clauses (Haskell equations, Elixir function heads) into one record. A ``@doc``
+after its definition (OCaml's ``val f : t`` then ``(** ... *)``) counts on the next line only, and is
+then no other definition's doc.
 Everything language-specific beyond that is a row of ``languages.LANGUAGES``; this module never
 branches on the language name.
 
@@ -27,9 +36,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codesearch.parsing.bounded_parse import parse_before
+from codesearch.parsing.doc_run import (
+    AnyOf,
+    LooseCaptures,
+    end_line,
+    is_doc_comment,
+    is_trailing_doc,
+    node_text,
+    run_above,
+)
 from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
+from codesearch.parsing.gaps import gap_blocks
 from codesearch.parsing.languages import LanguageSpec
 from codesearch.parsing.nesting import Label, with_enclosing
+from codesearch.parsing.qualified_names import clean_scope_name, qualified_name, split_written_name
 from codesearch.parsing.queries import compiled_query
 from codesearch.records import Chunk, FileExtraction
 
@@ -56,25 +76,32 @@ class _Definition:
     docs: list[Node] = field(default_factory=list)
     receiver: str = ""
     separator: str = ""  # joins this name to the enclosing one; "" means the row's scope_separator
+    body: Node | None = None  # a later sibling the definition spans to (@body, merged clauses)
+    arity: int | None = None  # children of its @parameters, where the row appends an arity
 
 
 def extract_chunks(
-    path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S
+    path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S,
+    with_blocks: bool = False,
 ) -> FileExtraction:
     """Every function, method and class in ``source`` (the bytes of the file at ``path``).
 
     Syntax errors are not fatal: tree-sitter recovers, the definitions it still sees are
     returned, and ``has_syntax_errors`` plus a warning say where the first error is. A file that
-    takes longer than ``time_limit_s`` yields no chunks and ``limit_reached`` PARSE_TIMEOUT.
+    takes longer than ``time_limit_s`` yields no definitions and ``limit_reached`` PARSE_TIMEOUT.
+
+    ``with_blocks`` adds the code outside every definition as BLOCK records (gaps.py), for the
+    index: then no line of code is left out, even of a file that timed out (cut by lines alone).
     """
     from tree_sitter import QueryCursor
 
     deadline = time.monotonic() + time_limit_s
     tree = parse_before(source, language, deadline)
     if tree is None:
-        return _timed_out(path, language, time_limit_s)
+        return _timed_out(path, source, language, time_limit_s, with_blocks)
     definitions: dict[int, _Definition] = {}
     scopes: dict[int, tuple[Node, str, str]] = {}
+    loose = LooseCaptures()
     query = compiled_query(language)
     cursor = QueryCursor(query)
     # The query engine is quadratic in nesting depth for some grammars (10,000 nested Java
@@ -82,7 +109,11 @@ def extract_chunks(
     # cancelled; not starting matches below MAX_START_DEPTH bounds it instead.
     cursor.set_max_start_depth(MAX_START_DEPTH)
     for pattern, captures in cursor.matches(tree.root_node):
-        _collect(source, captures, definitions, scopes, query.pattern_settings(pattern).get("separator"))
+        separator = query.pattern_settings(pattern).get("separator")
+        _collect(source, captures, definitions, scopes, loose, separator, language)
+    if language.merges_clauses:
+        _merge_clauses(definitions, loose)
+    loose.trailing.update(doc.id for d in definitions.values() for doc in d.docs if is_trailing_doc(doc, d.node))
     chunks: list[Chunk] = []
     too_deep = 0
     containers: list[tuple[Node, Label, _Definition | None]] = [
@@ -93,13 +124,15 @@ def extract_chunks(
     ]
     for definition, enclosing in with_enclosing(containers):
         if time.monotonic() > deadline:
-            return _timed_out(path, language, time_limit_s)
+            return _timed_out(path, source, language, time_limit_s, with_blocks)
         if len(enclosing) > MAX_NESTING:
             too_deep += 1
             continue
-        chunks.append(_build_chunk(path, source, language, definition, enclosing))
-    chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
+        chunks.append(_build_chunk(path, source, language, definition, enclosing, loose))
     root = tree.root_node
+    if with_blocks:
+        chunks += gap_blocks(path, language.name, source, root, chunks)
+    chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
     warnings: list[str] = []
     if root.has_error:
         warnings.append(f"{path}:{_first_error_line(root)}: syntax error (extracted what parsed)")
@@ -109,9 +142,33 @@ def extract_chunks(
                           NESTED_TOO_DEEP if too_deep else None)
 
 
-def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
+def _merge_clauses(definitions: dict[int, _Definition], loose: LooseCaptures) -> None:
+    """Fold each definition into the one just before it when both have the same name, kind and
+    arity (``fact 0 = 1`` then ``fact n = ...``): the first spans to the last, the others go.
+    Comments and loose captures between clauses do not separate them."""
+    heads: dict[int, _Definition] = {}  # node id of every clause -> the first clause of its group
+    for definition in sorted(definitions.values(), key=lambda d: d.node.start_byte):
+        before = definition.node.prev_named_sibling
+        while before is not None and (
+            "comment" in before.type or before.id in loose.docs or before.id in loose.attributes
+        ):
+            before = before.prev_named_sibling
+        head = heads.get(before.id) if before is not None else None
+        if head is not None and (head.name, head.kind, head.arity) == (definition.name, definition.kind,
+                                                                      definition.arity):
+            head.body = definition.body or definition.node
+            del definitions[definition.node.id]
+        else:
+            head = definition
+        heads[definition.node.id] = head
+
+
+def _timed_out(
+    path: str, source: bytes, language: LanguageSpec, time_limit_s: float, with_blocks: bool
+) -> FileExtraction:
     warning = f"{path}: gave up after {time_limit_s:g} s (parse time limit); no definitions extracted"
-    return FileExtraction(path, language.name, (), False, (warning,), PARSE_TIMEOUT)
+    blocks = tuple(gap_blocks(path, language.name, source, None, ())) if with_blocks else ()
+    return FileExtraction(path, language.name, blocks, False, (warning,), PARSE_TIMEOUT)
 
 
 def _collect(
@@ -119,13 +176,17 @@ def _collect(
     captures: dict[str, list[Node]],
     definitions: dict[int, _Definition],
     scopes: dict[int, tuple[Node, str, str]],
-    separator: str | None = None,
+    loose: LooseCaptures,
+    separator: str | None,
+    language: LanguageSpec,
 ) -> None:
     names = captures.get("name")
     if not names:
+        loose.docs.update(node.id for node in captures.get("doc", ()))
+        loose.attributes.update(node.id for node in captures.get("attribute", ()))
         return
     name_node = names[0]
-    name = _clean_scope_name(_text(source, name_node))
+    name = clean_scope_name(node_text(source, name_node))
     if not name:
         return  # a name tree-sitter inserted to recover from a syntax error (MISSING): nothing to find
     for scope_kind in ("scope", "namespace"):
@@ -139,10 +200,15 @@ def _collect(
     node = captures[kind_key][0]
     existing = definitions.get(node.id)
     if existing is None:
-        receivers = captures.get("receiver")
-        existing = _Definition(node, kind_key.split(".", 1)[1], name, name_node,
-                               receiver=_text(source, receivers[0]) if receivers else "")
+        existing = _Definition(node, kind_key.split(".", 1)[1], name, name_node)
         definitions[node.id] = existing
+        if language.arity_separator and existing.kind != "class":
+            parameters = captures.get("parameters")
+            existing.arity = parameters[0].named_child_count if parameters else 0
+    if "receiver" in captures:  # a pattern that finds one wins over a generic pattern without
+        existing.receiver = node_text(source, captures["receiver"][0])
+    if "body" in captures:
+        existing.body = captures["body"][0]
     if separator:  # a pattern that sets one wins over a generic pattern matching the same node
         existing.separator = separator
     for doc in captures.get("doc", ()):
@@ -156,17 +222,25 @@ def _build_chunk(
     language: LanguageSpec,
     definition: _Definition,
     enclosing_names: list[Label],
+    loose: LooseCaptures,
 ) -> Chunk:
     outer = _outermost(definition.node, language)
-    captured = {doc.id for doc in definition.docs}
-    above = _run_above(source, outer, language, captured)
+    # A doc captured after the definition (OCaml's `val f : t` then `(** ... *)`) is its doc only on
+    # the next line; after a blank line it is the next definition's.
+    docs = [d for d in definition.docs if d.start_byte < outer.end_byte or is_trailing_doc(d, outer)]
+    body = definition.body
+    if body is not None and body.start_byte >= outer.end_byte and body in definition.docs and body not in docs:
+        body = None
+    last = body if body is not None and body.end_byte > outer.end_byte else outer
+    captured = AnyOf(({doc.id for doc in docs}, loose.docs))
+    above = run_above(source, outer, language, captured, loose)
     first = above[0] if above else outer
-    doc_nodes = [n for n in above if _is_doc_comment(source, n, language, captured)]
-    doc_nodes += [d for d in definition.docs if d.start_byte >= outer.start_byte]
-    start_byte, end_byte = first.start_byte, outer.end_byte
-    docstring = "\n".join(strip_doc_markers(_text(source, d)) for d in doc_nodes).strip()
+    doc_nodes = [n for n in above if is_doc_comment(source, n, language, captured)]
+    doc_nodes += [d for d in docs if d.start_byte >= outer.start_byte]
+    start_byte, end_byte = first.start_byte, last.end_byte
+    docstring = "\n".join(strip_doc_markers(node_text(source, d)) for d in doc_nodes).rstrip().lstrip("\n")
     code = _dedented(source, start_byte, end_byte, [])
-    name, qualifiers = _written_name(source, definition, language)
+    name, separator, qualifiers = _written_name(source, definition, language)
     enclosing = [*enclosing_names, *qualifiers]
     kind = definition.kind
     if kind == "function" and enclosing and enclosing[-1][1] in _CLASS_LIKE_KINDS:
@@ -176,16 +250,17 @@ def _build_chunk(
         language=language.name,
         kind=kind,
         name=name,
-        qualified_name=_qualified_name(
-            definition, name, [(scope, separator) for scope, _, separator in enclosing], language
-        ),
+        qualified_name=qualified_name(
+            name, separator, [(scope, before) for scope, _, before in enclosing], language.scope_separator,
+            definition.receiver,
+        ) + ("" if definition.arity is None else f"{language.arity_separator}{definition.arity}"),
         start_line=first.start_point[0] + 1,
-        end_line=_end_line(outer),
+        end_line=end_line(last),
         signature_line=definition.name_node.start_point[0] + 1,
         start_byte=start_byte,
         end_byte=end_byte,
         signature=_signature(definition.node, source),
-        docstring_raw="\n".join(_text(source, d) for d in doc_nodes),
+        docstring_raw="\n".join(node_text(source, d) for d in doc_nodes),
         docstring=docstring,
         docstring_summary=summarize_docstring(docstring),
         code=code,
@@ -201,53 +276,6 @@ def _outermost(node: Node, language: LanguageSpec) -> Node:
     while node.parent is not None and node.parent.type in language.wrapper_node_types:
         node = node.parent
     return node
-
-
-def _is_doc_comment(source: bytes, node: Node, language: LanguageSpec, captured: set[int]) -> bool:
-    if node.id in captured:
-        return True
-    text = _text(source, node).lstrip()
-    return (
-        "comment" in node.type
-        and text.startswith(language.doc_comment_prefixes)
-        and not text.startswith(language.directive_comment_prefixes)
-    )
-
-
-def _is_directive(source: bytes, node: Node, language: LanguageSpec) -> bool:
-    return "comment" in node.type and _text(source, node).lstrip().startswith(language.directive_comment_prefixes)
-
-
-def _is_trailing(node: Node) -> bool:
-    """Whether ``node`` starts on the line where the code before it ends (``x = 1  # note``):
-    such a comment documents that code, not the definition below it."""
-    before = node.prev_sibling
-    return before is not None and _end_line(before) == node.start_point[0] + 1
-
-
-def _previous_named(node: Node) -> Node | None:
-    """The named node just before ``node``, looking out through parents it is the first child of
-    (tree-sitter-ruby puts the comments above a body's first statement before the body node)."""
-    while node.prev_sibling is None and node.parent is not None:
-        node = node.parent
-    return node.prev_named_sibling
-
-
-def _run_above(source: bytes, outer: Node, language: LanguageSpec, captured: set[int]) -> list[Node]:
-    """Doc comments, directives and attributes directly above ``outer``, with no blank line between."""
-    if not language.doc_comment_prefixes and not language.attribute_node_types and not captured:
-        return []
-    run: list[Node] = []
-    boundary_row = outer.start_point[0]
-    sibling = _previous_named(outer)
-    while sibling is not None and _end_line(sibling) >= boundary_row:
-        is_attribute = sibling.type in language.attribute_node_types or _is_directive(source, sibling, language)
-        if not (is_attribute or _is_doc_comment(source, sibling, language, captured)) or _is_trailing(sibling):
-            break
-        run.insert(0, sibling)
-        boundary_row = sibling.start_point[0]
-        sibling = sibling.prev_named_sibling
-    return run
 
 
 def _dedented(source: bytes, start: int, end: int, cut: list[tuple[int, int]]) -> str:
@@ -295,58 +323,19 @@ def _widen_to_lines(source: bytes, start: int, end: int) -> tuple[int, int]:
 
 def _written_name(
     source: bytes, definition: _Definition, language: LanguageSpec
-) -> tuple[str, list[tuple[str, str, str]]]:
-    """The name, and the qualifiers spelled in it, of a name node listed in the row's
-    ``qualified_name_node_types`` (C++ ``Box<T>::operator<`` -> ``operator<`` qualified by ``Box``);
-    other names come back as collected. Spelled qualifiers count as class-like scopes: an
-    out-of-line ``Foo::bar`` is almost always a method."""
+) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """The name, its separator, and the qualifiers spelled in it, of a name node listed in the
+    row's ``qualified_name_node_types`` (C++ ``Box<T>::operator<`` -> ``operator<`` qualified by
+    ``Box``, Lua ``M:push`` -> ``push`` qualified by ``M``); other names come back as collected.
+    Spelled qualifiers count as class-like scopes: an out-of-line ``Foo::bar`` is almost always a method."""
     node = definition.name_node
     if node.type not in language.qualified_name_node_types:
-        return definition.name, []
-    *qualifiers, name = _split_outside_brackets(" ".join(_text(source, node).split()), language.scope_separator)
-    return name, [(_clean_scope_name(qualifier), "scope", "") for qualifier in qualifiers]
-
-
-def _split_outside_brackets(text: str, separator: str) -> list[str]:
-    """``text`` split at ``separator`` where it is not inside ``<>``, ``()``, ``[]`` or ``{}``."""
-    parts: list[str] = []
-    depth, start, index = 0, 0, 0
-    while index < len(text):
-        char = text[index]
-        if char in "<([{":
-            depth += 1
-        elif char in ">)]}":
-            depth = max(0, depth - 1)  # `operator>` closes nothing
-        elif depth == 0 and text.startswith(separator, index):
-            parts.append(text[start:index].strip())
-            start = index = index + len(separator)
-            continue
-        index += 1
-    parts.append(text[start:].strip())
-    return parts
-
-
-def _qualified_name(
-    definition: _Definition, name: str, enclosing: list[tuple[str, str]], language: LanguageSpec
-) -> str:
-    if definition.receiver:
-        # Go convention: (*T).Method for pointer receivers, T.Method for value receivers.
-        receiver = definition.receiver.strip()
-        base = _clean_scope_name(receiver.lstrip("*").strip())
-        owner = f"(*{base})" if receiver.startswith("*") else base
-        return f"{owner}{language.scope_separator}{name}"
-    (qualified, _), *inner = [*enclosing, (name, definition.separator)]
-    for part, separator in inner:
-        qualified += (separator or language.scope_separator) + part
-    return qualified
-
-
-def _clean_scope_name(text: str) -> str:
-    """A name without generic arguments or line breaks: ``Map<K, V>`` -> ``Map``, ``List[T]`` -> ``List``."""
-    for bracket in "<[":
-        if bracket in text and not text.startswith(bracket):
-            text = text[: text.index(bracket)]
-    return " ".join(text.split())
+        return definition.name, definition.separator, []
+    separators = (language.scope_separator, *language.name_separators)
+    name, separator, qualifiers = split_written_name(node_text(source, node), separators)
+    if separator == language.scope_separator or definition.separator:
+        separator = definition.separator  # a pattern's own separator wins, as for collected names
+    return name, separator, [(qualifier, "scope", before) for qualifier, before in qualifiers]
 
 
 def _find_body(node: Node, depth: int = 3) -> Node | None:
@@ -373,18 +362,6 @@ def _signature(node: Node, source: bytes) -> str:
     header = source[node.start_byte : min([end, *comments])]
     text = " ".join(header.decode("utf-8", errors="replace").split()).rstrip("{;= ").rstrip()
     return text[:_MAX_SIGNATURE_CHARS]
-
-
-def _end_line(node: Node) -> int:
-    row, column = node.end_point
-    if column == 0 and row > node.start_point[0]:
-        return row  # the node ends with a newline: its last line is the previous one
-    return row + 1
-
-
-def _text(source: bytes, node: Node) -> str:
-    # Sliced here: the tree was parsed from a callable, so Node.text would call back into Python.
-    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
 def _first_error_line(root: Node) -> int:

@@ -204,8 +204,10 @@ def reindex_via_server(
     full: bool,
     on_progress: Callable[[IndexProgress], None] | None = None,
     socket_path: Path | None = None,
+    if_served: bool = True,
 ) -> IndexSummary | None:
-    """Have the server reindex ``start``'s repository if it serves it; None otherwise."""
+    """Have the server reindex the repository at ``start`` if it serves it (or, without
+    ``if_served``, whenever a server runs: it then serves the repository); None otherwise."""
 
     def forward(notification: Notification) -> None:
         value = notification.params.get("value") if isinstance(notification.params, dict) else None
@@ -216,7 +218,7 @@ def reindex_via_server(
         "root": str(start),
         "indexDir": index_dir,
         "full": full,
-        "ifServed": True,
+        "ifServed": if_served,
         "exact": True,
         "workDoneToken": "index",
     }

@@ -20,7 +20,7 @@ from typing import Any
 
 from codesearch.errors import CodesearchError, ProtocolError
 from codesearch.index.search import SearchRequest
-from codesearch.parsing.languages import get_language
+from codesearch.parsing.text_formats import record_language
 from codesearch.records import IndexProgress
 from codesearch.server.messages import (
     coverage_to_json,
@@ -144,7 +144,7 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
     if languages is not None:
         if not all(isinstance(name, str) for name in languages):
             raise ProtocolError("languages must be a list of strings", INVALID_PARAMS)
-        languages = sorted({get_language(name).name for name in languages})
+        languages = sorted({record_language(name) for name in languages})
     request = SearchRequest(
         required(params, "query", str),
         k_param(params, DEFAULT_K),

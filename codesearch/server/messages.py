@@ -27,7 +27,9 @@ HIT_FIELDS = (
     "lexical_rank",
 )
 # LSP SymbolKind numbers.
-_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12}
+# Blocks of module-level code are Module (2), their imports Package (4), sections and windows of text
+# files File (1).
+_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12, "block": 2, "imports": 4, "section": 1, "window": 1}
 _SYMBOL_KIND_OTHER = 13  # Variable: never produced today, kept for unknown kinds
 
 
@@ -128,9 +130,12 @@ def coverage_from_json(data: Any) -> SemanticCoverage | None:
 
 def symbol_information(hit: Hit, repo_root: Path) -> dict[str, Any]:
     """An LSP SymbolInformation: 0-based lines; the range runs to the start of the line after the end."""
-    container, separator, _ = hit.qualified_name.rpartition(hit.name)
+    if not hit.name:  # a block or window: its location label is all the name it has
+        container, separator = "", ""
+    else:
+        container, separator, _ = hit.qualified_name.rpartition(hit.name)
     symbol: dict[str, Any] = {
-        "name": hit.name,
+        "name": hit.name or hit.qualified_name,
         "kind": _SYMBOL_KINDS.get(hit.kind, _SYMBOL_KIND_OTHER),
         "location": {
             "uri": (repo_root / hit.path).as_uri(),

@@ -45,6 +45,7 @@ from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
 from codesearch.live_index import store_updater
 from codesearch.locations import record_repo_root
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import Hit, IndexSummary, SemanticCoverage
 from codesearch.server.read_write_lock import ReadWriteLock
 from codesearch.server.shared_encoder import SharedEncoder
@@ -161,6 +162,7 @@ class ServedRepo:
             self._update,
             debounce_s=settings.debounce_s,
             excluded=(store.index_dir,),
+            text_files=TextFiles.from_settings(settings),
             on_round=self._round_done,
         )
 

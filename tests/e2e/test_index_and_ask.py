@@ -112,7 +112,7 @@ def test_a_partly_embedded_index_answers_and_says_so_until_index_finishes(tmp_pa
     assert "parseCsvLine" in names  # found by its keywords alone
     assert f"semantic: {total - dropped:,} of {total:,} definitions" in asked.stderr
     status = runner.invoke(cli, ["status", str(repo), "--check"])
-    assert status.exit_code == 0 and f"{total - dropped:,} of {total:,} definitions embedded" in status.stdout
+    assert status.exit_code == 0 and f"{total - dropped:,} of {total:,} records embedded" in status.stdout
     finished = runner.invoke(cli, ["index", str(repo)])
     assert f"{dropped} embedded" in finished.output, finished.output
     asked = runner.invoke(cli, ["ask", "--repo", str(repo), "--json", "turn a title into a url slug", "-k", "3"])

@@ -228,3 +228,10 @@ def test_search_works_without_the_vocabulary_table(store: IndexStore) -> None:
             conn.execute("DROP TABLE chunks_fts_vocab")
         assert store.lexical_search("return helper", 10) == before
         assert names(store, before) == ["helper"]
+
+
+def test_a_record_without_a_name_has_no_qualified_name_terms() -> None:
+    named = lexical.document("parse_config", "Loader.parse_config", "a.py", "x", "")
+    anonymous = lexical.document("", "config.py:1-40", "pkg/config.py", "TIMEOUT_S = 30", "")
+    assert named[1] == "loader parse config parse_config"
+    assert anonymous == ("", "", "pkg config py", "timeout s timeout_s 30", "")

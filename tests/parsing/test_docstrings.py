@@ -46,3 +46,25 @@ def test_strip_doc_markers(raw: str, expected: str) -> None:
 )
 def test_summarize_docstring(doc: str, summary: str) -> None:
     assert summarize_docstring(doc) == summary
+
+
+@pytest.mark.parametrize(
+    ("raw", "stripped"),
+    [
+        ("-- | Double it.\n-- More.", "Double it.\nMore."),  # Haddock
+        ("{-| A shape.\n  Two constructors. -}", "A shape.\nTwo constructors."),
+        ("--- Add two.\n-- @param a number", "Add two.\n@param a number"),  # LuaDoc
+        ("--[[ A block\n  comment ]]", "A block\ncomment"),
+        ('@doc """\n  Fetch a key.\n\n  More.\n  """', "Fetch a key.\n\nMore."),  # Elixir
+        ('@moduledoc ~S"A cache."', "A cache."),
+        ("-- Count users.", "Count users."),  # SQL
+        ("--|x", "|x"),  # a bar that is not Haddock's marker stays
+    ],
+)
+def test_comment_markers_of_more_languages(raw: str, stripped: str) -> None:
+    assert strip_doc_markers(raw) == stripped
+
+
+def test_ocaml_comments_and_a_leading_code_block_julia_writes_its_signature_in() -> None:
+    assert strip_doc_markers("(** Merge two heaps.\n    In O(log n). *)") == "Merge two heaps.\nIn O(log n)."
+    assert summarize_docstring("    area(r)\n\nArea of a circle.") == "Area of a circle."
