@@ -9,6 +9,7 @@ encoder alone) or ``hybrid`` (the fused ranking ``codesearch ask`` uses). Rankin
 from __future__ import annotations
 
 import hashlib
+import random
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -63,11 +64,16 @@ def _synthetic_chunk(path: str, line: int, qualified_name: str, name: str, text:
 
 
 class PoolIndex:
-    """A temporary index over one benchmark pool; rank queries with ``ranker(mode)``."""
+    """A temporary index over one benchmark pool; rank queries with ``ranker(mode)``.
+
+    ``embedded_share`` below 1 stores only that (seeded) share of the vectors, as an index looks
+    while a progressive build is still embedding: the rest are found by keywords only.
+    """
 
     def __init__(self, pool: Benchmark, cache: EmbeddingCache, embed_queries: QueryEmbedder,
                  params: IndexParams, representation: Representation = DEFAULT_REPRESENTATION,
-                 ranking: RankingParams = RankingParams()) -> None:  # noqa: B008 - frozen
+                 ranking: RankingParams = RankingParams(),  # noqa: B008 - frozen
+                 embedded_share: float = 1.0) -> None:
         self._workdir = tempfile.TemporaryDirectory(prefix="codesearch-eval-")
         self._embed_queries = embed_queries
         self._ranking = ranking
@@ -84,7 +90,10 @@ class PoolIndex:
         updates = tuple(
             FileUpdate(path, found[0].chunk.language, 0, 0, path, tuple(found)) for path, found in by_path.items()
         )
-        embeddings = tuple(Embedding(h, v) for h, v in vectors.items())
+        kept = sorted(vectors)
+        if embedded_share < 1.0:
+            kept = random.Random(f"{pool.name}-{len(kept)}").sample(kept, round(embedded_share * len(kept)))
+        embeddings = tuple(Embedding(h, vectors[h]) for h in kept)
         self._store.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
 
     def ranker(self, mode: str, depth: int = DEPTH, ranking: RankingParams | None = None) -> Ranker:

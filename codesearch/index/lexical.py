@@ -25,7 +25,7 @@ from codesearch.index.ranking.query_shape import is_identifier_like
 from codesearch.index.records import LexicalWeights, ScoredId
 from codesearch.index.stopwords import is_stopword
 
-LEXICAL_VERSION = 1
+LEXICAL_VERSION = 2  # 2: records without a name leave their location label out
 MAX_QUERY_TERMS = 64  # a pasted 10k-character query still makes a bounded, fast FTS5 query
 
 _FTS_COLUMNS = "name, qualified_name, path, identifiers, docstring"
@@ -34,10 +34,15 @@ _FTS_COLUMNS = "name, qualified_name, path, identifiers, docstring"
 def document(
     name: str, qualified_name: str, path: str, code_without_docstring: str, docstring: str
 ) -> tuple[str, str, str, str, str]:
-    """The FTS5 column values of one chunk, in ``chunks_fts`` column order."""
+    """The FTS5 column values of one chunk, in ``chunks_fts`` column order.
+
+    A record without a name (a block of code between definitions, a window of a text file) has a
+    location label for a qualified name (``config.py:1-40``); it is left out, since the path
+    column already says where the record is and its line numbers are not words of it.
+    """
     return (
         " ".join(tokenize_identifiers(name)),
-        " ".join(tokenize_identifiers(qualified_name)),
+        " ".join(tokenize_identifiers(qualified_name)) if name else "",
         " ".join(tokenize_identifiers(path)),
         " ".join(tokenize_identifiers(code_without_docstring)),
         " ".join(tokenize_identifiers(docstring)),

@@ -143,3 +143,22 @@ def vacuum_cache(conn: sqlite3.Connection, model_hash: str) -> int:
         (model_hash,),
     )
     return cursor.rowcount
+
+
+_UNEMBEDDED = "NOT EXISTS (SELECT 1 FROM embeddings AS e WHERE e.model_hash = ? AND e.embed_hash = c.embed_hash)"
+
+
+def unembedded_chunks(conn: sqlite3.Connection, model_hash: str, after_id: int, limit: int) -> list[StoredChunk]:
+    """Up to ``limit`` chunks whose vector is not cached and whose id is above ``after_id``, by id."""
+    rows = conn.execute(
+        f"SELECT id, {_CHUNK_COLUMNS}, embed_hash FROM chunks AS c WHERE c.id > ? AND {_UNEMBEDDED} "
+        "ORDER BY c.id LIMIT ?",
+        (after_id, model_hash, limit),
+    )
+    return [StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1]) for row in rows]
+
+
+def count_unembedded_texts(conn: sqlite3.Connection, model_hash: str) -> int:
+    """Distinct embedded texts (embed hashes) of chunks whose vector is not cached."""
+    query = f"SELECT count(DISTINCT embed_hash) FROM chunks AS c WHERE {_UNEMBEDDED}"
+    return int(conn.execute(query, (model_hash,)).fetchone()[0])

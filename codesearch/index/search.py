@@ -104,13 +104,23 @@ def search(
 def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.ndarray,
            dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
            params: RankingParams) -> list[tuple[int, float]]:
-    """The hybrid ranking; candidates the dense search missed get their exact cosine."""
+    """The hybrid ranking; candidates the dense search missed get their exact cosine.
+
+    A lexical candidate with no vector yet (a progressive build is still embedding it) gets the
+    cosine that would put it as far from the dense mean as its BM25 score is from the lexical
+    mean (see ``stand_in_cosines``); with every chunk embedded there is none.
+    """
     facts = query_facts(query)
     exact = _exact_names(store, request, query, lexical)
     looked_up = _looked_up(store, request, facts, params) if params.definitions else []
     in_dense = {chunk_id for chunk_id, _ in dense[: params.candidates_per_side]}
     others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case) + looked_up
     extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, [i for i in others if i not in in_dense])]
+    scored = in_dense | {chunk_id for chunk_id, _ in extra}
+    unembedded = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side] if chunk_id not in scored]
+    if unembedded and dense:
+        extra += stand_in_cosines(unembedded, dense[: params.candidates_per_side],
+                                  lexical[: params.candidates_per_side])
     candidate_ids = list(dict.fromkeys([*(i for i, _ in dense), *(i for i, _ in lexical), *(i for i, _ in extra)]))
     heads = {head.chunk_id: head for head in store.chunk_heads(candidate_ids)}
     terms = query_terms(query)
@@ -130,6 +140,38 @@ def _looked_up(store: IndexStore, request: SearchRequest, facts: QueryFacts, par
                                          max_files=_STEM_FILES_LIMIT, languages=request.languages,
                                          path_glob=request.path_glob)
     return list(dict.fromkeys(found))
+
+
+UNEMBEDDED_SCORE = "lexical"  # "lexical" | "neutral" | "floor" (the last: as fuse() treats a missing score)
+
+
+def stand_in_cosines(chunk_ids: Sequence[int], dense: Sequence[tuple[int, float]],
+                     lexical: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Cosines standing in for chunks without a vector, so fusion neither buries nor favours them.
+
+    fuse() gives a candidate without a dense score the dense list's lowest z-score: right for one
+    the dense search saw and ranked low, wrong for one it could not see. "lexical" (the default)
+    assumes the dense side would agree with BM25: its z-score on both sides is its BM25 z-score.
+    "neutral" gives it the dense mean. Measured on the mined set with half the vectors missing:
+    README, "Progressive index".
+    """
+    if UNEMBEDDED_SCORE == "floor":
+        return []
+    dense_mean, dense_spread = _moments([score for _, score in dense])
+    lexical_mean, lexical_spread = _moments([score for _, score in lexical])
+    lexical_score = dict(lexical)
+    found = []
+    for chunk_id in chunk_ids:
+        z = 0.0
+        if UNEMBEDDED_SCORE == "lexical" and lexical_spread > 1e-9:
+            z = (lexical_score[chunk_id] - lexical_mean) / lexical_spread
+        found.append((chunk_id, dense_mean + z * dense_spread))
+    return found
+
+
+def _moments(scores: Sequence[float]) -> tuple[float, float]:
+    mean = sum(scores) / len(scores)
+    return mean, (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
 
 
 def _exact_names(store: IndexStore, request: SearchRequest, query: str,

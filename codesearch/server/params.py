@@ -12,7 +12,7 @@ from codesearch.server.protocol import INVALID_PARAMS
 
 
 def required(params: Mapping[str, Any], name: str, kind: type) -> Any:
-    if name not in params:
+    if params.get(name) is None:  # absent, or null
         raise ProtocolError(f"missing param {name!r}", INVALID_PARAMS)
     return optional(params, name, kind)
 

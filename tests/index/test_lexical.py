@@ -240,3 +240,10 @@ def test_rows_with_all_terms_need_every_term_somewhere_in_the_document(store: In
         assert store.chunks_with_all_terms(["parse", "nosuchterm"], every) == set()
         assert store.chunks_with_all_terms(["parse"], [by_name["other"]]) == {by_name["other"]}
         assert store.chunks_with_all_terms([], every) == set()
+
+
+def test_a_record_without_a_name_has_no_qualified_name_terms() -> None:
+    named = lexical.document("parse_config", "Loader.parse_config", "a.py", "x", "")
+    anonymous = lexical.document("", "config.py:1-40", "pkg/config.py", "TIMEOUT_S = 30", "")
+    assert named[1] == "loader parse config parse_config"
+    assert anonymous == ("", "", "pkg config py", "timeout s timeout_s 30", "")
