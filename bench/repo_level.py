@@ -102,7 +102,8 @@ def ask_in_process(root: Path, queries: list[RepoQuery], k: int,
     return answers, gaps
 
 
-SIGNALS = ("definitions", "path_match", "path_priors", "file_coherence", "diversity", "lexical_standout")
+SIGNALS = ("definitions", "path_match", "path_priors", "header_declarations", "file_coherence", "diversity",
+           "lexical_standout", "term_coverage")
 
 
 def grid_configs(base: dict[str, str], grid: list[str], ablation: bool) -> list[dict[str, str]]:

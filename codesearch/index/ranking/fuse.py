@@ -21,6 +21,7 @@ from codesearch.index.ranking.file_coherence import coherence_boosts
 from codesearch.index.ranking.fusion import Scored, fuse_scores
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.path_match import path_boosts
+from codesearch.index.ranking.header_declarations import header_penalties
 from codesearch.index.ranking.path_priors import prior_penalties
 from codesearch.index.ranking.query_shape import QueryFacts, query_facts
 from codesearch.index.ranking.term_coverage import coverage_boosts
@@ -58,6 +59,8 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
         _add(scores, path_boosts(facts, heads, params))
     if params.path_priors:
         _add(scores, prior_penalties(facts, heads, params))
+    if params.header_declarations:
+        _add(scores, header_penalties(facts, heads, params))
     if params.file_coherence:
         _add(scores, coherence_boosts(scores, heads, params))
     if params.diversity:

@@ -38,17 +38,20 @@ class RankingParams:
     stem_bonus: float = 1.0
     # Path match: the query's words against file stems and directory names.
     path_match: bool = True
-    path_match_bonus: float = 1.0
+    path_match_bonus: float = 5.0
     # Path priors: tests, examples, compat/legacy code, package markers and type declarations rank lower.
     path_priors: bool = True
-    path_prior_penalty: float = 0.75
-    text_record_penalty: float = 1.0
+    path_prior_penalty: float = 1.5
+    text_record_penalty: float = 2.0
+    # Header declarations: a C/C++ header ranks below its sibling source file when both are candidates.
+    header_declarations: bool = True
+    header_declaration_penalty: float = 0.75
     # File coherence: a file's best chunk rises by the share of the candidates' score mass its file holds.
     file_coherence: bool = True
-    coherence_weight: float = 1.0
+    coherence_weight: float = 5.0
     # Diversity: the 2nd, 3rd... chunk of one file fall by this much per chunk ahead of them.
     diversity: bool = True
-    diversity_decay: float = 0.3
+    diversity_decay: float = 0.6
 
 
 def with_overrides(params: RankingParams, overrides: Mapping[str, str]) -> RankingParams:
