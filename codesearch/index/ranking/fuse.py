@@ -19,9 +19,9 @@ from codesearch.index.ranking.diversity import diversity_decays
 from codesearch.index.ranking.exact_names import ExactNames, lift_exact_names
 from codesearch.index.ranking.file_coherence import coherence_boosts
 from codesearch.index.ranking.fusion import Scored, fuse_scores
+from codesearch.index.ranking.header_declarations import header_penalties
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.path_match import path_boosts
-from codesearch.index.ranking.header_declarations import header_penalties
 from codesearch.index.ranking.path_priors import prior_penalties
 from codesearch.index.ranking.query_shape import QueryFacts, query_facts
 from codesearch.index.ranking.term_coverage import coverage_boosts
