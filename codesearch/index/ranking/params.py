@@ -38,7 +38,7 @@ class RankingParams:
     stem_bonus: float = 1.0
     # Path match: the query's words against file stems and directory names.
     path_match: bool = True
-    path_match_bonus: float = 5.0
+    path_match_bonus: float = 3.0
     # Path priors: tests, examples, compat/legacy code, package markers and type declarations rank lower.
     path_priors: bool = True
     path_prior_penalty: float = 1.5
@@ -51,7 +51,7 @@ class RankingParams:
     coherence_weight: float = 5.0
     # Diversity: the 2nd, 3rd... chunk of one file fall by this much per chunk ahead of them.
     diversity: bool = True
-    diversity_decay: float = 0.6
+    diversity_decay: float = 0.3
 
 
 def with_overrides(params: RankingParams, overrides: Mapping[str, str]) -> RankingParams:
