@@ -6,6 +6,7 @@ query; the path helpers give the file stem and folders the path signals compare 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -42,6 +43,7 @@ def is_definition(head: CandidateHead) -> bool:
     return head.kind not in NON_DEFINITION_KINDS
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def file_stem(path: str) -> str:
     """The file name before its first dot: ``absl/strings/str_split.h`` -> ``str_split``.
 
@@ -58,6 +60,7 @@ def folders(path: str) -> tuple[str, ...]:
     return PurePosixPath(path).parts[:-1]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def name_key(text: str) -> str:
     """A spelling-free key for comparing names and stems: ``StrSplit``, ``str_split`` -> ``strsplit``.
 

@@ -10,6 +10,7 @@ inline code) keeps its score: it holds the code. Queries that ask for declaratio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
@@ -23,6 +24,7 @@ _DECLARATION_WORDS = frozenset({"header", "headers", "prototype", "prototypes", 
                                 "declare", "declared", "declares", "api", "interface"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def _folder_and_stem(path: str) -> tuple[str, str, str]:
     pure = PurePosixPath(path)
     return str(pure.parent), pure.stem.lower(), pure.suffix.lower()

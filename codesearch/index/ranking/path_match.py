@@ -10,6 +10,7 @@ query's words, so one shared word among six moves a file less than the only word
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from codesearch.index.identifiers import tokenize_identifiers
@@ -30,6 +31,7 @@ GENERIC_WORDS = frozenset({
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "s")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def word_root(word: str) -> str:
     """A crude stem: one common English suffix off, keeping at least 3 letters.
 
@@ -42,6 +44,7 @@ def word_root(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def _matches(word: str, part: str) -> bool:
     if word == part:
         return True
@@ -50,6 +53,7 @@ def _matches(word: str, part: str) -> bool:
     return (len(shorter) >= MIN_PREFIX and longer.startswith(shorter)) or (a == b and len(a) >= 3)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def path_parts(path: str) -> tuple[frozenset[str], frozenset[str]]:
     """The lower-case word parts of the stem, and of the nearest folders."""
     stem = frozenset(tokenize_identifiers(file_stem(path)))

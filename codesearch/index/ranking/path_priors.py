@@ -11,6 +11,7 @@ names such a file ("readme", "docs", "yaml"): they repeat a feature's words with
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
@@ -56,6 +57,7 @@ _TEXT_WORDS = frozenset({"readme", "doc", "docs", "documentation", "documented",
                          "docker", "makefile", "manual", "faq"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
 def path_kind(path: str) -> str | None:
     """Which rarely-answering kind of file ``path`` is, if any.
 
