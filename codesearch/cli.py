@@ -121,7 +121,7 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--model", help="Encoder: 'default', a model folder, or a Hugging Face name.")
 @click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
 @click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
@@ -129,29 +129,36 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--batch-size", type=int, help="Records per encoder batch.")
 @click.option("--index-text-files/--no-index-text-files", default=None,
               help="Also index docs, config and files without a grammar (default: on; see codesearch.toml).")
-def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
-          batch_size: int | None, index_text_files: bool | None) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Embed on Ray actors: no ADDRESS for a local Ray instance, 'auto', HOST:PORT or "
+                   "ray://HOST:PORT for a running cluster (the ray extra).")
+@click.option("--ray-workers", type=click.IntRange(min=1), help="Ray actors (default: one per GPU, else per CPU).")
+@click.option("--repos-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="With --ray: also index the repositories listed in this file (one folder a line).")
+def index(paths: tuple[Path, ...], model: str | None, full: bool, index_dir: str | None, wait: bool,
+          batch_size: int | None, index_text_files: bool | None, ray_address: str | None,
+          ray_workers: int | None, repos_file: Path | None) -> None:
     """Index a repository (default: the one around the current folder), incrementally.
 
     When a running `codesearch serve` serves this index, the server does the update (it holds
-    the index's writer lock) and this command shows its progress.
+    the index's writer lock) and this command shows its progress. With --ray, PATHS may name
+    several repositories, indexed in turn with their embedding on one pool of Ray actors.
     """
     from codesearch.indexing import index_repository
     from codesearch.parsing.discovery import find_repo_root
     from codesearch.rendering import render_index_summary
 
-    repo_root = (path or find_repo_root(Path.cwd())).resolve()
-    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size,
-                         index_text_files=index_text_files)
+    flags = {"model": model, "index_dir": index_dir, "batch_size": batch_size, "index_text_files": index_text_files}
+    if ray_address is not None:
+        _index_on_ray(paths, repos_file, ray_address, ray_workers, flags, full=full, wait=wait)
+        return
+    if len(paths) > 1 or repos_file is not None or ray_workers is not None:
+        raise click.UsageError("several repositories, --repos-file and --ray-workers go with --ray")
+    repo_root = (paths[0] if paths else find_repo_root(Path.cwd())).resolve()
+    settings = _settings(repo_root, **flags)
     summary: IndexSummary | None = None
     with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
-        def report(state: IndexProgress) -> None:
-            if state.chunks_to_embed == 0:  # first stage: files are read and committed
-                progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
-                return
-            rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
-            progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
-
+        report = _index_progress(progress)
         if model is None and batch_size is None and index_text_files is None:  # the server holds the writer lock
             from codesearch.server.client import reindex_via_server
 
@@ -162,6 +169,51 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
         sys.exit(130)
     click.echo(render_index_summary(summary), err=True)
     if summary.failures:
+        sys.exit(1)
+
+
+def _index_progress(progress: Any) -> Any:
+    """The progress callback of `index`: files while they are read, then records while embedded."""
+    def report(state: IndexProgress) -> None:
+        if state.chunks_to_embed == 0:  # first stage: files are read and committed
+            progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
+            return
+        rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
+        progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
+
+    return report
+
+
+def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str, workers: int | None,
+                  flags: dict[str, Any], *, full: bool, wait: bool) -> None:
+    from codesearch.distributed.cluster import LOCAL
+    from codesearch.distributed.many_repositories import RayRun, index_on_ray, read_repository_list
+    from codesearch.parsing.discovery import find_repo_root
+    from codesearch.rendering import render_index_summary
+
+    if address != "local" and address != "auto" and ":" not in address:
+        raise click.UsageError(f"--ray takes an address (auto, HOST:PORT, ray://HOST:PORT), not {address!r}; "
+                               "put repositories before --ray")
+    roots = [p.resolve() for p in paths] + (read_repository_list(repos_file) if repos_file else [])
+    roots = roots or [find_repo_root(Path.cwd()).resolve()]
+    if len(roots) > 1 and flags["index_dir"] is not None:
+        raise click.UsageError("--index-dir names one index; leave it out to index several repositories")
+    failed = False
+
+    def started(run: RayRun) -> None:
+        click.echo(f"embedding on Ray ({run.address}, {run.shape.nodes} node(s), {run.shape.cpus} CPUs, "
+                   f"{run.shape.gpus} GPUs): {run.plan.workers} actor(s) on {run.plan.device}, {run.backend}", err=True)
+
+    def finished(root: Path, summary: IndexSummary) -> None:
+        nonlocal failed
+        failed = failed or bool(summary.failures)
+        click.echo(f"{root}:\n{render_index_summary(summary)}", err=True)
+
+    with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
+        index_on_ray(roots, lambda root: _settings(root, **flags), LOCAL if address == "local" else address,
+                     workers=workers or 0, full=full, lock_wait=wait, on_start=started,
+                     on_repository=lambda root: _index_progress(progress), on_summary=finished)
+    if failed:
         sys.exit(1)
 
 
