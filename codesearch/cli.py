@@ -219,7 +219,8 @@ def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str
 
 @cli.command()
 @click.argument("query", required=False)
-@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), help="Repository to search (default: here).")
+@click.option("--repo", "repos", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Repository to search (default: here); repeat it to search several as one ranking.")
 @click.option("-k", "k", type=int, help="Number of results (default 10).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
 @click.option("--path", "path_glob", help="Only paths matching this glob, e.g. 'src/**/*.py'.")
@@ -230,7 +231,7 @@ def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str
               help="Rank files: the best file first, its best definitions under it (-k counts files).")
 @click.option("--model", help="Encoder (default: the one the index was built with).")
 @click.option("--index-dir", help="Use the index in this folder.")
-def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
+def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[str, ...], path_glob: str | None,
         as_json: bool, queries_file: IO[str] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
     """Search the index with a natural-language QUERY (or an identifier).
 
@@ -241,14 +242,18 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
-    start = (repo or Path.cwd()).resolve()
+    if len(repos) > 1 and (by_file or index_dir is not None):
+        raise click.UsageError("--files and --index-dir go with one --repo")
+    start = (repos[0] if repos else Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
     languages = tuple(sorted({record_language(name) for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
     hits_k = hits_needed(settings.k) if by_file else settings.k
     answers = None
-    if model is None:
+    if len(repos) > 1:
+        answers = _search_repositories([r.resolve() for r in repos], model, settings.k, queries, languages, path_glob)
+    elif model is None:
         from codesearch.server.client import search_via_server
 
         answers = search_via_server(start, settings.index_dir, queries, k=hits_k, languages=languages,
@@ -307,6 +312,20 @@ def _search_in_process(start: Path, settings: Settings, model_given: bool, queri
             for text in queries
         ]
         return Answers(hits, searcher.semantic_coverage())
+
+
+def _search_repositories(starts: list[Path], model: str | None, k: int, queries: list[str | None],
+                         languages: tuple[str, ...] | None, path_glob: str | None) -> Answers:
+    from codesearch.index.search import SearchRequest, validate_query
+    from codesearch.multi_search import search_repositories
+
+    if len(queries) == 1 and queries[0] is not None:
+        validate_query(queries[0])  # fail before loading any model
+    return search_repositories(
+        starts, lambda start: _settings(start, model=model, k=k), queries,
+        lambda text: SearchRequest(text, k, languages, path_glob),
+        model_given=model is not None,
+    )
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

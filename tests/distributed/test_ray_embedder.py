@@ -77,7 +77,7 @@ def test_a_worker_killed_mid_run_costs_a_retry_not_a_definition(ray_embedder: Ra
 
 
 def test_workers_without_the_model_are_refused_before_any_actor(ray_connection: RayConnection) -> None:
-    with pytest.raises(ClusterError, match="workers cannot load the model /nowhere/model: .*does not exist"):
+    with pytest.raises(ClusterError, match=r"workers cannot load the model /nowhere/model: .*does not exist"):
         check_workers(ray_connection, "/nowhere/model", "0" * 64, timeout_s=60)
 
 
