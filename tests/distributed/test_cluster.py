@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,6 +52,23 @@ def test_an_unreachable_cluster_is_one_line_and_writes_nothing(tmp_path: Path, s
     assert code == 1
     lines = output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: cannot reach the Ray cluster at {address}: ")
+    assert not (repo / ".codesearch").exists()
+
+
+def test_auto_without_a_running_cluster_is_one_line_in_a_fresh_process(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason='the ray extra is not installed (pip install -e ".[ray]")')
+    repo = copy_fixture_repo("shop", tmp_path)
+    source_tree = str(Path(__file__).resolve().parents[2])
+    env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    env["PYTHONPATH"] = os.pathsep.join([source_tree, env.get("PYTHONPATH", "")])
+    env["RAY_TMPDIR"] = str(tmp_path / "ray")  # no cluster a developer started is found there
+    done = subprocess.run([sys.executable, "-m", "codesearch", "index", str(repo), "--ray", "auto"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: cannot connect to the Ray cluster at auto: Could not find any running Ray instance. "
+        "Please specify the one to connect to by setting `--address` flag or `RAY_ADDRESS` environment variable."
+    ]
     assert not (repo / ".codesearch").exists()
 
 
