@@ -1,6 +1,6 @@
 """Figures of docs/scale.md: bytes per definition of an index, and HNSW latency against index size.
 
-    PYTHONPATH=. python bench/scale.py --index-dir DIR [--sizes 10000,100000] [--queries 500]
+    PYTHONPATH=. python bench/scale.py --index-dir DIR [--sizes 10000,100000] [--queries 500] [--uniform]
 
 ``--index-dir`` names an index `codesearch index` built: its SQLite tables are measured with
 SQLite's ``dbstat`` (bytes per table and per definition) and its HNSW file per vector. Then, for
@@ -71,11 +71,19 @@ def embedding_like(rng: np.random.Generator, count: int, basis: np.ndarray) -> n
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def hnsw_latency(size: int, queries: int, seed: int = 0) -> dict[str, object]:
+def uniform(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Uniformly random unit 384-d vectors (``--uniform``): the worst case for any neighbour search."""
+    vectors = rng.standard_normal((count, DIM), dtype=np.float32)  # (count, DIM)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def hnsw_latency(size: int, queries: int, *, is_uniform: bool = False, seed: int = 0) -> dict[str, object]:
     rng = np.random.default_rng(seed)
     basis = rng.standard_normal((LATENT_DIM, DIM), dtype=np.float32) / np.sqrt(DIM)  # (32, DIM)
-    data = embedding_like(rng, size, basis)  # (size, DIM)
-    asked = embedding_like(rng, queries, basis)  # (queries, DIM)
+    if is_uniform:
+        data, asked = uniform(rng, size), uniform(rng, queries)  # (size, DIM), (queries, DIM)
+    else:
+        data, asked = embedding_like(rng, size, basis), embedding_like(rng, queries, basis)
     index = hnswlib.Index(space="cosine", dim=DIM)
     index.init_index(max_elements=size, M=16, ef_construction=200)
     started = time.perf_counter()
@@ -96,7 +104,8 @@ def hnsw_latency(size: int, queries: int, seed: int = 0) -> dict[str, object]:
         path = Path(folder) / "v.hnsw"
         index.save_index(str(path))
         file_bytes = path.stat().st_size
-    return {"vectors": size, "build_s": round(build_s, 1), "p50_ms": round(float(np.percentile(times_ms, 50)), 3),
+    return {"vectors": size, "data": "uniform" if is_uniform else "embedding-like",
+            "build_s": round(build_s, 1), "p50_ms": round(float(np.percentile(times_ms, 50)), 3),
             "p95_ms": round(float(np.percentile(times_ms, 95)), 3), "recall_at_10": round(float(recall), 3),
             "file_bytes_per_vector": round(file_bytes / size),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -108,12 +117,13 @@ def main() -> None:
     parser.add_argument("--index-dir", type=Path)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--uniform", action="store_true", help="Uniformly random vectors instead (worst case).")
     args = parser.parse_args()
     print(f"load average before: {load_average()}", file=sys.stderr)
     if args.index_dir is not None:
         print(json.dumps({"index": str(args.index_dir), **index_bytes(args.index_dir)}))
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(hnsw_latency(size, args.queries)), flush=True)
+        print(json.dumps(hnsw_latency(size, args.queries, is_uniform=args.uniform)), flush=True)
     print(f"load average after: {load_average()}", file=sys.stderr)
 
 
