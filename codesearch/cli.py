@@ -121,7 +121,7 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 
 
 @cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--model", help="Encoder: 'default', a model folder, or a Hugging Face name.")
 @click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
 @click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
@@ -129,29 +129,36 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--batch-size", type=int, help="Records per encoder batch.")
 @click.option("--index-text-files/--no-index-text-files", default=None,
               help="Also index docs, config and files without a grammar (default: on; see codesearch.toml).")
-def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
-          batch_size: int | None, index_text_files: bool | None) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Embed on Ray actors: no ADDRESS for a local Ray instance, 'auto', HOST:PORT or "
+                   "ray://HOST:PORT for a running cluster (the ray extra).")
+@click.option("--ray-workers", type=click.IntRange(min=1), help="Ray actors (default: one per GPU, else per CPU).")
+@click.option("--repos-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="With --ray: also index the repositories listed in this file (one folder a line).")
+def index(paths: tuple[Path, ...], model: str | None, full: bool, index_dir: str | None, wait: bool,
+          batch_size: int | None, index_text_files: bool | None, ray_address: str | None,
+          ray_workers: int | None, repos_file: Path | None) -> None:
     """Index a repository (default: the one around the current folder), incrementally.
 
     When a running `codesearch serve` serves this index, the server does the update (it holds
-    the index's writer lock) and this command shows its progress.
+    the index's writer lock) and this command shows its progress. With --ray, PATHS may name
+    several repositories, indexed in turn with their embedding on one pool of Ray actors.
     """
     from codesearch.indexing import index_repository
     from codesearch.parsing.discovery import find_repo_root
     from codesearch.rendering import render_index_summary
 
-    repo_root = (path or find_repo_root(Path.cwd())).resolve()
-    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size,
-                         index_text_files=index_text_files)
+    flags = {"model": model, "index_dir": index_dir, "batch_size": batch_size, "index_text_files": index_text_files}
+    if ray_address is not None:
+        _index_on_ray(paths, repos_file, ray_address, ray_workers, flags, full=full, wait=wait)
+        return
+    if len(paths) > 1 or repos_file is not None or ray_workers is not None:
+        raise click.UsageError("several repositories, --repos-file and --ray-workers go with --ray")
+    repo_root = (paths[0] if paths else find_repo_root(Path.cwd())).resolve()
+    settings = _settings(repo_root, **flags)
     summary: IndexSummary | None = None
     with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
-        def report(state: IndexProgress) -> None:
-            if state.chunks_to_embed == 0:  # first stage: files are read and committed
-                progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
-                return
-            rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
-            progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
-
+        report = _index_progress(progress)
         if model is None and batch_size is None and index_text_files is None:  # the server holds the writer lock
             from codesearch.server.client import reindex_via_server
 
@@ -165,9 +172,55 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
         sys.exit(1)
 
 
+def _index_progress(progress: Any) -> Any:
+    """The progress callback of `index`: files while they are read, then records while embedded."""
+    def report(state: IndexProgress) -> None:
+        if state.chunks_to_embed == 0:  # first stage: files are read and committed
+            progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
+            return
+        rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
+        progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
+
+    return report
+
+
+def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str, workers: int | None,
+                  flags: dict[str, Any], *, full: bool, wait: bool) -> None:
+    from codesearch.distributed.cluster import LOCAL
+    from codesearch.distributed.many_repositories import RayRun, index_on_ray, read_repository_list
+    from codesearch.parsing.discovery import find_repo_root
+    from codesearch.rendering import render_index_summary
+
+    if address != "local" and address != "auto" and ":" not in address:
+        raise click.UsageError(f"--ray takes an address (auto, HOST:PORT, ray://HOST:PORT), not {address!r}; "
+                               "put repositories before --ray")
+    roots = [p.resolve() for p in paths] + (read_repository_list(repos_file) if repos_file else [])
+    roots = roots or [find_repo_root(Path.cwd()).resolve()]
+    if len(roots) > 1 and flags["index_dir"] is not None:
+        raise click.UsageError("--index-dir names one index; leave it out to index several repositories")
+    failed = False
+
+    def started(run: RayRun) -> None:
+        click.echo(f"embedding on Ray ({run.address}, {run.shape.nodes} node(s), {run.shape.cpus} CPUs, "
+                   f"{run.shape.gpus} GPUs): {run.plan.workers} actor(s) on {run.plan.device}, {run.backend}", err=True)
+
+    def finished(root: Path, summary: IndexSummary) -> None:
+        nonlocal failed
+        failed = failed or bool(summary.failures)
+        click.echo(f"{root}:\n{render_index_summary(summary)}", err=True)
+
+    with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
+        index_on_ray(roots, lambda root: _settings(root, **flags), LOCAL if address == "local" else address,
+                     workers=workers or 0, full=full, lock_wait=wait, on_start=started,
+                     on_repository=lambda root: _index_progress(progress), on_summary=finished)
+    if failed:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument("query", required=False)
-@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), help="Repository to search (default: here).")
+@click.option("--repo", "repos", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Repository to search (default: here); repeat it to search several as one ranking.")
 @click.option("-k", "k", type=int, help="Number of results (default 10).")
 @click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
 @click.option("--path", "path_glob", help="Only paths matching this glob, e.g. 'src/**/*.py'.")
@@ -178,7 +231,7 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
               help="Rank files: the best file first, its best definitions under it (-k counts files).")
 @click.option("--model", help="Encoder (default: the one the index was built with).")
 @click.option("--index-dir", help="Use the index in this folder.")
-def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
+def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[str, ...], path_glob: str | None,
         as_json: bool, queries_file: IO[str] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
     """Search the index with a natural-language QUERY (or an identifier).
 
@@ -189,14 +242,18 @@ def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, .
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
-    start = (repo or Path.cwd()).resolve()
+    if len(repos) > 1 and (by_file or index_dir is not None):
+        raise click.UsageError("--files and --index-dir go with one --repo")
+    start = (repos[0] if repos else Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
     languages = tuple(sorted({record_language(name) for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
     hits_k = hits_needed(settings.k) if by_file else settings.k
     answers = None
-    if model is None:
+    if len(repos) > 1:
+        answers = _search_repositories([r.resolve() for r in repos], model, settings.k, queries, languages, path_glob)
+    elif model is None:
         from codesearch.server.client import search_via_server
 
         answers = search_via_server(start, settings.index_dir, queries, k=hits_k, languages=languages,
@@ -255,6 +312,20 @@ def _search_in_process(start: Path, settings: Settings, model_given: bool, queri
             for text in queries
         ]
         return Answers(hits, searcher.semantic_coverage())
+
+
+def _search_repositories(starts: list[Path], model: str | None, k: int, queries: list[str | None],
+                         languages: tuple[str, ...] | None, path_glob: str | None) -> Answers:
+    from codesearch.index.search import SearchRequest, validate_query
+    from codesearch.multi_search import search_repositories
+
+    if len(queries) == 1 and queries[0] is not None:
+        validate_query(queries[0])  # fail before loading any model
+    return search_repositories(
+        starts, lambda start: _settings(start, model=model, k=k), queries,
+        lambda text: SearchRequest(text, k, languages, path_glob),
+        model_given=model is not None,
+    )
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:

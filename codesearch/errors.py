@@ -76,3 +76,8 @@ class SourceFileError(CodesearchError):
         super().__init__(message)
         self.reason = reason
         self.detail = detail
+
+
+class ClusterError(CodesearchError):
+    """Distributed embedding cannot run: the ``ray`` extra is missing, the cluster is unreachable,
+    or its workers cannot load the model (see codesearch/distributed/)."""

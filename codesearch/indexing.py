@@ -291,11 +291,14 @@ def index_repository(
     full: bool = False,
     on_progress: ProgressCallback | None = None,
     lock_wait: bool = False,
+    embedder: CodeEmbedder | None = None,
 ) -> IndexSummary:
     """Create or update the index of ``repo_root`` (``full`` discards the old index first).
 
     The model is identified without loading it (hash of its files), and loaded only if some chunk
     needs embedding, so an unchanged repository is checked in about the time of a directory walk.
+    ``embedder`` (already loaded elsewhere, e.g. a pool of Ray actors running this model) embeds
+    instead of a local encoder.
     """
     from codesearch.encoder.identity import describe_model
     from codesearch.index.records import IndexParams
@@ -309,9 +312,13 @@ def index_repository(
     index_dir = index_dir_for(repo_root, settings.index_dir)
     with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
         record_repo_root(index_dir, repo_root)
-        summary = update_repository(
-            store, repo_root, settings, lambda: _load_encoder(settings, identity.model_hash), on_progress
-        )
+        def provide() -> CodeEmbedder:
+            if embedder is None:
+                return _load_encoder(settings, identity.model_hash)
+            _ensure_query_export(settings, identity.model_hash)
+            return embedder
+
+        summary = update_repository(store, repo_root, settings, provide, on_progress)
     _ensure_query_export(settings, identity.model_hash)  # when nothing was embedded; ~50 ms if it is there
     return summary
 

@@ -111,6 +111,7 @@ class Hit:
     code: str = ""
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
+    repository: str = ""  # which repository, in a search over several (multi_search.py); else empty
 
 
 @dataclass(frozen=True, slots=True)

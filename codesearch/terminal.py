@@ -61,6 +61,7 @@ def render_hits(hits: Sequence[Hit], style: TerminalStyle, *, code_lines: int = 
     out: list[str] = []
     for rank, hit in enumerate(hits, start=1):
         parts = [(f"{rank:>2}  ", "bold"), (f"{hit.score:6.3f}  ", "dim"),
+                 *([(f"[{hit.repository}] ", "bold")] if hit.repository else []),
                  (f"{hit.path}:{hit.start_line}-{hit.end_line}", "cyan"), (f"  {hit.qualified_name}", "yellow"),
                  (f"  ({hit.language} {hit.kind})", "dim")]
         out.append(_line(parts, style))

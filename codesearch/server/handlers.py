@@ -9,6 +9,7 @@ PROTOCOL.md beside this file is the reference for clients.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import os
@@ -20,8 +21,9 @@ from typing import Any
 
 from codesearch.errors import CodesearchError, ProtocolError
 from codesearch.index.search import SearchRequest
+from codesearch.multi_search import merge_ranked, repository_names
 from codesearch.parsing.text_formats import record_language
-from codesearch.records import IndexProgress
+from codesearch.records import IndexProgress, SemanticCoverage
 from codesearch.server.messages import (
     coverage_to_json,
     hit_to_json,
@@ -139,7 +141,6 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
 
 
 def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    repo = _repo(context, params)
     languages = optional(params, "languages", list)
     if languages is not None:
         if not all(isinstance(name, str) for name in languages):
@@ -152,9 +153,29 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
         optional(params, "path", str),
     )
     include_code = bool(optional(params, "includeCode", bool, False))
+    roots = optional(params, "roots", list)
+    if roots is not None:
+        return _search_many(context, roots, request, include_code)
+    repo = _repo(context, params)
     hits = repo.search(request)
     return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits],
             "semantic": coverage_to_json(repo.semantic_coverage())}
+
+
+def _search_many(context: RequestContext, roots: list[Any], request: SearchRequest,
+                 include_code: bool) -> dict[str, Any]:
+    """One ranking over several served repositories (one server, one model: the scores compare)."""
+    if not roots or not all(isinstance(root, str) for root in roots):
+        raise ProtocolError("roots must be a non-empty list of paths", INVALID_PARAMS)
+    repos = [context.state.registry.get(path_from(root), None) for root in roots]
+    names = repository_names([repo.root for repo in repos])
+    hits = merge_ranked([[dataclasses.replace(hit, repository=name) for hit in repo.search(request)]
+                         for repo, name in zip(repos, names, strict=True)], request.k)
+    coverages = [repo.semantic_coverage() for repo in repos]
+    coverage = SemanticCoverage(sum(c.embedded for c in coverages), sum(c.definitions for c in coverages))
+    return {"roots": [str(repo.root) for repo in repos],
+            "hits": [hit_to_json(hit, include_code=include_code) for hit in hits],
+            "semantic": coverage_to_json(coverage)}
 
 
 def similar(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,8 @@ _SYMBOL_KIND_OTHER = 13  # Variable: never produced today, kept for unknown kind
 def hit_to_json(hit: Hit, *, include_code: bool = False) -> dict[str, Any]:
     """A hit as ``ask --json`` prints it; ``include_code`` adds the definition's source."""
     data = {name: getattr(hit, name) for name in HIT_FIELDS}
+    if hit.repository:  # only in a search over several repositories
+        data["repository"] = hit.repository
     if include_code:
         data["code"] = hit.code
     return data
@@ -50,7 +52,8 @@ def file_hit_to_json(file_hit: FileHit) -> dict[str, Any]:
 def hit_from_json(data: Any) -> Hit:
     """The Hit a server sent (``code`` is empty unless it was asked for)."""
     try:
-        return Hit(**{name: data[name] for name in HIT_FIELDS}, code=data.get("code", ""))
+        return Hit(**{name: data[name] for name in HIT_FIELDS}, code=data.get("code", ""),
+                   repository=data.get("repository", ""))
     except (KeyError, TypeError) as exc:
         raise ProtocolError(f"malformed hit from the server: {exc}") from None
 

@@ -368,3 +368,23 @@ def test_the_socket_and_its_folder_are_private_and_published(server: Server) -> 
 
 def test_the_default_socket_lives_in_the_runtime_folder(isolated_home: Path) -> None:
     assert default_socket_path() == isolated_home / "run" / "codesearch" / "server.sock"
+
+
+def test_search_over_several_served_repositories_is_one_ranking(server: Server, connect: Connect, repo: Path) -> None:
+    other = repo.parent / "billing"
+    (other / ".git").mkdir(parents=True)
+    (other / "charges.py").write_text("def charge_card(card, amount):\n    return card.charge(amount)\n")
+    served = server.registry.get(other, None, create=True)
+    assert served.watcher.wait_for(1, TIMEOUT_S) is not None
+    result = connect().call("search", {"roots": [str(repo), str(other)], "query": "charge the card", "k": 4})
+    assert result["roots"] == [str(repo), str(other.resolve())]
+    hits = result["hits"]
+    # Each index's fused scores are z-scores over its own candidates: the merge is by them (see multi_search.py).
+    assert ("billing", "charge_card") in [(hit["repository"], hit["qualified_name"]) for hit in hits[:2]]
+    assert {hit["repository"] for hit in hits} == {"shop", "billing"}
+    assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
+    alone = [connect().call("search", {"root": str(root), "query": "x"})["semantic"] for root in (repo, other)]
+    assert result["semantic"]["definitions"] == sum(semantic["definitions"] for semantic in alone)
+    refused = connect()
+    answer = refused.answer(refused.send("search", {"roots": [], "query": "x"}))
+    assert answer.error is not None and answer.error.code == INVALID_PARAMS
