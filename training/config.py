@@ -49,6 +49,7 @@ class TrainConfig:
     sources: tuple[SourceSpec, ...] = ()
     blocklist: str = ""  # the held-out blocklist file (required)
     exclude_manifests: tuple[str, ...] = ()  # evaluation corpora whose packages are held out too
+    exclude_repo_lists: tuple[str, ...] = ()  # repo-level dev sets (repos.json) whose repositories are too
     cache_dir: str = ""  # fetched packages and clones; "" = <user cache>/codesearch/training-corpora
     min_query_words: int = 3
     max_query_words: int = 256
@@ -166,7 +167,8 @@ def load_recipe(path: Path) -> TrainConfig:
     for name in ("blocklist", "cache_dir"):
         if values.get(name):
             values[name] = str(base / values[name])
-    values["exclude_manifests"] = tuple(str(base / p) for p in values.get("exclude_manifests", ()))
+    for name in ("exclude_manifests", "exclude_repo_lists"):
+        values[name] = tuple(str(base / p) for p in values.get(name, ()))
     try:
         values["sources"] = tuple(_source(path, base, table) for table in tables)
         return TrainConfig(**values)

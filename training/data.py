@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesearch.errors import DataError
-from codesearch.evaluation.blocklist import Blocklist, load_blocklist, parse_blocklist
-from codesearch.evaluation.corpora import load_manifest
+from codesearch.evaluation import held_out
+from codesearch.evaluation.blocklist import Blocklist
 from codesearch.evaluation.pairs import Pair, read_pair_file
 from training.cleaning import LengthLimits, clean_pairs
 from training.sources import SourceSpec, pairs_digest, read_source
@@ -74,13 +74,12 @@ class Dataset:
             raise DataError("the training set is empty after filtering: add sources or loosen the limits")
 
 
-def held_out_blocklist(blocklist_file: Path, exclude_manifests: Sequence[Path] = ()) -> Blocklist:
-    """The held-out blocklist plus every package (and upstream) of the evaluation manifests."""
-    base = load_blocklist(blocklist_file)
-    names = sorted(base.entries)
-    for manifest in exclude_manifests:
-        names += [name for package in load_manifest(manifest) for name in (package.name, package.upstream)]
-    return parse_blocklist("\n".join(names))
+def held_out_blocklist(
+    blocklist_file: Path, exclude_manifests: Sequence[Path] = (), exclude_repo_lists: Sequence[Path] = ()
+) -> Blocklist:
+    """The held-out blocklist plus every package (and upstream) of the evaluation manifests and every
+    repository of the repo-level dev set lists (``codesearch.evaluation.held_out``)."""
+    return held_out.held_out_blocklist(blocklist_file, exclude_manifests, exclude_repo_lists)
 
 
 def build_dataset(

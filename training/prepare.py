@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jsonl", action="append", default=[], help="CodeSearchNet or extract JSON Lines")
     parser.add_argument("--blocklist", type=Path, required=True, help="the held-out blocklist")
     parser.add_argument("--exclude-manifest", action="append", default=[], type=Path)
+    parser.add_argument("--exclude-repos", action="append", default=[], type=Path, help="a repo-level repos.json")
     parser.add_argument("--validation-fraction", type=float, default=0.1)
     parser.add_argument("--max-pairs-per-language", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="prepare: %(message)s")
     try:
-        blocklist = held_out_blocklist(args.blocklist, args.exclude_manifest)
+        blocklist = held_out_blocklist(args.blocklist, args.exclude_manifest, args.exclude_repos)
         options = DataOptions(
             max_pairs_per_language=args.max_pairs_per_language,
             validation_fraction=args.validation_fraction,

@@ -280,7 +280,9 @@ def _prepare_data(config: TrainConfig, run_dir: Path, group: ProcessGroup) -> tr
     data_dir = run_dir / "data"
     if group.is_main and not (data_dir / training_data.REPORT_FILE).is_file():
         blocklist = training_data.held_out_blocklist(
-            Path(config.blocklist), [Path(p) for p in config.exclude_manifests]
+            Path(config.blocklist),
+            [Path(p) for p in config.exclude_manifests],
+            [Path(p) for p in config.exclude_repo_lists],
         )
         cache = Path(config.cache_dir) if config.cache_dir else user_cache_dir() / "training-corpora"
         dataset = training_data.build_dataset(config.sources, config.data_options(), blocklist, cache)
