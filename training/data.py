@@ -65,6 +65,7 @@ class DataReport:
     validation_by_language: tuple[tuple[str, int], ...]
     train_repositories: int
     validation_repositories: int
+    cleaned_by_language: tuple[tuple[str, int], ...] = ()  # after cleaning, before the caps
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,9 @@ def build_dataset(
     for result in results:
         skipped.update(dict(result.skipped))
     cleaned = clean_pairs(pairs, options.limits)
-    per_repository = cap_groups(cleaned.pairs, lambda pair: pair.repo, options.max_pairs_per_repository, options.seed)
+    per_repository = cap_groups(
+        cleaned.pairs, lambda pair: pair.repo, options.max_pairs_per_repository, options.seed
+    )
     balanced = cap_languages(per_repository, options.max_pairs_per_language, options.seed)
     train, validation = split_by_repository(balanced, options.validation_fraction, options.seed)
     report = DataReport(
@@ -117,6 +120,7 @@ def build_dataset(
         validation_by_language=_by_language(validation),
         train_repositories=len({pair.repo for pair in train}),
         validation_repositories=len({pair.repo for pair in validation}),
+        cleaned_by_language=_by_language(cleaned.pairs),
     )
     return Dataset(tuple(train), tuple(validation), report, fingerprint(train, validation))
 

@@ -75,7 +75,7 @@ def test_the_repository_cap_applies_before_the_language_cap_and_the_split(tmp_pa
     dataset = build_dataset(sources, options, NO_BLOCKS, tmp_path)
     everything = dataset.train + dataset.validation
     assert sum(p.repo == "one" for p in everything) == 5 and len(everything) == 13
-    assert dataset.report.capped == 7
+    assert dataset.report.capped == 7 and dataset.report.cleaned_by_language == (("python", 20),)
     assert {p.repo for p in dataset.train}.isdisjoint({p.repo for p in dataset.validation})
 
 
