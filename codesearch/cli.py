@@ -22,8 +22,9 @@ import click
 
 from codesearch.config import Settings, resolve_settings
 from codesearch.errors import CodesearchError
+from codesearch.file_results import group_by_file, hits_needed
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
-from codesearch.records import Hit, IndexProgress, IndexSummary
+from codesearch.records import Answers, FileHit, Hit, IndexProgress, IndexSummary
 
 
 def _configure_logging(level: str) -> None:
@@ -125,9 +126,11 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
 @click.option("--full", is_flag=True, help="Discard the existing index and rebuild it.")
 @click.option("--index-dir", help="Keep the index here instead of <repo>/.codesearch.")
 @click.option("--wait", is_flag=True, help="Wait for another running `index` instead of failing.")
-@click.option("--batch-size", type=int, help="Functions per encoder batch.")
+@click.option("--batch-size", type=int, help="Records per encoder batch.")
+@click.option("--index-text-files/--no-index-text-files", default=None,
+              help="Also index docs, config and files without a grammar (default: on; see codesearch.toml).")
 def index(path: Path | None, model: str | None, full: bool, index_dir: str | None, wait: bool,
-          batch_size: int | None) -> None:
+          batch_size: int | None, index_text_files: bool | None) -> None:
     """Index a repository (default: the one around the current folder), incrementally.
 
     When a running `codesearch serve` serves this index, the server does the update (it holds
@@ -138,19 +141,25 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
     from codesearch.rendering import render_index_summary
 
     repo_root = (path or find_repo_root(Path.cwd())).resolve()
-    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size)
-    with _progress("indexing") as progress:
+    settings = _settings(repo_root, model=model, index_dir=index_dir, batch_size=batch_size,
+                         index_text_files=index_text_files)
+    summary: IndexSummary | None = None
+    with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
         def report(state: IndexProgress) -> None:
+            if state.chunks_to_embed == 0:  # first stage: files are read and committed
+                progress(state.files_done, state.files_total, "files (searchable by keywords once read)")
+                return
             rate = state.chunks_embedded / state.embed_seconds if state.embed_seconds > 0 else 0.0
-            progress(state.files_done, state.files_total, f"{state.chunks_embedded} embedded, {rate:.0f}/s")
+            progress(state.chunks_embedded, state.chunks_to_embed, f"embedded, {rate:.0f}/s")
 
-        summary = None
-        if model is None and batch_size is None:  # a server serving this index holds its writer lock
+        if model is None and batch_size is None and index_text_files is None:  # the server holds the writer lock
             from codesearch.server.client import reindex_via_server
 
             summary = reindex_via_server(repo_root, settings.index_dir, full=full, on_progress=report)
         if summary is None:
             summary = index_repository(repo_root, settings, full=full, on_progress=report, lock_wait=wait)
+    if summary is None:
+        sys.exit(130)
     click.echo(render_index_summary(summary), err=True)
     if summary.failures:
         sys.exit(1)
@@ -165,33 +174,44 @@ def index(path: Path | None, model: str | None, full: bool, index_dir: str | Non
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits.")
 @click.option("--queries-file", type=click.File("r", encoding="utf-8"),
               help="One query per line; prints one JSON array per line (JSON Lines).")
+@click.option("--files", "by_file", is_flag=True,
+              help="Rank files: the best file first, its best definitions under it (-k counts files).")
 @click.option("--model", help="Encoder (default: the one the index was built with).")
 @click.option("--index-dir", help="Use the index in this folder.")
 def ask(query: str | None, repo: Path | None, k: int | None, langs: tuple[str, ...], path_glob: str | None,
-        as_json: bool, queries_file: IO[str] | None, model: str | None, index_dir: str | None) -> None:
+        as_json: bool, queries_file: IO[str] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
     """Search the index with a natural-language QUERY (or an identifier).
 
     A running `codesearch serve` answers when it can (the model and index are already loaded
     there); otherwise the search runs in this process.
     """
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.text_formats import record_language
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
     start = (repo or Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
-    languages = tuple(sorted({get_language(name).name for name in langs})) or None
+    languages = tuple(sorted({record_language(name) for name in langs})) or None
     queries: list[str | None] = [query] if query is not None else [
         line if line.strip() else None for line in queries_file or ()]
+    hits_k = hits_needed(settings.k) if by_file else settings.k
     answers = None
     if model is None:
         from codesearch.server.client import search_via_server
 
-        answers = search_via_server(start, settings.index_dir, queries, k=settings.k, languages=languages,
+        answers = search_via_server(start, settings.index_dir, queries, k=hits_k, languages=languages,
                                     path_glob=path_glob, include_code=not as_json and query is not None)
     if answers is None:
-        answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob)
-    _print_answers(answers, as_json_lines=queries_file is not None, as_json=as_json)
+        answers = _search_in_process(start, settings, model is not None, queries, languages, path_glob, hits_k)
+    if by_file:
+        _print_file_answers([group_by_file(hits, settings.k) for hits in answers.hits],
+                            as_json_lines=queries_file is not None, as_json=as_json)
+    else:
+        _print_answers(answers.hits, as_json_lines=queries_file is not None, as_json=as_json)
+    if answers.coverage is not None and not answers.coverage.is_complete:
+        from codesearch.rendering import render_coverage_notice
+
+        click.echo(render_coverage_notice(answers.coverage), err=True)
 
 
 def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
@@ -201,25 +221,40 @@ def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bo
     elif as_json:
         click.echo(json.dumps([_hit_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1))
     else:
-        from rich.console import Console
+        from codesearch.config import no_color
+        from codesearch.terminal import TerminalStyle, render_hits
 
-        from codesearch.terminal import render_hits
+        click.echo(render_hits(answers[0], TerminalStyle.for_stream(sys.stdout, no_color())), nl=False)
 
-        render_hits(Console(), answers[0])
+
+def _print_file_answers(answers: list[list[FileHit]], *, as_json_lines: bool, as_json: bool) -> None:
+    from codesearch.server.messages import file_hit_to_json
+
+    if as_json_lines:
+        for files in answers:
+            click.echo(json.dumps([file_hit_to_json(f) for f in files], ensure_ascii=False))
+    elif as_json:
+        click.echo(json.dumps([file_hit_to_json(f) for f in answers[0]], ensure_ascii=False, indent=1))
+    else:
+        from codesearch.config import no_color
+        from codesearch.terminal import TerminalStyle, render_file_hits
+
+        click.echo(render_file_hits(answers[0], TerminalStyle.for_stream(sys.stdout, no_color())), nl=False)
 
 
 def _search_in_process(start: Path, settings: Settings, model_given: bool, queries: list[str | None],
-                       languages: tuple[str, ...] | None, path_glob: str | None) -> list[list[Hit]]:
+                       languages: tuple[str, ...] | None, path_glob: str | None, k: int) -> Answers:
     from codesearch.index.search import SearchRequest, validate_query
     from codesearch.searcher import Searcher
 
     if len(queries) == 1 and queries[0] is not None:
         validate_query(queries[0])  # fail before loading the model
     with Searcher.open(start, settings, model_given=model_given) as searcher:
-        return [
-            searcher.search(SearchRequest(text, settings.k, languages, path_glob)) if text is not None else []
+        hits = [
+            searcher.search(SearchRequest(text, k, languages, path_glob)) if text is not None else []
             for text in queries
         ]
+        return Answers(hits, searcher.semantic_coverage())
 
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
@@ -353,12 +388,18 @@ def _update_line(summary: IndexSummary) -> str:
     return (
         f"{time.strftime('%H:%M:%S')} updated {summary.files_new} new, {summary.files_changed} changed, "
         f"{summary.files_deleted} deleted files; {summary.chunks_embedded} embedded, {summary.chunks_cached} "
-        f"from cache; {summary.chunks_total} definitions; {summary.seconds:.2f} s"
+        f"from cache; {summary.chunks_total} records; {summary.seconds:.2f} s"
     )
 
 
+_INDEX_INTERRUPTED = (
+    "interrupted: every file committed so far is searchable, by keywords at least (`codesearch status` says how "
+    "much is embedded); `codesearch index` carries on from there"
+)
+
+
 @contextmanager
-def _until_interrupted() -> Iterator[None]:
+def _until_interrupted(message: str = "stopped") -> Iterator[None]:
     """Ctrl-C or SIGTERM end the block quietly (the `with` blocks inside it clean up first)."""
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -367,7 +408,7 @@ def _until_interrupted() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        click.echo(message, err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

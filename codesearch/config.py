@@ -37,6 +37,13 @@ class Settings:
     debounce_s: float = 0.3
     log_level: str = "WARNING"
     round_chunks: int = 2048  # definitions per commit round; big enough for well-filled encoder batches
+    # Files without a grammar (docs, config, other languages) as sections and line windows. Their
+    # size limit is lower than code's: past a few hundred KiB a text file is data (fixtures,
+    # changelogs, API dumps) more than prose, and every ~1 KiB of it is one more record to embed.
+    index_text_files: bool = True
+    max_text_file_bytes: int = 256 * 1024
+    text_include: tuple[str, ...] = ()  # globs of files to index as plain text though no format knows them
+    text_exclude: tuple[str, ...] = ()  # globs of text files never to index (files with a grammar stay)
 
 
 _FIELD_TYPES: dict[str, type] = {
@@ -52,11 +59,20 @@ _FIELD_TYPES: dict[str, type] = {
     "debounce_s": float,
     "log_level": str,
     "round_chunks": int,
+    "index_text_files": bool,
+    "max_text_file_bytes": int,
+    "text_include": tuple,
+    "text_exclude": tuple,
 }
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
     expected = _FIELD_TYPES[name]
+    if expected is bool:
+        return _coerce_bool(name, value, source)
+    if expected is tuple:
+        return _coerce_globs(name, value, source)
     if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
         return value
     if isinstance(value, str):
@@ -67,6 +83,23 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     raise ConfigError(f"{source}: {name} must be {expected.__name__}, got {value!r}")
+
+
+def _coerce_bool(name: str, value: Any, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
+
+
+def _coerce_globs(name: str, value: Any, source: str) -> tuple[str, ...]:
+    """A list of glob strings; in the environment, one string of comma-separated globs."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{source}: {name} must be a list of glob strings, got {value!r}")
+    return tuple(item.strip() for item in items if item.strip())
 
 
 def read_config_file(repo_root: Path) -> dict[str, Any]:
@@ -126,6 +159,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("threads must be 0 (auto) or positive")
     if settings.round_chunks <= 0:
         raise ConfigError("round_chunks must be positive")
+    if settings.max_text_file_bytes <= 0:
+        raise ConfigError("max_text_file_bytes must be positive")
 
 
 CRASH_ENV = "CODESEARCH_TEST_CRASH_AT"
@@ -159,6 +194,11 @@ def crash_plan(environ: Mapping[str, str] | None = None) -> CrashPlan | None:
     if not count.isdigit() or int(count) < 1 or signal_name not in ("", "KILL", "STOP"):
         raise ConfigError(f"{CRASH_ENV} must look like 7, batch:committed:2 or 7/STOP, got {value!r}")
     return CrashPlan(point or "*", int(count), signal_name or "KILL")
+
+
+def no_color(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the user asked for no colour (the NO_COLOR convention: set and not empty)."""
+    return bool((os.environ if environ is None else environ).get("NO_COLOR"))
 
 
 def user_cache_dir(environ: Mapping[str, str] | None = None) -> Path:

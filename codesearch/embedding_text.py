@@ -11,11 +11,16 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
+from codesearch.parsing.gaps import IMPORTS
 from codesearch.records import Chunk
 
 # Characters beyond any model's max length (512 tokens * ~4-6 chars) are never seen: cutting them
 # here keeps tokenisation cheap for huge functions without changing the embedding.
 MAX_TEXT_CHARS = 4096
+# A window of only imports is embedded from its path and first imports: one such window in most files,
+# whose vector matters little (its words are all in the lexical index), would otherwise cost as much
+# to embed as a definition (see README, "What is indexed").
+MAX_IMPORTS_TEXT_CHARS = 256
 
 
 class Representation(StrEnum):
@@ -34,11 +39,14 @@ def chunk_text(chunk: Chunk, representation: Representation = DEFAULT_REPRESENTA
     if representation is Representation.CODE:
         text = chunk.code
     elif representation is Representation.PATH_NAME_CODE:
-        text = f"{chunk.path} {chunk.qualified_name}\n{chunk.code}"
+        # A record without a name has a location label (``config.py:1-40``) for a qualified name:
+        # left out, so that lines moving up or down do not make its text, hence its vector, new.
+        label = f" {chunk.qualified_name}" if chunk.name else ""
+        text = f"{chunk.path}{label}\n{chunk.code}"
     else:
         parts = [chunk.qualified_name, chunk.signature, chunk.docstring_summary, chunk.code_without_docstring]
         text = "\n".join(part for part in parts if part)
-    return text[:MAX_TEXT_CHARS]
+    return text[: MAX_IMPORTS_TEXT_CHARS if chunk.kind == IMPORTS else MAX_TEXT_CHARS]
 
 
 def text_hash(text: str) -> str:

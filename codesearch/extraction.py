@@ -18,6 +18,7 @@ from codesearch.errors import CodesearchError
 from codesearch.parsing.discovery import discover_files, find_repo_root, read_source
 from codesearch.parsing.extract import extract_chunks
 from codesearch.parsing.languages import get_language
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import ExtractionSummary, FileExtraction, SkippedFile, SourceFile
 
 logger = logging.getLogger(__name__)
@@ -36,9 +37,16 @@ class PlannedFiles:
 
 
 def plan_files(
-    paths: Sequence[Path], *, max_file_bytes: int, languages: frozenset[str] | None = None
+    paths: Sequence[Path],
+    *,
+    max_file_bytes: int,
+    languages: frozenset[str] | None = None,
+    text_files: TextFiles | None = None,
 ) -> PlannedFiles:
-    """Discover the files under ``paths``; record paths are relative to the first path's repo root."""
+    """Discover the files under ``paths``; record paths are relative to the first path's repo root.
+
+    ``text_files`` (None: none) says which files without a grammar to take (see discover_files).
+    """
     root = find_repo_root(paths[0].resolve() if paths else Path.cwd())
     files: dict[str, SourceFile] = {}
     skipped: list[SkippedFile] = []
@@ -49,7 +57,7 @@ def plan_files(
             failures.append(SkippedFile(str(given), "missing", "no such file or directory"))
             continue
         prefix = _relative_prefix(path if path.is_dir() else path.parent, root)
-        result = discover_files(path, max_file_bytes=max_file_bytes, languages=languages)
+        result = discover_files(path, max_file_bytes=max_file_bytes, languages=languages, text_files=text_files)
         for found in result.files:
             rel = _join(prefix, found.path if path.is_dir() else path.name)
             files.setdefault(rel, dataclasses.replace(found, path=rel))

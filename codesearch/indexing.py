@@ -2,8 +2,16 @@
 
 A file is re-read only when its size or mtime changed, re-extracted only when its content hash
 changed, and a chunk is embedded only when the embeddings cache has no vector for its exact text
-under this model. Work is committed in rounds (one SQLite transaction each), so an interrupted
-run keeps every finished round and the next run resumes from there.
+under this model. An index whose rows an older extraction made (``RECORDS_VERSION``) has every
+file re-extracted once by the next full update; only records with new text are embedded. Work
+is committed in rounds (one SQLite transaction each), so an interrupted run keeps every finished
+round and the next run resumes from there.
+
+Progressive: an update runs in two stages. The first (here) reads, extracts and commits every
+changed file (rows, keywords, and the vectors the cache already has), so the whole repository is
+searchable by keywords within seconds; the second (embedding_stage.py) embeds every chunk still
+without a vector, this update's and any an interrupted run left, in committed rounds. ``ask``
+meanwhile answers with what is there.
 """
 
 from __future__ import annotations
@@ -15,21 +23,25 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
 
 from codesearch.config import Settings
+from codesearch.embedding_stage import (
+    CodeEmbedder,
+    EmbeddingTally,
+    EncoderProvider,
+    LazyEncoder,
+    embed_unembedded,
+)
 from codesearch.embedding_text import chunk_text, text_hash
 from codesearch.errors import CodesearchError
 from codesearch.extraction import plan_files
-from codesearch.index.records import Embedding, FileState, FileUpdate, IndexBatch, PendingChunk
+from codesearch.index.records import FileState, FileUpdate, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
-from codesearch.parsing.extract import extract_chunks
+from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
 from codesearch.parsing.header_language import is_folder_evidence, is_shared_header
-from codesearch.parsing.languages import get_language
 from codesearch.parsing.source_text import VANISHED
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexProgress, IndexSummary, SkippedFile, SourceFile
 
 logger = logging.getLogger(__name__)
@@ -37,15 +49,6 @@ logger = logging.getLogger(__name__)
 ROUND_FILES = 1000  # files per round at most (Settings.round_chunks bounds its definitions)
 
 
-class CodeEmbedder(Protocol):
-    """What indexing needs from an encoder (codesearch.encoder.model.Encoder satisfies it)."""
-
-    def embed_code(
-        self, texts: Sequence[str], *, batch_size: int = ..., on_progress: Callable[[int, int], None] | None = ...
-    ) -> np.ndarray: ...
-
-
-EncoderProvider = Callable[[], CodeEmbedder]
 ProgressCallback = Callable[[IndexProgress], None]
 
 
@@ -58,24 +61,14 @@ class _Tally:
     changed: int = 0
     deleted: int = 0
     unchanged: int = 0
-    embedded: int = 0
     cached: int = 0
-    embed_seconds: float = 0.0
     files_done: int = 0
+    keywords_done_s: float = 0.0  # perf_counter() when every file was committed
+    embedding: EmbeddingTally = field(default_factory=EmbeddingTally)
+    is_reextracting: bool = False  # extract even files whose content hash is unchanged
     syntax_errors: list[str] = field(default_factory=list)
     failures: list[SkippedFile] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass
-class _LazyEncoder:
-    provider: EncoderProvider
-    encoder: CodeEmbedder | None = None
-
-    def get(self) -> CodeEmbedder:
-        if self.encoder is None:
-            self.encoder = self.provider()
-        return self.encoder
 
 
 def update_repository(
@@ -87,7 +80,7 @@ def update_repository(
 ) -> IndexSummary:
     """Bring ``store`` up to date with every source file under ``root``."""
     started = time.perf_counter()
-    plan = plan_files([root], max_file_bytes=settings.max_file_bytes)
+    plan = plan_files([root], max_file_bytes=settings.max_file_bytes, text_files=TextFiles.from_settings(settings))
     tally = _Tally(failures=list(plan.failures))
     tally.skipped.update(s.reason for s in plan.skipped)
     for skipped in plan.skipped:
@@ -96,10 +89,13 @@ def update_repository(
     states = store.all_file_states()
     present = {f.path for f in plan.files}
     deletions = tuple(sorted(path for path in states if path not in present))
-    candidates = [f for f in plan.files if _stat_changed(f, states.get(f.path))]
+    tally.is_reextracting = store.meta.records_version != RECORDS_VERSION
+    candidates = [f for f in plan.files if tally.is_reextracting or _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(plan.files) - len(candidates)
     tally.files_total = len(plan.files)
-    _apply(store, candidates, deletions, states, settings, _LazyEncoder(encoder), tally, on_progress)
+    _apply(store, candidates, deletions, states, settings, LazyEncoder(encoder), tally, on_progress)
+    if tally.is_reextracting:
+        store.set_records_version(RECORDS_VERSION)
     return _summary(store, tally, started)
 
 
@@ -122,6 +118,7 @@ def update_paths(
     started = time.perf_counter()
     tally = _Tally()
     rules = load_ignore_rules(root)
+    text_files = TextFiles.from_settings(settings)
     states = store.all_file_states()
     candidates: dict[str, SourceFile] = {}
     deletions: set[str] = set()
@@ -129,10 +126,11 @@ def update_paths(
         if (root / rel).is_dir():
             # Planning a folder on its own walks it on its own rules, so an ignored one is asked first.
             if rules.reason_for(rel, is_dir=True) is None:
-                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes)
+                under = plan_files([root / rel], max_file_bytes=settings.max_file_bytes, text_files=text_files)
                 candidates.update((f.path, f) for f in under.files)
         else:
-            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes)
+            outcome = check_path(root, rel, rules=rules, max_file_bytes=settings.max_file_bytes,
+                                 text_files=text_files)
             if isinstance(outcome, SourceFile):
                 candidates[outcome.path] = outcome
             elif isinstance(outcome, SkippedFile) and outcome.reason != VANISHED:
@@ -141,7 +139,7 @@ def update_paths(
         deletions.update(p for p in states if (p == rel or p.startswith(prefix)) and p not in candidates)
     changed = [f for f in candidates.values() if _stat_changed(f, states.get(f.path))]
     tally.unchanged = len(candidates) - len(changed)
-    _apply(store, changed, tuple(sorted(deletions)), states, settings, _LazyEncoder(encoder), tally, on_progress)
+    _apply(store, changed, tuple(sorted(deletions)), states, settings, LazyEncoder(encoder), tally, on_progress)
     tally.files_total = store.counts().files
     return _summary(store, tally, started)
 
@@ -181,11 +179,11 @@ def _apply(
     deletions: tuple[str, ...],
     states: Mapping[str, FileState],
     settings: Settings,
-    encoder: _LazyEncoder,
+    encoder: LazyEncoder,
     tally: _Tally,
     on_progress: ProgressCallback | None,
 ) -> None:
-    """Read, extract, embed and commit ``candidates`` in rounds; drop ``deletions`` in the first."""
+    """Commit ``candidates`` in rounds (deletions in the first), then embed what lacks a vector."""
     if deletions:
         store.apply_batch(IndexBatch(deletions=deletions))
         tally.deleted = len(deletions)
@@ -194,9 +192,12 @@ def _apply(
         _read_into(store, source_file, states.get(source_file.path), pending, tally)
         tally.files_done += 1
         if pending.chunk_count >= settings.round_chunks or len(pending.updates) >= ROUND_FILES:
-            _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
+            _commit(store, pending, tally, on_progress, len(candidates))
             pending = _Round()
-    _commit(store, pending, settings, encoder, tally, on_progress, len(candidates))
+    _commit(store, pending, tally, on_progress, len(candidates))
+    tally.keywords_done_s = time.perf_counter()
+    embed_unembedded(store, settings.round_chunks, settings.batch_size, encoder, tally.embedding,
+                     lambda: _report(on_progress, tally, len(candidates)))
 
 
 def _read_into(
@@ -209,15 +210,19 @@ def _read_into(
         logger.warning("%s: cannot read: %s", source_file.path, exc)
         return
     content_hash = hashlib.sha256(data).hexdigest()
-    if state is not None and state.content_hash == content_hash and state.language == source_file.language:
+    # Same bytes read as the same language (a header can turn from C to C++): the same records.
+    is_same = state is not None and state.content_hash == content_hash and state.language == source_file.language
+    if is_same and not tally.is_reextracting:
         store.touch_file(source_file.path, source_file.size_bytes, source_file.mtime_ns)
         tally.unchanged += 1
         return
     if state is None:
         tally.new += 1
+    elif is_same:
+        tally.unchanged += 1
     else:
         tally.changed += 1
-    extraction = extract_chunks(source_file.path, data, get_language(source_file.language))
+    extraction = extract_records(source_file.path, data, source_file.language)
     if extraction.limit_reached is not None:
         # Counted, and the file is recorded with what it gave, so an unchanged file is not retried.
         tally.skipped[extraction.limit_reached] += 1
@@ -245,44 +250,19 @@ def store_limit(source_file: SourceFile) -> int:
 
 
 def _commit(
-    store: IndexStore,
-    pending: _Round,
-    settings: Settings,
-    encoder: _LazyEncoder,
-    tally: _Tally,
-    on_progress: ProgressCallback | None,
-    files_total: int,
+    store: IndexStore, pending: _Round, tally: _Tally, on_progress: ProgressCallback | None, files_total: int
 ) -> None:
-    if not pending.updates:
-        _report(on_progress, tally, files_total)
-        return
-    cached = store.cached_embeddings(pending.texts.keys())
-    missing = [embed_hash for embed_hash in pending.texts if embed_hash not in cached]
-    embeddings: tuple[Embedding, ...] = ()
-    if missing:
-        started = time.perf_counter()
-        embedded_before = tally.embedded
-
-        def progress(done: int, total: int) -> None:
-            tally.embedded = embedded_before + done
-            tally.embed_seconds = elapsed_before + time.perf_counter() - started
-            _report(on_progress, tally, files_total)
-
-        elapsed_before = tally.embed_seconds
-        vectors = encoder.get().embed_code(
-            [pending.texts[h] for h in missing], batch_size=settings.batch_size, on_progress=progress
-        )  # (len(missing), dim) float32
-        tally.embedded = embedded_before + len(missing)
-        tally.embed_seconds = elapsed_before + time.perf_counter() - started
-        embeddings = tuple(Embedding(h, vectors[i]) for i, h in enumerate(missing))
-    tally.cached += len(pending.texts) - len(missing)
-    store.apply_batch(IndexBatch(upserts=tuple(pending.updates), embeddings=embeddings))
+    """The files of one round, with every vector the cache has; the rest wait for the embedding stage."""
+    if pending.updates:
+        tally.cached += len(store.cached_embeddings(pending.texts.keys()))
+        store.apply_batch(IndexBatch(upserts=tuple(pending.updates)))
     _report(on_progress, tally, files_total)
 
 
 def _report(on_progress: ProgressCallback | None, tally: _Tally, files_total: int) -> None:
     if on_progress is not None:
-        on_progress(IndexProgress(tally.files_done, files_total, tally.embedded, tally.embed_seconds))
+        done = tally.embedding
+        on_progress(IndexProgress(tally.files_done, files_total, done.embedded, done.seconds, done.to_embed))
 
 
 def _summary(store: IndexStore, tally: _Tally, started: float) -> IndexSummary:
@@ -293,13 +273,14 @@ def _summary(store: IndexStore, tally: _Tally, started: float) -> IndexSummary:
         files_deleted=tally.deleted,
         files_unchanged=tally.unchanged,
         chunks_total=store.counts().chunks,
-        chunks_embedded=tally.embedded,
+        chunks_embedded=tally.embedding.embedded,
         chunks_cached=tally.cached,
         skipped_by_reason=tuple(sorted(tally.skipped.items())),
         syntax_error_files=tuple(tally.syntax_errors),
         failures=tuple(tally.failures),
         seconds=time.perf_counter() - started,
-        embed_seconds=tally.embed_seconds,
+        embed_seconds=tally.embedding.seconds,
+        keywords_seconds=max(0.0, tally.keywords_done_s - started),
     )
 
 
@@ -328,10 +309,24 @@ def index_repository(
     index_dir = index_dir_for(repo_root, settings.index_dir)
     with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
         record_repo_root(index_dir, repo_root)
-        return update_repository(store, repo_root, settings, lambda: _load_encoder(settings), on_progress)
+        summary = update_repository(
+            store, repo_root, settings, lambda: _load_encoder(settings, identity.model_hash), on_progress
+        )
+    _ensure_query_export(settings, identity.model_hash)  # when nothing was embedded; ~50 ms if it is there
+    return summary
 
 
-def _load_encoder(settings: Settings) -> CodeEmbedder:
+def _load_encoder(settings: Settings, model_hash: str) -> CodeEmbedder:
+    """The torch encoder, and first the ONNX export for queries when it is missing (once per model,
+    ~10 s): `ask`s while this run embeds then load in a fraction of a second, not torch's seconds."""
     from codesearch.encoder.model import Encoder
 
+    _ensure_query_export(settings, model_hash)
     return Encoder.load(settings.model, threads=settings.threads)
+
+
+def _ensure_query_export(settings: Settings, model_hash: str) -> None:
+    from codesearch.config import user_cache_dir
+    from codesearch.encoder.onnx_export import ensure_export
+
+    ensure_export(settings.model, model_hash, user_cache_dir(), threads=settings.threads)

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from codesearch.config import Settings
+from codesearch.embedding_stage import CodeEmbedder, EncoderProvider
 from codesearch.errors import CodesearchError
 from codesearch.index.records import IndexParams
 from codesearch.index.store import IndexStore
-from codesearch.indexing import CodeEmbedder, EncoderProvider, update_paths, update_repository
+from codesearch.indexing import update_paths, update_repository
 from codesearch.locations import index_dir_for, record_repo_root
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexSummary
 from codesearch.watcher import ChangeBatch, ProgressCallback, RoundCallback, Updater, Watcher
 
@@ -95,7 +97,8 @@ def watch_repository(
         record_repo_root(index_dir, repo_root)
         updater = store_updater(store, repo_root, settings, encoder.get)
         watcher = Watcher(
-            repo_root, updater, debounce_s=settings.debounce_s, excluded=(index_dir,), on_round=on_round
+            repo_root, updater, debounce_s=settings.debounce_s, excluded=(index_dir,),
+            text_files=TextFiles.from_settings(settings), on_round=on_round,
         )
         with watcher:
             yield watcher

@@ -22,15 +22,16 @@ from pydantic import Field
 from codesearch import __version__
 from codesearch.config import Settings
 from codesearch.errors import CodesearchError
-from codesearch.records import Hit
+from codesearch.records import Answers
 from codesearch.repository_search import RepositorySearch
-from codesearch.server.messages import hit_to_json
+from codesearch.server.messages import coverage_to_json, hit_to_json
 
 logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
     "Semantic code search over one indexed repository. `search` finds functions, methods and classes "
-    "from a description of what they do (or an identifier); `similar` finds the definitions most like "
+    "from a description of what they do (or an identifier), and the code between them, docs and config "
+    "files; `similar` finds the definitions most like "
     "the one at a file and line. Paths in results are relative to `root`; lines are 1-based."
 )
 
@@ -45,7 +46,7 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
     def search(
         query: Annotated[str, Field(description="What the code does, in plain words, or an identifier.")],
         k: Annotated[int, Field(ge=1, le=1000, description="Number of results.")] = 10,
-        lang: Annotated[list[str] | None, Field(description="Only these languages, e.g. ['python', 'ts'].")] = None,
+        lang: Annotated[list[str] | None, Field(description="Only these languages, e.g. ['py', 'md'].")] = None,
         path: Annotated[str | None, Field(description="Only repo-relative paths matching this glob.")] = None,
         include_code: Annotated[bool, Field(description="Add each definition's source code.")] = False,
     ) -> dict[str, Any]:
@@ -65,20 +66,28 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
     ) -> dict[str, Any]:
         """Find the definitions most like the innermost function, method or class at file:line."""
         return _answer(
-            repository, lambda: repository.similar(file, line, k=k, include_code=include_code), include_code
+            repository,
+            lambda: Answers([repository.similar(file, line, k=k, include_code=include_code)], None),
+            include_code,
         )
 
     return server
 
 
-def _answer(repository: RepositorySearch, find: Callable[[], list[Hit]], include_code: bool) -> dict[str, Any]:
-    """``{"root": ..., "hits": [...]}``; errors meant for users become tool errors the agent reads."""
+def _answer(repository: RepositorySearch, find: Callable[[], Answers], include_code: bool) -> dict[str, Any]:
+    """``{"root": ..., "hits": [...]}`` plus ``"semantic": {"embedded": .., "definitions": ..}`` for a
+    search; errors meant for users become tool errors the agent reads."""
     try:
-        hits = find()
+        answers = find()
         root = repository.repo_root()
     except CodesearchError as exc:
         raise ToolError(str(exc)) from exc
-    return {"root": str(root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
+    result: dict[str, Any] = {
+        "root": str(root), "hits": [hit_to_json(hit, include_code=include_code) for hit in answers.hits[0]]
+    }
+    if answers.coverage is not None:
+        result["semantic"] = coverage_to_json(answers.coverage)
+    return result
 
 
 def serve_mcp(start: Path, settings: Settings, *, socket_path: Path | None = None) -> None:

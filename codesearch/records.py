@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The kinds of line records (see Chunk); every other kind is a definition's.
+LINE_RECORD_KINDS = frozenset({"block", "imports", "section", "window"})
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One function, method or class extracted from a source file.
+    """One record of a file: a function, method or class, or a run of lines outside them.
 
     Lines are 1-based and inclusive and cover the whole definition, decorators/attributes and doc
     comment included. Bytes are 0-based, end-exclusive offsets into the UTF-8 source.
+
+    Line records (parsing/line_windows.py) are whole lines with ``code`` their exact text: ``block``
+    and ``imports`` (code outside definitions), ``section`` (a heading's section of a document,
+    named ``## Title``) and ``window`` (lines of a text file). Blocks, imports and windows have no
+    name; their qualified name is a location label (``config.py:12-40``), and their signature and
+    docstring fields are empty.
     """
 
     path: str  # repo-relative POSIX path
     language: str  # e.g. "python", "typescript"
-    kind: str  # "function" | "method" | "class"
+    kind: str  # "function" | "method" | "class" | ... | "block" | "imports" | "section" | "window"
     name: str
     qualified_name: str  # "Class.method", "Type::fn", "(*T).Fn"
     start_line: int
@@ -105,6 +114,16 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class FileHit:
+    """One file of a file-level answer (``ask --files``): its best definitions, best first."""
+
+    path: str
+    language: str
+    score: float  # the score of its best hit
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractionSummary:
     """Counts from one extraction run over some paths."""
 
@@ -126,12 +145,37 @@ class ExtractionSummary:
 
 @dataclass(frozen=True, slots=True)
 class IndexProgress:
-    """Where an index update stands (passed to on_progress callbacks)."""
+    """Where an index update stands (passed to on_progress callbacks).
+
+    An update commits every file first (searchable by keywords at once), then embeds: while
+    ``chunks_to_embed`` is 0 it is reading files, afterwards it is embedding.
+    """
 
     files_done: int
     files_total: int
     chunks_embedded: int
     embed_seconds: float  # time spent in the encoder so far
+    chunks_to_embed: int = 0  # texts the embedding stage has to embed (0 until it starts)
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticCoverage:
+    """How much of an index the dense search sees: definitions with a vector, of all definitions.
+
+    An index is built progressively (keywords first, vectors in rounds), so a search during a
+    build, or after one was interrupted, finds the rest by keywords only.
+    """
+
+    embedded: int
+    definitions: int
+
+    @property
+    def is_complete(self) -> bool:
+        return self.embedded >= self.definitions
+
+    def describe(self) -> str:
+        """``semantic: 1,204 of 2,143 definitions``."""
+        return f"semantic: {self.embedded:,} of {self.definitions:,} definitions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +195,12 @@ class IndexSummary:
     failures: tuple[SkippedFile, ...]
     seconds: float
     embed_seconds: float
+    keywords_seconds: float = 0.0  # when every file was committed, searchable by keywords (the rest embeds)
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """The hits of each query of one ``ask``, and the index's semantic coverage when they were found."""
+
+    hits: list[list[Hit]]
+    coverage: SemanticCoverage | None  # None: not known (a server older than progressive indexing)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from codesearch.records import ExtractionSummary, IndexSummary
+from codesearch.records import ExtractionSummary, IndexSummary, SemanticCoverage
 
 if TYPE_CHECKING:
     from codesearch.status import IndexStatus
@@ -32,10 +32,11 @@ def render_index_summary(summary: IndexSummary) -> str:
     """The closing lines of ``codesearch index``."""
     rate = summary.chunks_embedded / summary.embed_seconds if summary.embed_seconds > 0 else 0.0
     lines = [
-        f"indexed {summary.files_total} files, {summary.chunks_total} definitions in {summary.seconds:.1f} s",
+        f"indexed {summary.files_total} files, {summary.chunks_total} records in {summary.seconds:.1f} s "
+        f"(searchable by keywords after {summary.keywords_seconds:.1f} s)",
         f"  files: {summary.files_new} new, {summary.files_changed} changed, {summary.files_deleted} deleted, "
         f"{summary.files_unchanged} unchanged",
-        f"  definitions: {summary.chunks_embedded} embedded ({rate:.0f}/s), {summary.chunks_cached} from cache",
+        f"  records: {summary.chunks_embedded} embedded ({rate:.0f}/s), {summary.chunks_cached} from cache",
     ]
     if summary.skipped_by_reason:
         lines.append("  skipped: " + ", ".join(f"{r} {n}" for r, n in summary.skipped_by_reason))
@@ -43,6 +44,18 @@ def render_index_summary(summary: IndexSummary) -> str:
         lines.append(f"  files with syntax errors (indexed as far as they parse): {len(summary.syntax_error_files)}")
     lines.extend(f"  failed: {f.path}: {f.reason}: {f.detail}" for f in summary.failures)
     return "\n".join(lines)
+
+
+def render_coverage_notice(coverage: SemanticCoverage) -> str:
+    """The stderr line of an ``ask`` answered while part of the index has no vectors yet."""
+    return f"{coverage.describe()}; the rest matched by keywords only (still being embedded, or run `codesearch index`)"
+
+
+def _coverage_text(embedded: int, definitions: int) -> str:
+    if embedded >= definitions:
+        return "every record embedded"
+    return (f"{embedded:,} of {definitions:,} records embedded; the rest are found by keywords only "
+            "until `codesearch index` (or a running server) embeds them")
 
 
 def render_status(status: IndexStatus) -> str:
@@ -56,7 +69,8 @@ def render_status(status: IndexStatus) -> str:
         f"index:        {status.index_dir}",
         f"repository:   {status.repo_root}",
         f"model:        {status.model_id} ({status.model_hash[:12]}, dim {status.dim})",
-        f"contents:     {status.files} files, {status.chunks} definitions, {status.live_vectors} vectors",
+        f"contents:     {status.files} files, {status.chunks} records, {status.live_vectors} vectors",
+        f"semantic:     {_coverage_text(status.embedded_chunks, status.chunks)}",
         f"size on disk: {status.size_bytes / 1e6:.1f} MB",
         f"last update:  {updated}",
         f"freshness:    {stale}",

@@ -18,8 +18,8 @@ from codesearch.config import Settings
 from codesearch.errors import QueryError
 from codesearch.index.search import SearchRequest, validate_query
 from codesearch.locations import find_index_dir, repo_root_of
-from codesearch.parsing.languages import get_language
-from codesearch.records import Hit
+from codesearch.parsing.text_formats import record_language
+from codesearch.records import Answers, Hit
 from codesearch.searcher import Searcher
 from codesearch.server.client import search_via_server, similar_via_server
 
@@ -43,16 +43,19 @@ class RepositorySearch:
 
     def search(
         self, query: str, *, k: int, languages: Sequence[str] | None, path_glob: str | None, include_code: bool
-    ) -> list[Hit]:
-        names = tuple(sorted({get_language(name).name for name in languages})) if languages else None
+    ) -> Answers:
+        """The hits of ``query`` and the index's semantic coverage (see records.SemanticCoverage)."""
+        names = tuple(sorted({record_language(name) for name in languages})) if languages else None
         answers = search_via_server(
             self._start, self._settings.index_dir, [query], k=k, languages=names, path_glob=path_glob,
             include_code=include_code, socket_path=self._socket_path,
         )
         if answers is not None:
-            return answers[0]
+            return answers
         validate_query(query)  # before loading the model
-        return self._local().search(SearchRequest(query, k, names, path_glob), ef=self._settings.hnsw_ef_search)
+        searcher = self._local()
+        hits = searcher.search(SearchRequest(query, k, names, path_glob), ef=self._settings.hnsw_ef_search)
+        return Answers([hits], searcher.semantic_coverage())
 
     def similar(self, file: str, line: int, *, k: int, include_code: bool) -> list[Hit]:
         """``file`` is absolute or relative to the repository root; ``line`` is 1-based."""

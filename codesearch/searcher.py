@@ -5,40 +5,41 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
 
 import numpy as np
 
 from codesearch.config import DEFAULT_MODEL, Settings
-from codesearch.errors import IndexMismatchError
+from codesearch.encoder.query_encoder import QueryEncoder, load_query_encoder
 from codesearch.index.ranking import RankingParams
 from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir, repo_root_of
-from codesearch.records import Hit
+from codesearch.records import Hit, SemanticCoverage
 from codesearch.similar import similar_definitions
 
 logger = logging.getLogger(__name__)
 
 
-class QueryEncoder(Protocol):
-    """What a Searcher needs of an encoder (codesearch.encoder.model.Encoder satisfies it)."""
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def close(self) -> None: ...
-
-
 class Searcher:
-    """Answers queries over one index. A context manager; thread-safe for concurrent searches."""
+    """Answers queries over one index. A context manager; thread-safe for concurrent searches.
 
-    def __init__(self, store: IndexStore, encoder: QueryEncoder, repo_root: Path, index_dir: Path) -> None:
+    The encoder is loaded for the first query that needs it: while an index holds no vector yet
+    (the first seconds of a progressive build) every answer is by keywords, without any model.
+    """
+
+    def __init__(
+        self, store: IndexStore, load_encoder: Callable[[], QueryEncoder], repo_root: Path, index_dir: Path
+    ) -> None:
         self._store = store
-        self._encoder = encoder
+        self._load_encoder = load_encoder
+        self._encoder: QueryEncoder | None = None
+        self._encoder_lock = threading.Lock()  # guards _encoder
         self.repo_root = repo_root
         self.index_dir = index_dir
 
@@ -47,40 +48,51 @@ class Searcher:
         """Open the index for ``start`` read-only and load its encoder.
 
         Without an explicit ``--model`` (``model_given``), the model the index was built with is
-        used. Raises IndexNotFoundError, IndexMismatchError, IndexCorruptError, ModelLoadError.
+        used; queries are embedded by its verified ONNX export when there is one, else by torch
+        (see encoder/query_encoder.py). Raises IndexNotFoundError, IndexMismatchError,
+        IndexCorruptError, ModelLoadError.
         """
-        from codesearch.encoder.model import Encoder
         from codesearch.encoder.source import DEFAULT_MODEL_ID
 
         index_dir = find_index_dir(start, settings.index_dir)
         store = IndexStore.open(index_dir, readonly=True)
+        indexed = store.meta.params
+        model = settings.model
+        if not model_given and settings.model == DEFAULT_MODEL and indexed.model_id != DEFAULT_MODEL_ID:
+            model = indexed.model_id
+
+        def load_encoder() -> QueryEncoder:
+            return load_query_encoder(model, indexed.model_hash, indexed.model_id, index_dir=index_dir,
+                                      threads=settings.threads)
+
+        searcher = cls(store, load_encoder, repo_root_of(index_dir), index_dir)
         try:
-            indexed = store.meta.params
-            model = settings.model
-            if not model_given and settings.model == DEFAULT_MODEL and indexed.model_id != DEFAULT_MODEL_ID:
-                model = indexed.model_id
-            encoder = Encoder.load(model, threads=settings.threads)
-            if encoder.model_hash != indexed.model_hash:
-                encoder.close()
-                raise IndexMismatchError(
-                    f"the index in {index_dir} was built with model {indexed.model_id} "
-                    f"({indexed.model_hash[:12]}), not {encoder.model_id} ({encoder.model_hash[:12]}); "
-                    f"pass --model {indexed.model_id} or rebuild with `codesearch index --full --model {model}`"
-                )
+            if store.semantic_coverage().embedded > 0:
+                searcher._query_encoder()  # fail now (wrong model, missing files), before any search
         except BaseException:
-            store.close()
+            searcher.close()
             raise
-        return cls(store, encoder, repo_root_of(index_dir), index_dir)
+        return searcher
 
     def search(self, request: SearchRequest, params: RankingParams = RankingParams(), ef: int = 64) -> list[Hit]:  # noqa: B008
         """The hits for one request (see index.search.search), all read from one commit of the index.
 
         The query is embedded before the index is held, so concurrent searches only wait for
-        each other's reads.
+        each other's reads. An index without any vector yet is searched by keywords only.
         """
-        vector = self._encoder.embed_queries([validate_query(request.query)])[0]  # (dim,)
+        query = validate_query(request.query)
+        if request.mode != "lexical" and self._store.semantic_coverage().embedded == 0:
+            request = dataclasses.replace(request, mode="lexical")
+        if request.mode == "lexical":
+            with self._store.reading():
+                return search(self._store, None, request, params, ef)
+        vector = self._query_encoder().embed_queries([query])[0]  # (dim,)
         with self._store.reading():
             return search(self._store, lambda texts: vector[np.newaxis, :], request, params, ef)
+
+    def semantic_coverage(self) -> SemanticCoverage:
+        """How many definitions the dense search saw, as of the last search (the rest by keywords)."""
+        return self._store.semantic_coverage()
 
     def similar(self, rel_path: str, line: int, k: int, ef: int = 64) -> list[Hit]:
         """The definitions most like the one around ``rel_path:line`` (see similar.similar_definitions)."""
@@ -94,7 +106,15 @@ class Searcher:
         try:
             self._store.close()
         finally:
-            self._encoder.close()
+            with self._encoder_lock:
+                if self._encoder is not None:
+                    self._encoder.close()
+
+    def _query_encoder(self) -> QueryEncoder:
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = self._load_encoder()
+            return self._encoder
 
     def __enter__(self) -> Searcher:
         return self

@@ -8,12 +8,10 @@ the rank. No model is needed: the target's vector comes from the index's embeddi
 
 from __future__ import annotations
 
-import numpy as np
-
 from codesearch.errors import CodesearchError, QueryError
 from codesearch.index.records import StoredChunk
 from codesearch.index.store import IndexStore
-from codesearch.records import Hit
+from codesearch.records import LINE_RECORD_KINDS, Hit
 
 MAX_CHUNKS_PER_FILE = 100_000
 
@@ -27,7 +25,10 @@ def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, 
     target = definition_at(store, rel_path, line)
     vector = store.cached_embeddings([target.embed_hash]).get(target.embed_hash)  # (dim,) float32
     if vector is None:
-        raise CodesearchError(f"the index has no vector for {target.chunk.qualified_name}; run `codesearch index`")
+        raise CodesearchError(
+            f"{target.chunk.qualified_name} is not embedded yet (the index is still being built); "
+            "try again when `codesearch index` has finished"
+        )
     found = store.dense_search(vector, k + 1, ef=max(ef, k + 1))
     found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
     stored = {s.chunk_id: s for s in store.get_chunks([scored.chunk_id for scored in found])}
@@ -40,13 +41,11 @@ def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, 
 
 def definition_at(store: IndexStore, rel_path: str, line: int) -> StoredChunk:
     """The innermost indexed function, method or class of ``rel_path`` spanning ``line``."""
-    # A filtered dense search is the store's way to list one file's definitions; any vector will do.
-    any_vector = np.full(store.meta.params.dim, 1.0, dtype=np.float32)  # (dim,)
-    in_file = store.dense_search(any_vector, MAX_CHUNKS_PER_FILE, path_glob=literal_glob(rel_path))
+    in_file = sorted(store.chunk_ids_matching(literal_glob(rel_path)))[:MAX_CHUNKS_PER_FILE]
     around = [
         stored
-        for stored in store.get_chunks([scored.chunk_id for scored in in_file])
-        if stored.chunk.start_line <= line <= stored.chunk.end_line
+        for stored in store.get_chunks(in_file)
+        if stored.chunk.start_line <= line <= stored.chunk.end_line and stored.chunk.kind not in LINE_RECORD_KINDS
     ]
     if not around:
         raise QueryError(f"no indexed function, method or class at {rel_path}:{line}")

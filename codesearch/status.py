@@ -11,6 +11,7 @@ from codesearch.extraction import plan_files
 from codesearch.index.records import IntegrityReport
 from codesearch.index.store import IndexStore
 from codesearch.locations import find_index_dir, repo_root_of
+from codesearch.parsing.text_formats import TextFiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class IndexStatus:
     files: int
     chunks: int
     live_vectors: int
+    embedded_chunks: int  # chunks with a vector; the others are found by keywords until embedded
     size_bytes: int
     updated_at_s: float
     stale_new: int  # files on disk not in the index
@@ -47,7 +49,9 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
         states = store.all_file_states()
         integrity = store.check_integrity() if check else None
     # os.path.isdir, not Path.is_dir: a recorded root this user may not enter is "unknown", not a crash
-    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes) if os.path.isdir(repo_root) else None
+    text_files = TextFiles.from_settings(settings)
+    plan = plan_files([repo_root], max_file_bytes=settings.max_file_bytes, text_files=text_files) \
+        if os.path.isdir(repo_root) else None
     on_disk = {f.path: f for f in plan.files} if plan else {}
     modified = sum(
         1 for path, f in on_disk.items()
@@ -56,7 +60,8 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
     return IndexStatus(
         index_dir=str(index_dir), repo_root=str(repo_root), model_id=meta.params.model_id,
         model_hash=meta.params.model_hash, dim=meta.params.dim, files=counts.files, chunks=counts.chunks,
-        live_vectors=counts.live_vectors, size_bytes=_folder_size(index_dir), updated_at_s=meta.updated_at_s,
+        live_vectors=counts.live_vectors, embedded_chunks=counts.embedded_chunks,
+        size_bytes=_folder_size(index_dir), updated_at_s=meta.updated_at_s,
         stale_new=sum(1 for path in on_disk if path not in states), stale_modified=modified,
         stale_deleted=sum(1 for path in states if path not in on_disk), integrity=integrity,
     )

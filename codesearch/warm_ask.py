@@ -102,14 +102,18 @@ def answer(argv: Sequence[str]) -> bool:
         return False
     from codesearch.server.messages import hit_to_json
 
-    sys.stdout.write(json.dumps([hit_to_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1) + "\n")
+    sys.stdout.write(json.dumps([hit_to_json(hit) for hit in answers.hits[0]], ensure_ascii=False, indent=1) + "\n")
     sys.stdout.flush()
+    if answers.coverage is not None and not answers.coverage.is_complete:
+        from codesearch.rendering import render_coverage_notice
+
+        sys.stderr.write(render_coverage_notice(answers.coverage) + "\n")
     return True
 
 
 def _languages(names: Sequence[str]) -> tuple[str, ...] | None:
     if not names:
         return None
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.text_formats import record_language
 
-    return tuple(sorted({get_language(name).name for name in names}))
+    return tuple(sorted({record_language(name) for name in names}))

@@ -3,7 +3,8 @@
 Dropped here, before they can even delay an update: events inside version-control folders and
 the index folder (``.git`` churns during checkouts, and every commit writes the index, which must
 not wake the watcher), opened/closed-without-writing/attribute events (indexing reads files), and
-files that are neither source in a known language nor a pattern file. Ignore rules are applied
+files that are neither source in a known language, nor a text file the settings take, nor a
+pattern file. Ignore rules are applied
 later, by the worker, because they need the compiled rules and folders' kinds.
 """
 
@@ -28,6 +29,7 @@ from watchdog.events import (
 
 from codesearch.parsing.ignore_rules import IGNORE_FILE_NAMES, METADATA_DIR_NAMES
 from codesearch.parsing.languages import language_for_path
+from codesearch.parsing.text_formats import TextFiles
 
 EXCLUDE_FILE = ".git/info/exclude"  # git's per-repository ignore patterns
 EVENT_TYPES: list[type[FileSystemEvent]] = [
@@ -50,10 +52,11 @@ def is_pattern_file(rel: str) -> bool:
 class PathFilter:
     """Maps absolute paths under ``root`` to repo-relative ones, or None for paths never indexed."""
 
-    def __init__(self, root: Path, excluded: Iterable[Path] = ()) -> None:
+    def __init__(self, root: Path, excluded: Iterable[Path] = (), text_files: TextFiles | None = None) -> None:
         self.root = root
         self._root_prefix = str(root) + os.sep
         self._excluded = tuple(_relative_prefixes(root, excluded))
+        self._text_files = text_files
 
     def relative_path(self, absolute: str) -> str | None:
         if not absolute.startswith(self._root_prefix):
@@ -68,8 +71,10 @@ class PathFilter:
         return rel
 
     def may_matter(self, rel: str, is_directory: bool) -> bool:
-        """Cheap test by name: a folder, a source file of a known language, or a pattern file."""
-        return is_directory or is_pattern_file(rel) or language_for_path(rel.rpartition("/")[2]) is not None
+        """Cheap test by name: a folder, a source file of a known language, a text file, or a pattern file."""
+        if is_directory or is_pattern_file(rel) or language_for_path(rel.rpartition("/")[2]) is not None:
+            return True
+        return self._text_files is not None and self._text_files.format_for(rel) is not None
 
 
 class EventRecorder(FileSystemEventHandler):

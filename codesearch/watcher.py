@@ -28,6 +28,7 @@ from watchdog.observers.api import BaseObserver
 
 from codesearch.errors import CodesearchError
 from codesearch.parsing.ignore_rules import IgnoreRules, load_ignore_rules
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexProgress, IndexSummary
 from codesearch.watch_events import EVENT_TYPES, EventRecorder, PathFilter, is_pattern_file
 
@@ -79,6 +80,7 @@ class Watcher:
         debounce_s: quiet period that ends a burst of events.
         max_delay_s: a round starts at most this long after the first event of a burst.
         excluded: folders whose events are dropped (the index folder, when it is inside ``root``).
+        text_files: the files without a grammar that the updates index (their events matter too).
         catch_up: start with a full round, for changes made while nobody watched.
         on_round: called on the worker thread after every round (for logging).
     """
@@ -91,6 +93,7 @@ class Watcher:
         debounce_s: float = 0.3,
         max_delay_s: float = 5.0,
         excluded: Iterable[Path] = (),
+        text_files: TextFiles | None = None,
         catch_up: bool = True,
         on_round: RoundCallback | None = None,
     ) -> None:
@@ -98,7 +101,7 @@ class Watcher:
         self._update = update
         self._debounce_s = debounce_s
         self._max_delay_s = max(max_delay_s, debounce_s)
-        self.paths = PathFilter(self.root, excluded)
+        self.paths = PathFilter(self.root, excluded, text_files)
         self._catch_up = catch_up
         self._on_round = on_round
         self._rules: IgnoreRules | None = None  # only the worker thread uses it

@@ -24,6 +24,7 @@ class HashingEncoder:
     model_id = "test/hashing"
     model_hash = "hashing-0"
     dim = DIM
+    backend = "hashing"
 
     def __init__(self) -> None:
         self.code_texts_embedded = 0

@@ -66,3 +66,39 @@ def test_crash_plan(value: str, plan: CrashPlan | None) -> None:
 def test_bad_crash_plans_are_config_errors(value: str) -> None:
     with pytest.raises(ConfigError, match="CODESEARCH_TEST_CRASH_AT"):
         crash_plan({"CODESEARCH_TEST_CRASH_AT": value})
+
+
+def test_text_file_settings_from_file_environment_and_flags(tmp_path: Path) -> None:
+    (tmp_path / "codesearch.toml").write_text(
+        "[codesearch]\nindex_text_files = false\ntext_include = ['*.tmpl', 'Jenkinsfile']\n"
+        "text_exclude = ['docs/archive/*']\nmax_text_file_bytes = 65536\n"
+    )
+    from_file = resolve_settings(tmp_path, environ={})
+    assert from_file.index_text_files is False and from_file.max_text_file_bytes == 65536
+    assert from_file.text_include == ("*.tmpl", "Jenkinsfile") and from_file.text_exclude == ("docs/archive/*",)
+    env = {"CODESEARCH_INDEX_TEXT_FILES": "yes", "CODESEARCH_TEXT_EXCLUDE": "*.json, fixtures/* ,"}
+    from_env = resolve_settings(tmp_path, environ=env)
+    assert from_env.index_text_files is True and from_env.text_exclude == ("*.json", "fixtures/*")
+    from_flag = resolve_settings(tmp_path, {"index_text_files": False, "text_include": None}, environ=env)
+    assert from_flag.index_text_files is False and from_flag.text_include == ("*.tmpl", "Jenkinsfile")
+    assert Settings().index_text_files is True and Settings().max_text_file_bytes < Settings().max_file_bytes
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("index_text_files = 'sometimes'\n", "index_text_files must be true or false"),
+        ("text_include = '*.md'\n", None),  # one string is one glob
+        ("text_include = [1, 2]\n", "text_include must be a list of glob strings"),
+        ("max_text_file_bytes = 0\n", "max_text_file_bytes must be positive"),
+    ],
+)
+def test_bad_text_file_settings(tmp_path: Path, toml: str, message: str | None) -> None:
+    (tmp_path / "codesearch.toml").write_text(toml)
+    if message is None:
+        assert resolve_settings(tmp_path, environ={}).text_include == ("*.md",)
+        return
+    with pytest.raises(ConfigError, match=message):
+        resolve_settings(tmp_path, environ={})
+    with pytest.raises(ConfigError, match="CODESEARCH_INDEX_TEXT_FILES"):
+        resolve_settings(None, environ={"CODESEARCH_INDEX_TEXT_FILES": "2"})

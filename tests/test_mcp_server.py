@@ -169,7 +169,8 @@ def test_in_process_answers_match_the_server(served: Served) -> None:
     search, similar = (result.structured_content for result in results)
     warm_search = server_search(served, SEARCHES[0])
     assert [h["qualified_name"] for h in search["hits"]] == [h["qualified_name"] for h in warm_search["hits"]]
-    assert [h["score"] for h in search["hits"]] == pytest.approx([h["score"] for h in warm_search["hits"]], abs=1e-3)
+    # query vectors from torch (the server) and from the ONNX export (in-process) agree to cosine >= 0.9999
+    assert [h["score"] for h in search["hits"]] == pytest.approx([h["score"] for h in warm_search["hits"]], abs=1e-2)
     assert "public static double[][] multiply" in search["hits"][0]["code"]
     warm_similar = served.call("similar", {"path": "server/passwords.py", "line": 13, "k": 3})
     assert similar["root"] == str(served.repo)

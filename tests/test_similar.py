@@ -24,6 +24,8 @@ def served(tmp_path: Path) -> Iterator[ServedRepo]:
     (repo / "server" / "cart.py").write_text(CART)
     (repo / "server" / "passwords.py").write_text(PASSWORDS)
     (repo / "server" / "we[i]rd*.py").write_text("def odd():\n    return 1\n")
+    routes = "import json\nimport hashlib\n\nROUTES = {'/cart': 'cart', '/pay': 'pay'}\n"
+    (repo / "server" / "routes.py").write_text(routes)
     socket_dir = Path(tempfile.mkdtemp(prefix="cs-"))
     server = start_server(socket_dir / "server.sock")
     try:
@@ -63,6 +65,9 @@ def test_the_innermost_definition_is_the_target(store: IndexStore) -> None:
 def test_a_line_outside_every_definition_is_a_query_error(store: IndexStore) -> None:
     with pytest.raises(QueryError, match=r"server/cart\.py:9"):
         similar_definitions(store, "server/cart.py", 9, 3)
+    for line in (1, 4):  # a block of imports and a table: indexed, but not a definition
+        with pytest.raises(QueryError, match="no indexed function"):
+            similar_definitions(store, "server/routes.py", line, 3)
     with pytest.raises(QueryError):
         definition_at(store, "server/missing.py", 1)
 

@@ -17,6 +17,7 @@ import pytest
 from codesearch.config import Settings
 from codesearch.index.store import IndexStore
 from codesearch.live_index import store_updater
+from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import IndexSummary
 from codesearch.watcher import ChangeBatch, ProgressCallback, Watcher
 from tests.fakes import HashingEncoder, hashing_params
@@ -226,3 +227,18 @@ def test_a_failing_listener_does_not_stop_the_watcher(repo: Path) -> None:
         assert watcher.wait_for(1, TIMEOUT_S) is not None
         watcher.record(["pkg/util.py"])
         assert watcher.wait_for(2, TIMEOUT_S) is not None
+
+
+def test_text_files_are_watched_when_the_index_takes_them(
+    repo: Path, store: IndexStore, encoder: HashingEncoder
+) -> None:
+    updater = store_updater(store, repo, Settings(), lambda: encoder)
+    text_files = TextFiles.from_settings(Settings())
+    with Watcher(repo, updater, debounce_s=0.05, excluded=[repo / ".codesearch"], text_files=text_files) as started:
+        assert started.wait_for(1, TIMEOUT_S) is not None
+        (repo / "docs").mkdir()
+        (repo / "docs" / "guide.md").write_text("# Guide\n\n## Refunds\n\nRefunds go back to the original card.\n")
+        wait_until(started, lambda: "docs/guide.md" in names_by_path(store))
+        assert names_by_path(store)["docs/guide.md"] == {"guide.md > Guide > Refunds"}
+        (repo / "docs" / "guide.md").unlink()
+        wait_until(started, lambda: "docs/guide.md" not in names_by_path(store))

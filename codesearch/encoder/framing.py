@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from codesearch.errors import ModelLoadError
 
 _PROBE_TEXT = "a"
@@ -80,6 +82,31 @@ def count_framed_tokens(tokenizer: Any, framing: Framing, texts: Sequence[str]) 
         return []
     extra = framing.max_length - framing.body_budget
     return [len(body) + extra for body in _ids(tokenizer, list(texts), add_special_tokens=False)]
+
+
+def pad_token_id(tokenizer: Any) -> int:
+    """The padding id; models without one pad with any id, as the attention mask hides it."""
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
+        if isinstance(candidate, int):
+            return candidate
+    return 0
+
+
+def padded_batch(rows: Sequence[Sequence[int]], framing: Framing, pad_id: int) -> tuple[np.ndarray, ...]:
+    """One batch as arrays: ids (batch, width), attention mask (batch, width), end index (batch,), int64.
+
+    Every backend feeds its network from here, so padding and the pooled position are the same
+    whichever computes the vectors.
+    """
+    width = max(len(row) for row in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)  # (batch, width)
+    mask = np.zeros((len(rows), width), dtype=np.int64)  # (batch, width)
+    ends = np.empty(len(rows), dtype=np.int64)  # (batch,)
+    for r, row in enumerate(rows):
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+        ends[r] = framing.end_index(len(row))
+    return ids, mask, ends
 
 
 def _ids(

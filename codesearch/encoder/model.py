@@ -20,7 +20,14 @@ import numpy as np
 
 from codesearch.encoder.batching import plan_batches
 from codesearch.encoder.fingerprint import HASH_CACHE_FILE_NAME, fingerprint
-from codesearch.encoder.framing import Framing, count_framed_tokens, frame_texts, make_framing
+from codesearch.encoder.framing import (
+    Framing,
+    count_framed_tokens,
+    frame_texts,
+    make_framing,
+    pad_token_id,
+    padded_batch,
+)
 from codesearch.encoder.metadata import METADATA_FILE_NAME, EncoderMetadata, read_metadata
 from codesearch.encoder.pooling import l2_normalize, pool
 from codesearch.encoder.source import DEFAULT_MODEL_NAME, resolve_model
@@ -52,6 +59,7 @@ class _Runtime:
     pad_id: int
     query_framing: Framing
     code_framing: Framing
+    backend: str  # "torch-<dtype>" on cpu, "torch-<dtype>-<device>" elsewhere
 
 
 class Encoder:
@@ -69,6 +77,7 @@ class Encoder:
         self._model_hash = model_hash
         self._metadata = metadata
         self._runtime: _Runtime | None = runtime
+        self._backend = runtime.backend
         # Warm-up pass: finds the embedding width and pays first-call costs before any query.
         warm_up = frame_texts(runtime.tokenizer, runtime.code_framing, [_WARMUP_TEXT])
         self._dim = int(self._forward(warm_up, runtime.code_framing).shape[1])
@@ -116,7 +125,10 @@ class Encoder:
             # packed weights no longer follow .to().
             pack_linear_layers(network.model)
         model_hash = fingerprint(network.files, metadata.to_json(), hash_cache)
-        runtime = _build_runtime(network.model, network.tokenizer, metadata, torch_device)
+        backend = "torch-" + str(torch_dtype).removeprefix("torch.")
+        if torch_device.type != "cpu":
+            backend += f"-{torch_device.type}"
+        runtime = _build_runtime(network.model, network.tokenizer, metadata, torch_device, backend)
         logger.info(
             "loaded %s (%s, %s, %d threads, max_length %d)",
             source.model_id,
@@ -141,6 +153,11 @@ class Encoder:
     def dim(self) -> int:
         """Embedding width."""
         return self._dim
+
+    @property
+    def backend(self) -> str:
+        """What computes the vectors, e.g. "torch-bfloat16" (the index records it per vector)."""
+        return self._backend
 
     @property
     def max_length(self) -> int:
@@ -226,14 +243,7 @@ class Encoder:
         import torch
 
         runtime = self._live()
-        width = max(len(row) for row in rows)
-        ids = np.full((len(rows), width), runtime.pad_id, dtype=np.int64)  # (batch, width)
-        mask = np.zeros((len(rows), width), dtype=np.int64)  # (batch, width)
-        ends = np.empty(len(rows), dtype=np.int64)  # (batch,)
-        for r, row in enumerate(rows):
-            ids[r, : len(row)] = row
-            mask[r, : len(row)] = 1
-            ends[r] = framing.end_index(len(row))
+        ids, mask, ends = padded_batch(rows, framing, runtime.pad_id)  # (batch, width) x2, (batch,)
         device = runtime.device
         input_ids, attention_mask = torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
         with torch.inference_mode():
@@ -244,7 +254,9 @@ class Encoder:
             return pooled.cpu().numpy()
 
 
-def _build_runtime(network: Any, tokenizer: Any, metadata: EncoderMetadata, device: torch.device) -> _Runtime:
+def _build_runtime(
+    network: Any, tokenizer: Any, metadata: EncoderMetadata, device: torch.device, backend: str
+) -> _Runtime:
     positions = getattr(network.config, "max_position_embeddings", None)
     if isinstance(positions, int) and metadata.max_length > positions:
         raise ModelLoadError(
@@ -255,17 +267,10 @@ def _build_runtime(network: Any, tokenizer: Any, metadata: EncoderMetadata, devi
         network=network,
         tokenizer=tokenizer,
         device=device,
-        pad_id=_pad_id(tokenizer),
+        pad_id=pad_token_id(tokenizer),
         query_framing=make_framing(
             tokenizer, metadata.query_prefix, metadata.query_suffix, metadata.max_length
         ),
         code_framing=make_framing(tokenizer, metadata.code_prefix, metadata.code_suffix, metadata.max_length),
+        backend=backend,
     )
-
-
-def _pad_id(tokenizer: Any) -> int:
-    """The padding id; models without one pad with any id, as the attention mask hides it."""
-    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
-        if isinstance(candidate, int):
-            return candidate
-    return 0

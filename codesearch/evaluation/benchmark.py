@@ -6,6 +6,7 @@ The corpus protocol ranks each query only against the documents of its gold docu
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
 from codesearch.errors import DataError
@@ -65,3 +66,26 @@ def split_by_group(benchmark: Benchmark) -> list[Benchmark]:
         )
         for group in sorted(queries_by_group)
     ]
+
+
+def split_queries(benchmark: Benchmark, part: str) -> Benchmark:
+    """The ``"dev"`` or ``"test"`` half of the queries (by a stable hash of the query id); the
+    corpus stays whole, so both halves rank against the same candidate pools. ``"all"`` keeps all.
+
+    Ranking constants are chosen on dev and reported on test.
+    """
+    if part == "all":
+        return benchmark
+    if part not in ("dev", "test"):
+        raise ValueError(f"part must be 'dev', 'test' or 'all', got {part!r}")
+    keep = 0 if part == "dev" else 1
+    query_ids = [qid for qid in benchmark.queries
+                 if hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == keep]
+    return Benchmark(
+        name=f"{benchmark.name}-{part}",
+        queries={qid: benchmark.queries[qid] for qid in query_ids},
+        corpus=benchmark.corpus,
+        relevant={qid: benchmark.relevant[qid] for qid in query_ids},
+        doc_language=benchmark.doc_language,
+        doc_group=benchmark.doc_group,
+    )

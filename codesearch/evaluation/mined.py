@@ -53,6 +53,9 @@ class MiningOptions:
     seed: int = 0
     min_summary_words: int = 3
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # Index each function as written, docstrings included (the regime where the query's words are
+    # in the code and BM25 is strong); queries and their relevance stay those of the default set.
+    keep_docstrings: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class _Document:
     language: str
     text: str  # the function without any docstring
     summary: str  # the usable docstring summary, or ""
+    indexed_text: str  # what the corpus holds: ``text``, or the code as written (keep_docstrings)
 
 
 def is_usable_summary(summary: str, min_words: int = 3) -> bool:
@@ -127,7 +131,7 @@ def source_files(package: PackageSource, blocklist: Blocklist | None = None,
 
 
 def _file_documents(package: PackageSource, relative: str, chunks: Sequence[Chunk],
-                    min_words: int) -> list[_Document]:
+                    min_words: int, keep_docstrings: bool = False) -> list[_Document]:
     documents = []
     for chunk in chunks:
         if chunk.kind not in FUNCTION_KINDS:
@@ -138,12 +142,14 @@ def _file_documents(package: PackageSource, relative: str, chunks: Sequence[Chun
             and chunk.start_byte <= other.start_byte and other.end_byte <= chunk.end_byte
         ]
         summary = chunk.docstring_summary if is_usable_summary(chunk.docstring_summary, min_words) else ""
+        text = remove_nested_docstrings(chunk.code_without_docstring, nested)
         documents.append(_Document(
             doc_id=f"{package.name}:{relative}:{chunk.start_line}:{chunk.qualified_name}",
             group=package.name,
             language=chunk.language,
-            text=remove_nested_docstrings(chunk.code_without_docstring, nested),
+            text=text,
             summary=summary,
+            indexed_text=chunk.code if keep_docstrings else text,
         ))
     return documents
 
@@ -157,7 +163,8 @@ def _package_documents(package: PackageSource, extract: ExtractFunction, options
         extraction = extract(relative, (package.root / relative).read_bytes(), spec)
         for warning in extraction.warnings:
             logger.debug("%s: %s", package.name, warning)
-        for document in _file_documents(package, relative, extraction.chunks, options.min_summary_words):
+        for document in _file_documents(package, relative, extraction.chunks, options.min_summary_words,
+                                        options.keep_docstrings):
             doc_id = document.doc_id
             while doc_id in documents:  # two definitions on one line with one name: keep both
                 doc_id += "'"
@@ -213,7 +220,7 @@ def mine_benchmark(packages: Sequence[PackageSource], extract: ExtractFunction,
     benchmark = Benchmark(
         name=name,
         queries={f"q:{gold}": by_id[gold].summary for gold in kept},
-        corpus={document.doc_id: document.text for document in documents},
+        corpus={document.doc_id: document.indexed_text for document in documents},
         relevant={f"q:{gold}": candidates[gold] for gold in kept},
         doc_language={document.doc_id: document.language for document in documents},
         doc_group={document.doc_id: document.group for document in documents},

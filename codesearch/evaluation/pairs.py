@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from codesearch.errors import DataError, UnsupportedLanguageError
 from codesearch.parsing.docstrings import summarize_docstring
@@ -87,7 +87,12 @@ def read_pair_file(path: Path) -> PairFile:
     pairs: list[Pair] = []
     bad: list[BadLine] = []
     skipped: Counter[str] = Counter()
-    for line_number, line in _numbered_lines(path):
+    for line_number, raw in _numbered_lines(path):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append(BadLine(line_number, f"invalid UTF-8 at byte {exc.start}"))
+            continue
         if not line.strip():
             continue
         try:
@@ -110,18 +115,19 @@ def read_pair_file(path: Path) -> PairFile:
     return PairFile(str(path), tuple(pairs), tuple(bad), tuple(sorted(skipped.items())))
 
 
-def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _numbered_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The file's lines as bytes (decoded one by one, so one bad line costs only itself)."""
     try:
-        with _open_text(path) as handle:
+        with _open_binary(path) as handle:
             yield from enumerate(handle, start=1)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError) as exc:
         raise DataError(f"cannot read pairs file {path}: {exc}") from exc
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_binary(path: Path) -> IO[bytes]:
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
 
 
 def record_to_pair(record: Mapping[str, Any]) -> Pair | str:

@@ -9,6 +9,7 @@ encoder alone) or ``hybrid`` (the fused ranking ``codesearch ask`` uses). Rankin
 from __future__ import annotations
 
 import hashlib
+import random
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -63,11 +64,16 @@ def _synthetic_chunk(path: str, line: int, qualified_name: str, name: str, text:
 
 
 class PoolIndex:
-    """A temporary index over one benchmark pool; rank queries with ``ranker(mode)``."""
+    """A temporary index over one benchmark pool; rank queries with ``ranker(mode)``.
+
+    ``embedded_share`` below 1 stores only that (seeded) share of the vectors, as an index looks
+    while a progressive build is still embedding: the rest are found by keywords only.
+    """
 
     def __init__(self, pool: Benchmark, cache: EmbeddingCache, embed_queries: QueryEmbedder,
                  params: IndexParams, representation: Representation = DEFAULT_REPRESENTATION,
-                 ranking: RankingParams = RankingParams()) -> None:  # noqa: B008 - frozen
+                 ranking: RankingParams = RankingParams(),  # noqa: B008 - frozen
+                 embedded_share: float = 1.0) -> None:
         self._workdir = tempfile.TemporaryDirectory(prefix="codesearch-eval-")
         self._embed_queries = embed_queries
         self._ranking = ranking
@@ -84,7 +90,10 @@ class PoolIndex:
         updates = tuple(
             FileUpdate(path, found[0].chunk.language, 0, 0, path, tuple(found)) for path, found in by_path.items()
         )
-        embeddings = tuple(Embedding(h, v) for h, v in vectors.items())
+        kept = sorted(vectors)
+        if embedded_share < 1.0:
+            kept = random.Random(f"{pool.name}-{len(kept)}").sample(kept, round(embedded_share * len(kept)))
+        embeddings = tuple(Embedding(h, vectors[h]) for h in kept)
         self._store.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
 
     def ranker(self, mode: str, depth: int = DEPTH, ranking: RankingParams | None = None) -> Ranker:
@@ -103,6 +112,20 @@ class PoolIndex:
             return rankings
 
         return rank
+
+    def retrieve(self, query: str, depth: int = 100) -> tuple[list[tuple[str, float]], ...]:
+        """Both retrievers' lists for ``query`` by doc id, best first, and the exact cosines of the
+        lexical candidates the dense list lacks: the inputs of the fusion (bench/fusion_features.py)."""
+        self._embed_missing([query])
+        vector = self._query_vectors[query]
+        dense = self._store.dense_search(vector, depth, ef=depth)
+        lexical = self._store.lexical_search(query, depth)
+        in_dense = {s.chunk_id for s in dense}
+        extra = self._store.dense_scores(vector, [s.chunk_id for s in lexical if s.chunk_id not in in_dense])
+        ids = [s.chunk_id for s in (*dense, *lexical, *extra)]
+        doc = {c.chunk_id: self._doc_of[(c.chunk.path, c.chunk.start_line, c.chunk.qualified_name)]
+               for c in self._store.get_chunks(ids)}
+        return tuple([(doc[s.chunk_id], s.score) for s in found] for found in (dense, lexical, extra))
 
     def _embed_missing(self, queries: list[str]) -> None:
         missing = list(dict.fromkeys(q for q in queries if q not in self._query_vectors))

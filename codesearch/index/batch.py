@@ -3,6 +3,10 @@
 A changed file's old chunks are matched to its new ones by ``embed_hash``: a match keeps its row
 id (hence its HNSW label and vector) and only has its fields rewritten, so editing one function
 in a file re-inserts one vector, not the whole file's.
+
+A chunk gets a vector (an HNSW label) as soon as its ``embed_hash`` is in the embeddings cache:
+when it is stored, if the cache has it, or when a later batch brings the embedding (the embedding
+stage of a progressive build). Until then it is found by keywords only.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 
 from codesearch.index import lexical, rows
 from codesearch.index.meta import record_batch
-from codesearch.index.reconcile import cached_vectors
+from codesearch.index.reconcile import available_vectors
 from codesearch.index.records import BatchResult, IndexBatch, IndexParams, PendingChunk
 
 _ID_BATCH = 512
@@ -56,17 +60,16 @@ def write_batch(
 ) -> tuple[BatchResult, list[int], np.ndarray, list[int]]:
     """Apply ``batch`` inside the caller's transaction.
 
-    Returns the result, the ids of new chunk rows, their vectors (n, dim) float32, and the ids
-    of deleted chunk rows.
+    Returns the result, the ids of chunk rows that now have a vector they lacked (new rows with a
+    cached embedding, and rows whose embedding this batch brought), those vectors (n, dim)
+    float32, and the ids of deleted chunk rows.
     """
     provided = checked_embeddings(batch, params.dim)
-    _require_cached(conn, batch, provided, params.model_hash)
-    before = conn.total_changes
+    arriving = _not_cached(conn, list(provided), params.model_hash)
     conn.executemany(
-        "INSERT OR IGNORE INTO embeddings(model_hash, embed_hash, vector) VALUES (?, ?, ?)",
-        ((params.model_hash, h, v.astype("<f4").tobytes()) for h, v in provided.items()),
+        "INSERT OR IGNORE INTO embeddings(model_hash, embed_hash, vector, backend) VALUES (?, ?, ?, ?)",
+        ((params.model_hash, h, provided[h].astype("<f4").tobytes(), batch.embeddings_backend) for h in arriving),
     )
-    cached = conn.total_changes - before
     changes = BatchChanges()
     deleted_files = sum(_delete_file(conn, path, changes) for path in batch.deletions)
     for update in batch.upserts:
@@ -74,35 +77,41 @@ def write_batch(
         _replace_chunks(conn, file_id, update.chunks, changes)
     lexical.delete_documents(conn, changes.fts_deletes)
     lexical.insert_documents(conn, changes.fts_inserts)
-    record_batch(conn, now_s, vectors_changed=bool(changes.added_ids or changes.deleted_ids))
-    vectors = _vectors_for(conn, changes, params)
+    # Rows of an earlier batch whose embedding arrives now; new rows are in added_ids already.
+    candidates = list(dict.fromkeys([*changes.added_ids, *_chunks_embedding(conn, arriving)]))
+    vector_ids, vectors = available_vectors(conn, candidates, params.model_hash, params.dim)
+    record_batch(conn, now_s, vectors_changed=bool(changes.added_ids or changes.deleted_ids or vector_ids))
     result = BatchResult(
         files_upserted=len(batch.upserts),
         files_deleted=deleted_files,
         chunks_added=len(changes.added_ids),
         chunks_kept=changes.kept,
         chunks_deleted=len(changes.deleted_ids),
-        embeddings_cached=cached,
+        embeddings_cached=len(arriving),
+        vectors_added=len(vector_ids),
     )
-    return result, changes.added_ids, vectors, changes.deleted_ids
+    return result, vector_ids, vectors, changes.deleted_ids
 
 
-def _require_cached(
-    conn: sqlite3.Connection, batch: IndexBatch, provided: dict[str, np.ndarray], model_hash: str
-) -> None:
-    needed = {p.embed_hash for u in batch.upserts for p in u.chunks} - provided.keys()
-    wanted = sorted(needed)
+def _not_cached(conn: sqlite3.Connection, embed_hashes: list[str], model_hash: str) -> list[str]:
+    """Those of ``embed_hashes`` the cache lacks, in order (a vector already cached is kept as it is)."""
     found: set[str] = set()
-    for start in range(0, len(wanted), _ID_BATCH):
-        part = wanted[start : start + _ID_BATCH]
+    for start in range(0, len(embed_hashes), _ID_BATCH):
+        part = embed_hashes[start : start + _ID_BATCH]
         marks = ", ".join("?" * len(part))
         query = f"SELECT embed_hash FROM embeddings WHERE model_hash = ? AND embed_hash IN ({marks})"
         found.update(row[0] for row in conn.execute(query, (model_hash, *part)))
-    if needed - found:
-        example = sorted(needed - found)[0]
-        raise ValueError(
-            f"{len(needed - found)} chunk(s) have no embedding in the batch or the cache (e.g. {example})"
-        )
+    return [embed_hash for embed_hash in embed_hashes if embed_hash not in found]
+
+
+def _chunks_embedding(conn: sqlite3.Connection, embed_hashes: list[str]) -> list[int]:
+    """Ids of the chunk rows whose embedded text is one of ``embed_hashes``."""
+    ids: list[int] = []
+    for start in range(0, len(embed_hashes), _ID_BATCH):
+        part = embed_hashes[start : start + _ID_BATCH]
+        marks = ", ".join("?" * len(part))
+        ids.extend(row[0] for row in conn.execute(f"SELECT id FROM chunks WHERE embed_hash IN ({marks})", part))
+    return sorted(ids)
 
 
 def _delete_file(conn: sqlite3.Connection, path: str, changes: BatchChanges) -> int:
@@ -143,14 +152,3 @@ def _replace_chunks(
     changes.fts_deletes.extend((old.chunk_id, old.document) for old in leftovers)
     changes.deleted_ids.extend(old.chunk_id for old in leftovers)
     rows.delete_chunks(conn, [old.chunk_id for old in leftovers])
-
-
-def _vectors_for(conn: sqlite3.Connection, changes: BatchChanges, params: IndexParams) -> np.ndarray:
-    """The vectors of the new rows (n, dim) float32, read back from the cache.
-
-    Reading them back (rather than taking the batch's) keeps HNSW and the cache bit-identical
-    even when the batch re-sends an embedding the cache already had (INSERT OR IGNORE kept that).
-    """
-    labels, found = cached_vectors(conn, changes.added_ids, params.model_hash, params.dim)
-    position = {label: row for row, label in enumerate(labels)}
-    return found[[position[chunk_id] for chunk_id in changes.added_ids]]  # (n, dim)

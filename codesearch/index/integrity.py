@@ -14,7 +14,7 @@ import numpy as np
 
 from codesearch.index.database import is_corruption, snapshot
 from codesearch.index.meta import read_generation
-from codesearch.index.reconcile import cached_vectors, chunk_ids
+from codesearch.index.reconcile import cached_vectors, chunk_ids, count_embedded_chunks, embedded_chunk_ids
 from codesearch.index.records import IndexCounts, IndexParams, IntegrityReport
 from codesearch.index.vector_file import load_vectors_file
 from codesearch.index.vectors import VectorIndex
@@ -33,6 +33,7 @@ def count_rows(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) 
         live_vectors=vectors.live_count,
         cached_embeddings=scalar("SELECT count(*) FROM embeddings WHERE model_hash = ?", model_hash),
         vector_capacity=vectors.capacity,
+        embedded_chunks=count_embedded_chunks(conn, model_hash),
     )
 
 
@@ -57,28 +58,28 @@ def sqlite_problems(conn: sqlite3.Connection) -> list[str]:
 
 
 def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: IndexParams) -> list[str]:
-    """Chunks vs live vectors, chunks vs FTS5 rows, chunks vs cached embeddings (one snapshot)."""
+    """Embedded chunks vs live vectors, chunks vs FTS5 rows, vectors vs the cache (one snapshot).
+
+    A chunk without a cached vector is no problem: a progressive build stores it first and embeds
+    it later (``semantic_coverage``); it must then have no live vector either.
+    """
     problems: list[str] = []
     with snapshot(conn):
         ids = chunk_ids(conn)
+        embedded = embedded_chunk_ids(conn, params.model_hash)
         live = vectors.labels()
         fts_ids = {row[0] for row in conn.execute("SELECT id FROM chunks_fts_docsize")}
-        uncached = conn.execute(
-            "SELECT count(*) FROM chunks AS c LEFT JOIN embeddings AS e "
-            "ON e.model_hash = ? AND e.embed_hash = c.embed_hash WHERE e.embed_hash IS NULL",
-            (params.model_hash,),
-        ).fetchone()[0]
-        wrong = _wrong_vectors(conn, vectors, sorted(ids & live), params) if not uncached else set()
-    if ids - live:
-        problems.append(f"chunks without a live vector: {_sample(ids - live)}")
-    if vectors.slot_count != len(live) + vectors.dead_count:
-        problems.append(f"HNSW holds {vectors.slot_count} slots for {len(live) + vectors.dead_count} labels")
-    if live - ids:
-        problems.append(f"live vectors without a chunk: {_sample(live - ids)}")
+        wrong = _wrong_vectors(conn, vectors, sorted(embedded & live), params)
+    if embedded - live:
+        problems.append(f"embedded chunks without a live vector: {_sample(embedded - live)}")
+    if vectors.slot_count != vectors.graph_live_count + vectors.dead_count:
+        problems.append(
+            f"HNSW holds {vectors.slot_count} slots for {vectors.graph_live_count + vectors.dead_count} labels"
+        )
+    if live - embedded:
+        problems.append(f"live vectors without an embedded chunk: {_sample(live - embedded)}")
     if ids != fts_ids:
         problems.append(f"chunks and keyword-index rows differ: {_sample(ids ^ fts_ids)}")
-    if uncached:
-        problems.append(f"{uncached} chunk(s) have no cached embedding")
     if wrong:
         problems.append(f"live vectors that differ from their chunk's embedding: {_sample(wrong)}")
     try:

@@ -15,86 +15,34 @@ the store rebuilds the FTS table on the next write open.
 
 from __future__ import annotations
 
-import functools
-import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from codesearch.index import bm25_bound
 from codesearch.index.filters import ChunkFilter, filter_clause
-from codesearch.index.ranking import is_identifier_like
+from codesearch.index.identifiers import WORD, tokenize_identifiers
+from codesearch.index.ranking.query_shape import is_identifier_like
 from codesearch.index.records import LexicalWeights, ScoredId
 from codesearch.index.stopwords import is_stopword
 
-LEXICAL_VERSION = 1
+LEXICAL_VERSION = 2  # 2: records without a name leave their location label out
 MAX_QUERY_TERMS = 64  # a pasted 10k-character query still makes a bounded, fast FTS5 query
 
-_WORD = re.compile(r"\w+")
-_ASCII_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _FTS_COLUMNS = "name, qualified_name, path, identifiers, docstring"
-
-
-def tokenize_identifiers(text: str) -> list[str]:
-    """Split text into lower-cased search terms: identifier parts, then the identifiers themselves.
-
-    Each word (a run of letters, digits and underscores) is split at underscores, at case changes
-    and between letters and digits; the parts come first, then any underscore segment that split
-    further, then the whole word unless it is already among them.
-
-    >>> tokenize_identifiers("parseJSONConfig")
-    ['parse', 'json', 'config', 'parsejsonconfig']
-    >>> tokenize_identifiers("read_file_v2")
-    ['read', 'file', 'v', '2', 'v2', 'read_file_v2']
-    >>> tokenize_identifiers("HTTPServer.serve_forever()")
-    ['http', 'server', 'httpserver', 'serve', 'forever', 'serve_forever']
-    >>> tokenize_identifiers("Größe straße")
-    ['größe', 'straße']
-    """
-    terms: list[str] = []
-    for match in _WORD.finditer(text):
-        terms.extend(_word_terms(match.group()))
-    return terms
-
-
-@functools.lru_cache(maxsize=65536)
-def _word_terms(word: str) -> tuple[str, ...]:
-    segments = [segment for segment in word.split("_") if segment]
-    split = [_split_segment(segment) for segment in segments]
-    terms = [part.lower() for parts in split for part in parts]
-    terms += [segment.lower() for segment, parts in zip(segments, split, strict=True) if len(parts) > 1]
-    whole = word.lower()
-    if whole not in terms:
-        terms.append(whole)
-    return tuple(terms)
-
-
-def _split_segment(segment: str) -> list[str]:
-    """Split an underscore-free word at case changes and letter/digit boundaries."""
-    if segment.isascii():
-        return _ASCII_PART.findall(segment)
-    parts: list[str] = []
-    start = 0
-    for i in range(1, len(segment)):
-        prev, cur = segment[i - 1], segment[i]
-        following = segment[i + 1] if i + 1 < len(segment) else ""
-        if (
-            prev.isnumeric() != cur.isnumeric()
-            or (not prev.isupper() and cur.isupper())
-            or (prev.isupper() and cur.isupper() and following.islower())
-        ):
-            parts.append(segment[start:i])
-            start = i
-    parts.append(segment[start:])
-    return parts
 
 
 def document(
     name: str, qualified_name: str, path: str, code_without_docstring: str, docstring: str
 ) -> tuple[str, str, str, str, str]:
-    """The FTS5 column values of one chunk, in ``chunks_fts`` column order."""
+    """The FTS5 column values of one chunk, in ``chunks_fts`` column order.
+
+    A record without a name (a block of code between definitions, a window of a text file) has a
+    location label for a qualified name (``config.py:1-40``); it is left out, since the path
+    column already says where the record is and its line numbers are not words of it.
+    """
     return (
         " ".join(tokenize_identifiers(name)),
-        " ".join(tokenize_identifiers(qualified_name)),
+        " ".join(tokenize_identifiers(qualified_name)) if name else "",
         " ".join(tokenize_identifiers(path)),
         " ".join(tokenize_identifiers(code_without_docstring)),
         " ".join(tokenize_identifiers(docstring)),
@@ -185,6 +133,19 @@ def selective_terms(terms: Sequence[str], rows_with: Mapping[str, int], total_ro
     return kept or [term for term in terms if rows_with[term]]
 
 
+def rows_with_all_terms(conn: sqlite3.Connection, terms: Sequence[str], chunk_ids: Sequence[int]) -> set[int]:
+    """Those of ``chunk_ids`` whose document holds every one of ``terms`` (in any column).
+
+    One FTS5 AND query: FTS5 intersects the terms' posting lists, so the cost follows the rarest term.
+    """
+    if not terms or not chunk_ids:
+        return set()
+    expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    wanted = set(chunk_ids)
+    rows = conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (expression,))
+    return {row[0] for row in rows if row[0] in wanted}
+
+
 def rows_named(conn: sqlite3.Connection, name: str, limit: int, chunk_filter: ChunkFilter) -> list[int]:
     """Up to ``limit`` chunk ids whose name holds ``name`` as one whole identifier (any case).
 
@@ -192,7 +153,7 @@ def rows_named(conn: sqlite3.Connection, name: str, limit: int, chunk_filter: Ch
     name column alone: for exact-name lookups, whatever BM25 thinks of the rest of the chunk.
     """
     term = name.lower()
-    if not _WORD.fullmatch(term) or limit <= 0 or chunk_filter.matches_nothing:
+    if not WORD.fullmatch(term) or limit <= 0 or chunk_filter.matches_nothing:
         return []
     where, params = filter_clause(chunk_filter, "c")
     restrict = "" if chunk_filter.is_empty else f" AND rowid IN (SELECT c.id FROM chunks AS c WHERE 1{where})"

@@ -30,6 +30,7 @@ def read_meta(conn: sqlite3.Connection, schema_version: int) -> IndexMeta | None
         updated_at_s=float(values["updated_at_s"]),
         vectors_generation=int(values[_GENERATION]),
         lexical_version=int(values.get("lexical_version", "0")),
+        records_version=int(values.get("records_version", "0")),
     )
 
 
@@ -51,6 +52,11 @@ def write_meta(conn: sqlite3.Connection, params: IndexParams, lexical_version: i
 
 def set_lexical_version(conn: sqlite3.Connection, version: int) -> None:
     _put(conn, lexical_version=version)
+
+
+def set_records_version(conn: sqlite3.Connection, version: int) -> None:
+    """Record that every file's rows were made by extraction version ``version``."""
+    _put(conn, records_version=version)
 
 
 def record_batch(conn: sqlite3.Connection, now_s: float, *, vectors_changed: bool) -> None:

@@ -17,6 +17,10 @@ Schema notes:
   (lexical.rows_with_terms counts with MATCH, faster, and indexes created before the table was
   added to this migration lack it); it stays because shipped migrations never change.
 - ``embeddings`` is keyed by content, not path: a renamed or moved function is never re-embedded.
+- 2: ``embeddings.backend`` records what computed each vector ("torch-bfloat16", "onnx-float32";
+  "" for vectors stored before it existed, all made by torch). ``chunks_by_embed_hash`` finds the
+  chunks an embedding arriving later belongs to: since the index is built progressively, a chunk
+  row may exist (searchable by keywords) before its vector does.
 """
 
 from __future__ import annotations
@@ -78,6 +82,11 @@ MIGRATIONS: tuple[str, ...] = (
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
     );
     CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
+    """,
+    # 2: progressive indexing (chunks before their vectors) and the backend of each vector
+    """
+    ALTER TABLE embeddings ADD COLUMN backend TEXT NOT NULL DEFAULT '';
+    CREATE INDEX chunks_by_embed_hash ON chunks(embed_hash);
     """,
 )
 

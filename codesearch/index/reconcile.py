@@ -1,8 +1,10 @@
 """Bring the in-memory HNSW index in line with SQLite, the source of truth.
 
-After reconciling, the live labels are exactly the chunk ids: labels without a row are marked
-deleted, rows without a live label get their vector from the embeddings cache. Matching by id is
-enough, and a label present on both sides is known to carry the right vector, because
+After reconciling, the live labels are exactly the ids of the chunks whose vector is in the
+embeddings cache (a chunk without one waits for the embedding stage of a progressive build):
+other labels are marked deleted, embedded rows without a live label get their vector from the
+cache. Matching by id is enough, and a label present on both sides is known to carry the right
+vector, because
 
 - chunk ids come from AUTOINCREMENT, so an id is never given to a second chunk, and a chunk row
   never changes its embedded text while it keeps its id (the store only reuses an id for a chunk
@@ -43,6 +45,26 @@ def chunk_ids(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT id FROM chunks INDEXED BY chunks_by_file")}
 
 
+# A full scan reads the narrow (embed_hash, id) index rather than the wide chunk rows.
+_EMBEDDED_CHUNKS = (
+    "FROM chunks AS c INDEXED BY chunks_by_embed_hash JOIN embeddings AS e "
+    "ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
+)
+_EMBEDDED_BY_ID = "FROM chunks AS c JOIN embeddings AS e ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
+
+
+def embedded_chunk_ids(conn: sqlite3.Connection, model_hash: str) -> set[int]:
+    """The ids of chunks whose vector is in the cache: exactly the labels HNSW must hold live.
+
+    The others are waiting for the embedding stage of a progressive build, searchable by keywords.
+    """
+    return {row[0] for row in conn.execute(f"SELECT c.id {_EMBEDDED_CHUNKS}", (model_hash,))}
+
+
+def count_embedded_chunks(conn: sqlite3.Connection, model_hash: str) -> int:
+    return int(conn.execute(f"SELECT count(*) {_EMBEDDED_CHUNKS}", (model_hash,)).fetchone()[0])
+
+
 def cached_vectors(
     conn: sqlite3.Connection, ids: list[int], model_hash: str, dim: int
 ) -> tuple[list[int], np.ndarray]:
@@ -68,16 +90,40 @@ def cached_vectors(
     return labels, vectors  # vectors: (n, dim) float32
 
 
-def reconcile(conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str) -> ReconcileResult:
-    """Make ``vectors`` hold exactly the chunk rows' vectors; run inside one read snapshot."""
-    ids = chunk_ids(conn)
+def available_vectors(
+    conn: sqlite3.Connection, ids: list[int], model_hash: str, dim: int
+) -> tuple[list[int], np.ndarray]:
+    """Like ``cached_vectors``, for those of ``ids`` that have a cached vector (the rest are skipped)."""
+    if not ids:
+        return [], np.empty((0, dim), dtype=np.float32)
+    present: set[int] = set()
+    for start in range(0, len(ids), _FETCH_BATCH):
+        part = ids[start : start + _FETCH_BATCH]
+        marks = ", ".join("?" * len(part))
+        present.update(row[0] for row in conn.execute(f"SELECT c.id {_EMBEDDED_BY_ID} WHERE c.id IN ({marks})",
+                                                      (model_hash, *part)))
+    return cached_vectors(conn, [i for i in ids if i in present], model_hash, dim)
+
+
+def reconcile(
+    conn: sqlite3.Connection, vectors: VectorIndex, model_hash: str, *, into_graph: bool = True
+) -> ReconcileResult:
+    """Make ``vectors`` hold exactly the vectors of the embedded chunk rows; run inside one read snapshot.
+
+    ``into_graph=False`` (readers) keeps the missing vectors beside the graph, scored exactly,
+    rather than inserting them (see exact_vectors.py): a reader's graph is never saved.
+    """
+    ids = embedded_chunk_ids(conn, model_hash)
     live = vectors.labels()
     extra = live - ids
     missing = sorted(ids - live)
     removed = vectors.mark_deleted(extra)
     for start in range(0, len(missing), 4096):
         labels, batch = cached_vectors(conn, missing[start : start + 4096], model_hash, vectors.dim)
-        vectors.add(labels, batch)
+        if into_graph:
+            vectors.add(labels, batch)
+        else:
+            vectors.add_unindexed(labels, batch)
     if removed or missing:
         log.info("reconciled vectors with the database: %d added, %d removed", len(missing), removed)
     return ReconcileResult(added=len(missing), removed=removed)
@@ -98,7 +144,7 @@ def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams)
     Run inside a snapshot. Vectors that are not current must go through ``reconcile``.
     """
     loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
-    chunk_count = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    chunk_count = count_embedded_chunks(conn, params.model_hash)
     vectors = loaded.index
     if vectors is not None and (vectors.m, vectors.ef_construction) != (
         params.hnsw_m,

@@ -34,6 +34,7 @@ class IndexMeta:
     updated_at_s: float  # unix time of the last committed batch
     vectors_generation: int  # bumped by every batch that adds or deletes chunk rows
     lexical_version: int  # version of the FTS5 document format (see lexical.LEXICAL_VERSION)
+    records_version: int = 0  # what extraction made the rows (parsing.file_records.RECORDS_VERSION); 0: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +81,14 @@ class Embedding:
 class IndexBatch:
     """Everything one ``IndexStore.apply_batch`` call commits in a single transaction.
 
-    Every chunk's ``embed_hash`` must be found in ``embeddings`` or already in the cache.
+    A chunk whose ``embed_hash`` has no vector in ``embeddings`` or in the cache is stored without
+    one: searchable by keywords until a later batch brings its embedding (progressive indexing).
     """
 
     upserts: tuple[FileUpdate, ...] = ()
     deletions: tuple[str, ...] = ()  # repo-relative paths of files to drop
     embeddings: tuple[Embedding, ...] = ()
+    embeddings_backend: str = ""  # what computed ``embeddings``, e.g. "torch-bfloat16" (recorded per vector)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +97,11 @@ class BatchResult:
 
     files_upserted: int
     files_deleted: int
-    chunks_added: int  # new rows (new vectors)
+    chunks_added: int  # new rows
     chunks_kept: int  # rows of changed files whose embedded text did not change (row id and vector kept)
     chunks_deleted: int
     embeddings_cached: int  # new entries in the embeddings cache
+    vectors_added: int = 0  # rows that got their vector: new rows with a cached one, or rows it just arrived for
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,7 @@ class IndexCounts:
     live_vectors: int  # vectors searchable in the in-memory HNSW index
     cached_embeddings: int
     vector_capacity: int  # HNSW max_elements
+    embedded_chunks: int = 0  # chunks whose vector is in the cache (the rest still wait to be embedded)
 
 
 @dataclass(frozen=True, slots=True)

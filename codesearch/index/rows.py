@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from codesearch.index.lexical import document
+from codesearch.index.ranking.candidates import CandidateHead
 from codesearch.index.records import FileState, FileUpdate, PendingChunk, StoredChunk
 from codesearch.records import Chunk
 
@@ -108,6 +109,18 @@ def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[St
     return [found[chunk_id] for chunk_id in unique if chunk_id in found]
 
 
+def chunk_heads(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[CandidateHead]:
+    """Where each of these chunks is and what it defines (no code), for ranking; missing ids left out."""
+    found: list[CandidateHead] = []
+    unique = list(dict.fromkeys(chunk_ids))
+    for start in range(0, len(unique), _ID_BATCH):
+        part = unique[start : start + _ID_BATCH]
+        marks = ", ".join("?" * len(part))
+        rows = conn.execute(f"SELECT id, path, name, qualified_name, kind FROM chunks WHERE id IN ({marks})", part)
+        found.extend(CandidateHead(*row) for row in rows)
+    return found
+
+
 def cached_embeddings(
     conn: sqlite3.Connection, embed_hashes: Iterable[str], model_hash: str
 ) -> dict[str, np.ndarray]:
@@ -130,3 +143,22 @@ def vacuum_cache(conn: sqlite3.Connection, model_hash: str) -> int:
         (model_hash,),
     )
     return cursor.rowcount
+
+
+_UNEMBEDDED = "NOT EXISTS (SELECT 1 FROM embeddings AS e WHERE e.model_hash = ? AND e.embed_hash = c.embed_hash)"
+
+
+def unembedded_chunks(conn: sqlite3.Connection, model_hash: str, after_id: int, limit: int) -> list[StoredChunk]:
+    """Up to ``limit`` chunks whose vector is not cached and whose id is above ``after_id``, by id."""
+    rows = conn.execute(
+        f"SELECT id, {_CHUNK_COLUMNS}, embed_hash FROM chunks AS c WHERE c.id > ? AND {_UNEMBEDDED} "
+        "ORDER BY c.id LIMIT ?",
+        (after_id, model_hash, limit),
+    )
+    return [StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1]) for row in rows]
+
+
+def count_unembedded_texts(conn: sqlite3.Connection, model_hash: str) -> int:
+    """Distinct embedded texts (embed hashes) of chunks whose vector is not cached."""
+    query = f"SELECT count(DISTINCT embed_hash) FROM chunks AS c WHERE {_UNEMBEDDED}"
+    return int(conn.execute(query, (model_hash,)).fetchone()[0])

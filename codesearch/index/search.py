@@ -13,13 +13,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from codesearch.errors import QueryError
-from codesearch.index.ranking import ExactNames, RankingParams, fuse, identifier_text, is_identifier_like
-from codesearch.index.records import StoredChunk
+from codesearch.index.lexical import query_terms
+from codesearch.index.ranking import (
+    ExactNames,
+    QueryFacts,
+    RankingInputs,
+    RankingParams,
+    fuse,
+    identifier_text,
+    is_identifier_like,
+    query_facts,
+)
+from codesearch.index.ranking.definitions import stem_keys, symbol_names
+from codesearch.index.records import LexicalWeights, StoredChunk
 from codesearch.index.store import IndexStore
 from codesearch.records import Hit
 
 MAX_QUERY_CHARS = 2000
 _NAMED_LOOKUP_LIMIT = 200  # chunks whose name holds the identifier; more means a name too common to matter
+_SYMBOL_LOOKUP_LIMIT = 50  # per symbol of the query, for the definitions signal
+_STEM_FILES_LIMIT = 5  # files named after the query's symbols
+_STEM_CHUNKS_PER_FILE = 30
 QueryEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) float32, normalised
 
 
@@ -67,7 +81,8 @@ def search(
                                    path_glob=request.path_glob)
         dense = [(s.chunk_id, s.score) for s in found]
     if request.mode in ("hybrid", "lexical"):
-        found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob)
+        found = store.lexical_search(query, pool, languages=request.languages, path_glob=request.path_glob,
+                                     weights=LexicalWeights(path=params.lexical_path_weight))
         lexical = [(s.chunk_id, s.score) for s in found]
     if request.mode == "dense":
         ranked = dense
@@ -89,12 +104,74 @@ def search(
 def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.ndarray,
            dense: list[tuple[int, float]], lexical: list[tuple[int, float]],
            params: RankingParams) -> list[tuple[int, float]]:
-    """The hybrid ranking; candidates the dense search missed get their exact cosine."""
+    """The hybrid ranking; candidates the dense search missed get their exact cosine.
+
+    A lexical candidate with no vector yet (a progressive build is still embedding it) gets the
+    cosine that would put it as far from the dense mean as its BM25 score is from the lexical
+    mean (see ``stand_in_cosines``); with every chunk embedded there is none.
+    """
+    facts = query_facts(query)
     exact = _exact_names(store, request, query, lexical)
+    looked_up = _looked_up(store, request, facts, params) if params.definitions else []
     in_dense = {chunk_id for chunk_id, _ in dense[: params.candidates_per_side]}
-    others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case)
+    others = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side]] + sorted(exact.any_case) + looked_up
     extra = [(s.chunk_id, s.score) for s in store.dense_scores(vector, [i for i in others if i not in in_dense])]
-    return [(c.chunk_id, c.score) for c in fuse(dense, lexical, params, exact, extra)]
+    scored = in_dense | {chunk_id for chunk_id, _ in extra}
+    unembedded = [chunk_id for chunk_id, _ in lexical[: params.candidates_per_side] if chunk_id not in scored]
+    if unembedded and dense:
+        extra += stand_in_cosines(unembedded, dense[: params.candidates_per_side],
+                                  lexical[: params.candidates_per_side])
+    candidate_ids = list(dict.fromkeys([*(i for i, _ in dense), *(i for i, _ in lexical), *(i for i, _ in extra)]))
+    heads = {head.chunk_id: head for head in store.chunk_heads(candidate_ids)}
+    terms = query_terms(query)
+    covering = (store.chunks_with_all_terms(terms, candidate_ids)
+                if params.term_coverage and len(terms) >= params.term_coverage_min_terms else set())
+    inputs = RankingInputs(dense, lexical, extra, heads, exact, frozenset(covering), len(terms))
+    return [(c.chunk_id, c.score) for c in fuse(inputs, params, facts)]
+
+
+def _looked_up(store: IndexStore, request: SearchRequest, facts: QueryFacts, params: RankingParams) -> list[int]:
+    """Chunks the query's symbols name, found in the whole index: definitions by name, files by stem."""
+    found: list[int] = []
+    for name in symbol_names(facts):
+        found += store.chunks_named(name, _SYMBOL_LOOKUP_LIMIT, languages=request.languages,
+                                    path_glob=request.path_glob)
+    found += store.chunks_in_files_named(stem_keys(facts), per_file=_STEM_CHUNKS_PER_FILE,
+                                         max_files=_STEM_FILES_LIMIT, languages=request.languages,
+                                         path_glob=request.path_glob)
+    return list(dict.fromkeys(found))
+
+
+UNEMBEDDED_SCORE = "lexical"  # "lexical" | "neutral" | "floor" (the last: as fuse() treats a missing score)
+
+
+def stand_in_cosines(chunk_ids: Sequence[int], dense: Sequence[tuple[int, float]],
+                     lexical: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Cosines standing in for chunks without a vector, so fusion neither buries nor favours them.
+
+    fuse() gives a candidate without a dense score the dense list's lowest z-score: right for one
+    the dense search saw and ranked low, wrong for one it could not see. "lexical" (the default)
+    assumes the dense side would agree with BM25: its z-score on both sides is its BM25 z-score.
+    "neutral" gives it the dense mean. Measured on the mined set with half the vectors missing:
+    README, "Progressive index".
+    """
+    if UNEMBEDDED_SCORE == "floor":
+        return []
+    dense_mean, dense_spread = _moments([score for _, score in dense])
+    lexical_mean, lexical_spread = _moments([score for _, score in lexical])
+    lexical_score = dict(lexical)
+    found = []
+    for chunk_id in chunk_ids:
+        z = 0.0
+        if UNEMBEDDED_SCORE == "lexical" and lexical_spread > 1e-9:
+            z = (lexical_score[chunk_id] - lexical_mean) / lexical_spread
+        found.append((chunk_id, dense_mean + z * dense_spread))
+    return found
+
+
+def _moments(scores: Sequence[float]) -> tuple[float, float]:
+    mean = sum(scores) / len(scores)
+    return mean, (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
 
 
 def _exact_names(store: IndexStore, request: SearchRequest, query: str,

@@ -8,6 +8,10 @@ Layout of the folder (default ``<repo>/.codesearch``)::
     vectors.json        sidecar: which generation's file is current, its size and CRC-32
     lock                flock'ed by the one writer
 
+Progressive: a chunk row may exist before its vector (``index`` commits every file first, then
+embeds in rounds). The live HNSW labels are exactly the chunks whose vector is in the cache; the
+others are found by keywords until theirs arrives (``semantic_coverage`` says how many).
+
 Crash safety: SQLite is the source of truth, vectors included (the embeddings cache). A batch is
 one transaction; its vector changes are applied to the in-memory HNSW index right after the
 commit, and the HNSW file is saved only later (``save_vectors``, ``close``, and every
@@ -24,7 +28,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from pathlib import Path
 from types import TracebackType
 
@@ -42,12 +46,14 @@ from codesearch.index.database import (
     translate_write_failure,
 )
 from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
+from codesearch.index.file_names import chunks_in_files_named
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import check_integrity, count_rows
 from codesearch.index.locking import IndexWriteLock
-from codesearch.index.meta import read_generation, read_meta
+from codesearch.index.meta import read_generation, read_meta, set_records_version
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
-from codesearch.index.reconcile import load_vectors, reconcile
+from codesearch.index.ranking.candidates import CandidateHead
+from codesearch.index.reconcile import count_embedded_chunks, load_vectors, reconcile
 from codesearch.index.records import (
     BatchResult,
     FileState,
@@ -62,6 +68,7 @@ from codesearch.index.records import (
 )
 from codesearch.index.vector_file import save_vectors_file
 from codesearch.index.vectors import VectorIndex
+from codesearch.records import SemanticCoverage
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,7 @@ class IndexStore:
         self._vectors_generation = -1  # the generation the in-memory vectors reflect exactly
         self._saved_generation = -1  # the generation of the vectors file on disk, if current
         self._unsaved_changes = 0  # vectors added or deleted since the file was last saved
+        self._coverage: tuple[int, SemanticCoverage] | None = None  # (generation, coverage at it)
         self._is_closed = False
 
     @classmethod
@@ -201,6 +209,20 @@ class IndexStore:
         with self._database() as conn:
             return rows.stored_chunks(conn, chunk_ids)
 
+    def chunk_heads(self, chunk_ids: Sequence[int]) -> list[CandidateHead]:
+        """Path, name and kind of each of these chunks (no code), for ranking."""
+        with self._database() as conn:
+            return rows.chunk_heads(conn, chunk_ids)
+
+    def chunks_in_files_named(
+        self, keys: Set[str], *, per_file: int, max_files: int,
+        languages: Sequence[str] | None = None, path_glob: str | None = None,
+    ) -> list[int]:
+        """Chunk ids of files whose stem matches one of ``keys`` (see file_names.py)."""
+        chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
+        with self._database() as conn:
+            return chunks_in_files_named(conn, keys, chunk_filter, per_file, max_files)
+
     def lexical_search(
         self,
         query: str,
@@ -215,6 +237,11 @@ class IndexStore:
         with self._database() as conn:
             return lexical.search(conn, query, k, chunk_filter, weights)
 
+    def chunks_with_all_terms(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> set[int]:
+        """Those of ``chunk_ids`` whose lexical document holds every term (lexical.rows_with_all_terms)."""
+        with self._database() as conn:
+            return lexical.rows_with_all_terms(conn, terms, chunk_ids)
+
     def chunks_named(
         self, name: str, limit: int, *, languages: Sequence[str] | None = None, path_glob: str | None = None
     ) -> list[int]:
@@ -222,6 +249,11 @@ class IndexStore:
         chunk_filter = ChunkFilter(None if languages is None else tuple(languages), path_glob)
         with self._database() as conn:
             return lexical.rows_named(conn, name, limit, chunk_filter)
+
+    def chunk_ids_matching(self, path_glob: str) -> frozenset[int]:
+        """The ids of every chunk whose path matches ``path_glob``, with a vector or not."""
+        with self._database() as conn:
+            return allowed_chunk_ids(conn, ChunkFilter(None, path_glob))
 
     def dense_search(
         self,
@@ -260,6 +292,30 @@ class IndexStore:
     def dense_scores(self, vector: np.ndarray, chunk_ids: Iterable[int]) -> list[ScoredId]:
         """Exact cosine similarity of ``vector`` (dim,) to each of ``chunk_ids`` with a live vector, best first."""
         return self._vectors.similarities(vector, chunk_ids)
+
+    def semantic_coverage(self) -> SemanticCoverage:
+        """Chunks with a vector, of all chunks, as of the last commit this store has seen.
+
+        Counted once per vectors generation (every commit that adds or drops chunks or vectors
+        bumps it), so asking on every search costs nothing.
+        """
+        with self._database() as conn:
+            generation = self._meta.vectors_generation
+            if self._coverage is None or self._coverage[0] != generation:
+                definitions = int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+                embedded = count_embedded_chunks(conn, self._meta.params.model_hash)
+                self._coverage = (generation, SemanticCoverage(embedded, definitions))
+            return self._coverage[1]
+
+    def unembedded_chunks(self, after_id: int, limit: int) -> list[StoredChunk]:
+        """Up to ``limit`` chunks without a cached vector whose id is above ``after_id``, by id."""
+        with self._database() as conn:
+            return rows.unembedded_chunks(conn, self._meta.params.model_hash, after_id, limit)
+
+    def count_unembedded_texts(self) -> int:
+        """How many distinct texts the chunks without a vector need embedded."""
+        with self._database() as conn:
+            return rows.count_unembedded_texts(conn, self._meta.params.model_hash)
 
     def counts(self) -> IndexCounts:
         with self._database() as conn:
@@ -326,6 +382,13 @@ class IndexStore:
         with self._writing() as conn, transaction(conn):
             return rows.touch_file(conn, path, size_bytes, mtime_ns)
 
+    def set_records_version(self, version: int) -> None:
+        """Record that every file's chunks were extracted by records version ``version`` (see IndexMeta)."""
+        with self._writing() as conn:
+            with transaction(conn):
+                set_records_version(conn, version)
+            self._meta = self._read_meta_locked(conn)
+
     def vacuum_cache(self) -> int:
         """Drop cached embeddings no chunk uses (and any of other models); returns how many."""
         with self._writing() as conn, transaction(conn):
@@ -378,16 +441,13 @@ class IndexStore:
         return starting.is_file_usable
 
     def _reconcile_locked(self, conn: sqlite3.Connection) -> None:
-        """Inside a snapshot: make the in-memory vectors match the chunk rows exactly."""
-        result = reconcile(conn, self._vectors, self._meta.params.model_hash)
+        """Inside a snapshot: make the in-memory vectors match the chunk rows exactly.
+
+        A reader keeps the vectors its file lacks beside the graph (scored exactly, cheap); a
+        writer inserts them, since its graph is what gets saved.
+        """
+        reconcile(conn, self._vectors, self._meta.params.model_hash, into_graph=not self.is_readonly)
         self._vectors_generation = read_generation(conn)
-        if self.is_readonly and result.added >= 1000:
-            log.warning(
-                "the vectors file in %s lacks %d chunks; they were inserted in memory for this search. "
-                "Run `codesearch index` to save them.",
-                self.index_dir,
-                result.added,
-            )
 
     def _close_quietly(self) -> None:
         with self._db_lock:

@@ -14,6 +14,9 @@ a label that still exists with ``replace_deleted=True`` would leave two slots wi
 ``add`` updates existing labels in place and only sends new labels down the slot-reuse path.
 hnswlib exposes no per-label "is deleted" query, so ``load`` learns liveness by probing with
 ``mark_deleted`` (which refuses an already deleted label) and undoing it at once.
+
+Readers catching up with a writer add vectors with ``add_unindexed``: they are held beside the graph
+and scored exactly (exact_vectors.py), which is cheap, instead of being inserted, which is not.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 
 from codesearch.errors import IndexCorruptError
 from codesearch.index.atomic import replace_with
+from codesearch.index.exact_vectors import ExactVectors
 from codesearch.index.records import ScoredId
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class VectorIndex:
         self._dead = dead  # labels hnswlib still holds, marked deleted
         self._lock = threading.Lock()
         self.dim: int = index.dim
+        self._beside = ExactVectors(self.dim)  # live labels not in the graph (add_unindexed); guarded by _lock
 
     @classmethod
     def create(
@@ -85,6 +90,13 @@ class VectorIndex:
 
     @property
     def live_count(self) -> int:
+        """Searchable labels: in the graph and beside it."""
+        with self._lock:
+            return len(self._live) + len(self._beside)
+
+    @property
+    def graph_live_count(self) -> int:
+        """Live labels in the graph itself (slot_count = graph_live_count + dead_count)."""
         with self._lock:
             return len(self._live)
 
@@ -107,7 +119,18 @@ class VectorIndex:
     def labels(self) -> frozenset[int]:
         """The live (searchable) labels."""
         with self._lock:
-            return frozenset(self._live)
+            return frozenset(self._live | self._beside.labels())
+
+    def add_unindexed(self, labels: Sequence[int], vectors: np.ndarray) -> None:
+        """Make labels searchable without inserting them into the graph (exact scoring; for readers).
+
+        ``save`` refuses an index holding such labels: only a writer's graph goes to disk.
+        """
+        data = self._checked(labels, vectors)  # (n, dim) float32
+        with self._lock:
+            if any(label in self._live or label in self._dead for label in labels):
+                raise ValueError("add_unindexed is for labels the graph does not hold")
+            self._beside.add(labels, data)
 
     def add(self, labels: Sequence[int], vectors: np.ndarray) -> None:
         """Insert or replace vectors. ``vectors``: (n, dim) float32; ``labels``: n distinct ints >= 0."""
@@ -115,6 +138,7 @@ class VectorIndex:
         if not labels:
             return
         with self._lock:
+            self._beside.remove(labels)
             fresh = [
                 i for i, label in enumerate(labels) if label not in self._live and label not in self._dead
             ]
@@ -141,6 +165,8 @@ class VectorIndex:
         """Hide labels from search (their slots get reused by later adds); unknown labels are ignored."""
         count = 0
         with self._lock:
+            labels = list(labels)
+            count += self._beside.remove(labels)
             for label in labels:
                 if label in self._live:
                     self._index.mark_deleted(label)
@@ -152,7 +178,14 @@ class VectorIndex:
     def vectors_of(self, labels: Sequence[int]) -> np.ndarray:
         """The stored (normalised) vectors of live labels: (n, dim) float32."""
         with self._lock:
-            return self._vectors_locked(labels)
+            beside = [label for label in labels if label in self._beside]
+            if not beside:
+                return self._vectors_locked(labels)
+            found = np.empty((len(labels), self.dim), dtype=np.float32)  # (n, dim)
+            in_graph = [i for i, label in enumerate(labels) if label not in self._beside]
+            found[in_graph] = self._vectors_locked([labels[i] for i in in_graph])
+            found[[i for i, label in enumerate(labels) if label in self._beside]] = self._beside.vectors_of(beside)
+            return found
 
     def similarities(self, vector: np.ndarray, labels: Iterable[int]) -> list[ScoredId]:
         """Cosine similarity of ``vector`` (dim,) to each live label among ``labels``, best first.
@@ -162,8 +195,10 @@ class VectorIndex:
         """
         query = np.asarray(vector, dtype=np.float32).reshape(1, self.dim)  # (1, dim)
         with self._lock:
-            live = [label for label in dict.fromkeys(labels) if label in self._live]
-            return self._exact_locked(query, live, len(live))
+            wanted = list(dict.fromkeys(labels))
+            live = [label for label in wanted if label in self._live]
+            scored = self._exact_locked(query, live, len(live)) + self._beside.scores(query[0], wanted)
+        return sorted(scored, key=lambda s: -s.score)
 
     def search(
         self, vector: np.ndarray, k: int, *, ef: int = 64, allowed_labels: LabelFilter | None = None
@@ -182,18 +217,25 @@ class VectorIndex:
                 limit = len(self._live.intersection(allowed_labels))  # the set may name deleted labels
             else:
                 predicate, limit = allowed_labels, len(self._live)
-            k_eff = min(k, limit)
-            if k_eff <= 0:
-                return []
-            self._index.set_ef(max(ef, k_eff))
-            try:
-                found, distances = self._index.knn_query(query, k=k_eff, filter=predicate)
-            except RuntimeError:
-                # hnswlib could not collect k_eff results (a sparse filter, a set naming deleted
-                # labels, or a node that churn left unreachable): answer exactly instead.
-                log.debug("HNSW returned fewer than %d results; using exact search", k_eff)
-                pool = sorted(self._live if predicate is None else filter(predicate, self._live))
-                return self._exact_locked(query, pool, k_eff)
+            found = self._graph_search_locked(query, min(k, limit), ef, predicate)
+            if len(self._beside):
+                found = sorted(found + self._beside.scores(query[0], allowed=predicate), key=lambda s: -s.score)[:k]
+        return found
+
+    def _graph_search_locked(
+        self, query: np.ndarray, k_eff: int, ef: int, predicate: Callable[[int], bool] | None
+    ) -> list[ScoredId]:
+        if k_eff <= 0:
+            return []
+        self._index.set_ef(max(ef, k_eff))
+        try:
+            found, distances = self._index.knn_query(query, k=k_eff, filter=predicate)
+        except RuntimeError:
+            # hnswlib could not collect k_eff results (a sparse filter, a set naming deleted
+            # labels, or a node that churn left unreachable): answer exactly instead.
+            log.debug("HNSW returned fewer than %d results; using exact search", k_eff)
+            pool = sorted(self._live if predicate is None else filter(predicate, self._live))
+            return self._exact_locked(query, pool, k_eff)
         return [ScoredId(int(label), 1.0 - float(d)) for label, d in zip(found[0], distances[0], strict=True)]
 
     def save(self, path: Path) -> None:
@@ -201,6 +243,8 @@ class VectorIndex:
 
         def write(tmp: Path) -> None:
             with self._lock:
+                if len(self._beside):
+                    raise ValueError("vectors added with add_unindexed cannot be saved")
                 self._index.save_index(str(tmp))
             check_file_complete(tmp)
 

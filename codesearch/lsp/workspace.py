@@ -86,7 +86,7 @@ class Workspace:
 
         Raises IndexNotFoundError where there is no index yet, QueryError for a query too long.
         """
-        hits = self._search.search(query, k=limit, languages=None, path_glob=None, include_code=False)
+        hits = self._search.search(query, k=limit, languages=None, path_glob=None, include_code=False).hits[0]
         root = self._search.repo_root()
         return [symbol_information(hit, root) for hit in hits]
 

@@ -42,12 +42,14 @@ from codesearch.parsing.ignore_rules import (
     load_ignore_rules,
     read_ignore_specs,
 )
-from codesearch.parsing.languages import LanguageSpec, get_language, language_for_path
+from codesearch.parsing.languages import LanguageSpec, language_for_path
 from codesearch.parsing.source_text import (
     BINARY,
     GENERATED,
     MINIFIED,
+    MINIFIED_AVG_LINE_BYTES,
     NOT_REGULAR,
+    PROSE_MINIFIED_AVG_LINE_BYTES,
     TOO_LARGE,
     UNREADABLE,
     VANISHED,
@@ -55,6 +57,7 @@ from codesearch.parsing.source_text import (
     read_source,
     sniff_source,
 )
+from codesearch.parsing.text_formats import TextFiles, get_format, is_lock_file, record_language
 from codesearch.records import DiscoveryResult, SkippedFile, SourceFile
 
 __all__ = [
@@ -71,16 +74,19 @@ SYMLINK_DUPLICATE = "symlink_duplicate"  # a link to a file or folder the walk a
 SYMLINK_OUTSIDE_ROOT = "symlink_outside_root"
 BROKEN_SYMLINK = "broken_symlink"
 UNDECODABLE_NAME = "undecodable_name"  # a name that is not valid UTF-8 could not be stored or printed
+LOCK_FILE = "lock_file"  # a dependency lock file (text files only): never indexed
+EXCLUDED_TEXT = "excluded_text"  # a text file a `text_exclude` glob leaves out
 
 SKIP_REASONS = (
     METADATA_DIR, VENDORED, IGNORED, UNSUPPORTED, EXCLUDED_LANGUAGE, MINIFIED, GENERATED, BINARY,
     TOO_LARGE, NOT_REGULAR, UNREADABLE, VANISHED, SYMLINK_LOOP, SYMLINK_DUPLICATE, SYMLINK_OUTSIDE_ROOT,
-    BROKEN_SYMLINK, UNDECODABLE_NAME,
+    BROKEN_SYMLINK, UNDECODABLE_NAME, LOCK_FILE, EXCLUDED_TEXT,
 )
 # Routine skips: worth counting, not worth a warning.
-QUIET_REASONS = frozenset(
-    {METADATA_DIR, VENDORED, IGNORED, UNSUPPORTED, EXCLUDED_LANGUAGE, MINIFIED, GENERATED, SYMLINK_DUPLICATE}
-)
+QUIET_REASONS = frozenset({
+    METADATA_DIR, VENDORED, IGNORED, UNSUPPORTED, EXCLUDED_LANGUAGE, MINIFIED, GENERATED, SYMLINK_DUPLICATE,
+    LOCK_FILE, EXCLUDED_TEXT,
+})
 
 DEFAULT_MAX_FILE_BYTES = Settings().max_file_bytes
 MINIFIED_NAME_SUFFIXES = (
@@ -95,13 +101,17 @@ def discover_files(
     *,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     languages: frozenset[str] | None = None,
+    text_files: TextFiles | None = None,
 ) -> DiscoveryResult:
     """Every file under ``root`` worth extracting, and every file or folder passed over, with why.
 
     Args:
         root: the repository folder, or a single file (then its record's path is its name).
         max_file_bytes: files larger than this are skipped as TOO_LARGE.
-        languages: language ids or aliases to keep (None: all); others count as EXCLUDED_LANGUAGE.
+        languages: language or text-format ids or aliases to keep (None: all); others count as
+            EXCLUDED_LANGUAGE.
+        text_files: which files without a grammar to take as text (None: none, they count as
+            UNSUPPORTED); their language is their text format's name.
 
     Raises:
         SourceFileError: ``root`` does not exist or cannot be listed.
@@ -110,8 +120,8 @@ def discover_files(
     wanted = _canonical_languages(languages)
     abs_root = os.path.abspath(root)
     if not os.path.isdir(abs_root):
-        return _discover_single(abs_root, max_file_bytes, wanted)
-    walk = _Walk(os.path.realpath(abs_root), max_file_bytes, wanted)
+        return _discover_single(abs_root, max_file_bytes, wanted, text_files)
+    walk = _Walk(os.path.realpath(abs_root), max_file_bytes, wanted, text_files)
     walk.visited_dirs.add(walk.real_root)
     walk.frames.append(_Frame(abs_root, "", walk.real_root, enclosing_chain(abs_root)))
     while walk.frames or walk.links:
@@ -133,6 +143,7 @@ def check_path(
     rules: IgnoreRules,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     languages: frozenset[str] | None = None,
+    text_files: TextFiles | None = None,
 ) -> SourceFile | SkippedFile | None:
     """Judge one repo-relative path the way ``discover_files`` would, for incremental updates.
 
@@ -144,8 +155,7 @@ def check_path(
     reason = rules.reason_for(rel, is_dir=False)
     if reason is not None:
         return SkippedFile(rel, reason)
-    language = language_for_path(rel)
-    reason = _name_skip_reason((), rel, language, _canonical_languages(languages))
+    language, reason = _judge_name((), rel, _canonical_languages(languages), text_files)
     if reason in (UNSUPPORTED, EXCLUDED_LANGUAGE):
         return None
     if reason is not None:
@@ -159,8 +169,7 @@ def check_path(
     real = os.path.realpath(abs_path)
     if not _is_within(real, os.path.realpath(root)):
         return SkippedFile(rel, SYMLINK_OUTSIDE_ROOT, f"resolves to {real}")
-    assert language is not None  # _name_skip_reason returned UNSUPPORTED otherwise
-    record = _probe(abs_path, rel, language, max_file_bytes, _canonical_languages(languages))
+    record = _probe(abs_path, rel, language, max_file_bytes, _canonical_languages(languages), text_files)
     return None if isinstance(record, SkippedFile) and record.reason == EXCLUDED_LANGUAGE else record
 
 
@@ -186,6 +195,7 @@ class _Walk:
     real_root: str
     max_file_bytes: int
     wanted: frozenset[str] | None
+    text_files: TextFiles | None
     frames: list[_Frame] = field(default_factory=list)
     links: deque[_Link] = field(default_factory=deque)  # symlinks, taken once the real tree is done
     visited_dirs: set[str] = field(default_factory=set)  # real paths
@@ -273,16 +283,15 @@ def _folder_is_kept(walk: _Walk, chain: IgnoreChain, rel: str, name: str) -> boo
 
 
 def _file_name_is_kept(walk: _Walk, chain: IgnoreChain, rel: str) -> bool:
-    reason = _name_skip_reason(chain, rel, language_for_path(rel), walk.wanted)
+    _, reason = _judge_name(chain, rel, walk.wanted, walk.text_files)
     if reason is not None:
         walk.skip(rel, reason)
     return reason is None
 
 
 def _take_file(walk: _Walk, abs_path: str, rel: str, real: str, folder_names: frozenset[str]) -> None:
-    language = language_for_path(rel)
-    assert language is not None  # _file_name_is_kept let it through
-    record = _probe(abs_path, rel, language, walk.max_file_bytes, walk.wanted, folder_names)
+    language, _ = _judge_name((), rel, walk.wanted, walk.text_files)  # _file_name_is_kept let it through
+    record = _probe(abs_path, rel, language, walk.max_file_bytes, walk.wanted, walk.text_files, folder_names)
     if isinstance(record, SourceFile):
         walk.taken_files.add(real)
         walk.files.append(record)
@@ -290,19 +299,35 @@ def _take_file(walk: _Walk, abs_path: str, rel: str, real: str, folder_names: fr
         walk.skipped.append(record)
 
 
-def _name_skip_reason(
-    chain: IgnoreChain, rel: str, language: LanguageSpec | None, wanted: frozenset[str] | None
-) -> str | None:
-    """The reason a file is skipped judging by its path alone, or None."""
+def _judge_name(
+    chain: IgnoreChain, rel: str, wanted: frozenset[str] | None, text_files: TextFiles | None
+) -> tuple[str, str | None]:
+    """The language of a file judging by its path alone, or "" and the reason it is skipped.
+
+    A language with a grammar claims its extensions first; only then may a text format take the
+    file. A ``.h`` file comes back as C; its bytes decide later whether it is C++ (``_probe``).
+    """
     if chain and chain_ignores(chain, rel, is_dir=False):
-        return IGNORED
+        return "", IGNORED
     if rel.lower().endswith(MINIFIED_NAME_SUFFIXES):
-        return MINIFIED
-    if language is None:
-        return UNSUPPORTED
-    if wanted is not None and wanted.isdisjoint(_possible_languages(rel, language)):
-        return EXCLUDED_LANGUAGE
-    return None
+        return "", MINIFIED
+    spec = language_for_path(rel)
+    if spec is not None:
+        if wanted is not None and wanted.isdisjoint(_possible_languages(rel, spec)):
+            return "", EXCLUDED_LANGUAGE
+        return spec.name, None
+    if text_files is None:
+        return "", UNSUPPORTED
+    if is_lock_file(rel):
+        return "", LOCK_FILE
+    if text_files.is_excluded(rel):
+        return "", EXCLUDED_TEXT
+    text_format = text_files.format_for(rel)
+    if text_format is None:
+        return "", UNSUPPORTED
+    if wanted is not None and text_format.name not in wanted:
+        return "", EXCLUDED_LANGUAGE
+    return text_format.name, None
 
 
 def _possible_languages(rel: str, language: LanguageSpec) -> tuple[str, ...]:
@@ -313,25 +338,33 @@ def _possible_languages(rel: str, language: LanguageSpec) -> tuple[str, ...]:
 def _probe(
     abs_path: str,
     rel: str,
-    language: LanguageSpec,
+    language: str,
     max_file_bytes: int,
     wanted: frozenset[str] | None,
+    text_files: TextFiles | None,
     folder_names: Iterable[str] | None = None,
 ) -> SourceFile | SkippedFile:
     """The record of a file whose name passed: sniffed, and a ``.h`` file's language decided.
 
-    ``folder_names`` are the entries of the file's folder; None lists the folder when it is needed.
+    A text file has its own size limit, and prose a looser minified test. ``folder_names`` are the
+    entries of the file's folder; None lists the folder when it is needed.
     """
+    average_line_bytes = MINIFIED_AVG_LINE_BYTES
+    if text_files is not None and language_for_path(rel) is None:
+        max_file_bytes = min(max_file_bytes, text_files.max_file_bytes)
+        if get_format(language).is_prose:
+            average_line_bytes = PROSE_MINIFIED_AVG_LINE_BYTES
     try:
-        size_bytes, mtime_ns, sample = sniff_source(abs_path, max_file_bytes)
+        size_bytes, mtime_ns, sample = sniff_source(
+            abs_path, max_file_bytes, minified_avg_line_bytes=average_line_bytes
+        )
     except SourceFileError as exc:
         return SkippedFile(rel, exc.reason, exc.detail)
-    name = language.name
     if is_shared_header(rel):
-        name = header_language(sample, _folder_names(abs_path) if folder_names is None else folder_names)
-        if wanted is not None and name not in wanted:
+        language = header_language(sample, _folder_names(abs_path) if folder_names is None else folder_names)
+        if wanted is not None and language not in wanted:
             return SkippedFile(rel, EXCLUDED_LANGUAGE)
-    return SourceFile(rel, abs_path, name, size_bytes, mtime_ns)
+    return SourceFile(rel, abs_path, language, size_bytes, mtime_ns)
 
 
 def _folder_names(abs_path: str) -> list[str]:
@@ -341,17 +374,18 @@ def _folder_names(abs_path: str) -> list[str]:
         return []  # the folder went away: the read that follows reports it
 
 
-def _discover_single(abs_path: str, max_file_bytes: int, wanted: frozenset[str] | None) -> DiscoveryResult:
+def _discover_single(
+    abs_path: str, max_file_bytes: int, wanted: frozenset[str] | None, text_files: TextFiles | None
+) -> DiscoveryResult:
     if not os.path.lexists(abs_path):
         raise SourceFileError(f"{abs_path}: no such file or folder", VANISHED, "no such file or folder")
     name = os.path.basename(abs_path)
-    language = language_for_path(name)
-    reason = _name_skip_reason((), name, language, wanted)
+    language, reason = _judge_name((), name, wanted, text_files)
     record: SourceFile | SkippedFile
-    if reason is not None or language is None:
-        record = SkippedFile(name, reason or UNSUPPORTED)
+    if reason is not None:
+        record = SkippedFile(name, reason)
     else:
-        record = _probe(abs_path, name, language, max_file_bytes, wanted)
+        record = _probe(abs_path, name, language, max_file_bytes, wanted, text_files)
     if isinstance(record, SourceFile):
         return DiscoveryResult((record,), ())
     return DiscoveryResult((), (record,))
@@ -373,7 +407,7 @@ def _scan_dir(abs_dir: str) -> list[os.DirEntry[str]]:
 
 
 def _canonical_languages(languages: Iterable[str] | None) -> frozenset[str] | None:
-    return None if languages is None else frozenset(get_language(name).name for name in languages)
+    return None if languages is None else frozenset(record_language(name) for name in languages)
 
 
 def _is_within(path: str, folder: str) -> bool:

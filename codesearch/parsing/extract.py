@@ -46,6 +46,7 @@ from codesearch.parsing.doc_run import (
     run_above,
 )
 from codesearch.parsing.docstrings import strip_doc_markers, summarize_docstring
+from codesearch.parsing.gaps import gap_blocks
 from codesearch.parsing.languages import LanguageSpec
 from codesearch.parsing.nesting import Label, with_enclosing
 from codesearch.parsing.qualified_names import clean_scope_name, qualified_name, split_written_name
@@ -80,20 +81,24 @@ class _Definition:
 
 
 def extract_chunks(
-    path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S
+    path: str, source: bytes, language: LanguageSpec, *, time_limit_s: float = TIME_LIMIT_S,
+    with_blocks: bool = False,
 ) -> FileExtraction:
     """Every function, method and class in ``source`` (the bytes of the file at ``path``).
 
     Syntax errors are not fatal: tree-sitter recovers, the definitions it still sees are
     returned, and ``has_syntax_errors`` plus a warning say where the first error is. A file that
-    takes longer than ``time_limit_s`` yields no chunks and ``limit_reached`` PARSE_TIMEOUT.
+    takes longer than ``time_limit_s`` yields no definitions and ``limit_reached`` PARSE_TIMEOUT.
+
+    ``with_blocks`` adds the code outside every definition as BLOCK records (gaps.py), for the
+    index: then no line of code is left out, even of a file that timed out (cut by lines alone).
     """
     from tree_sitter import QueryCursor
 
     deadline = time.monotonic() + time_limit_s
     tree = parse_before(source, language, deadline)
     if tree is None:
-        return _timed_out(path, language, time_limit_s)
+        return _timed_out(path, source, language, time_limit_s, with_blocks)
     definitions: dict[int, _Definition] = {}
     scopes: dict[int, tuple[Node, str, str]] = {}
     loose = LooseCaptures()
@@ -119,13 +124,15 @@ def extract_chunks(
     ]
     for definition, enclosing in with_enclosing(containers):
         if time.monotonic() > deadline:
-            return _timed_out(path, language, time_limit_s)
+            return _timed_out(path, source, language, time_limit_s, with_blocks)
         if len(enclosing) > MAX_NESTING:
             too_deep += 1
             continue
         chunks.append(_build_chunk(path, source, language, definition, enclosing, loose))
-    chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
     root = tree.root_node
+    if with_blocks:
+        chunks += gap_blocks(path, language.name, source, root, chunks)
+    chunks.sort(key=lambda chunk: (chunk.start_byte, -chunk.end_byte))
     warnings: list[str] = []
     if root.has_error:
         warnings.append(f"{path}:{_first_error_line(root)}: syntax error (extracted what parsed)")
@@ -156,9 +163,12 @@ def _merge_clauses(definitions: dict[int, _Definition], loose: LooseCaptures) ->
         heads[definition.node.id] = head
 
 
-def _timed_out(path: str, language: LanguageSpec, time_limit_s: float) -> FileExtraction:
+def _timed_out(
+    path: str, source: bytes, language: LanguageSpec, time_limit_s: float, with_blocks: bool
+) -> FileExtraction:
     warning = f"{path}: gave up after {time_limit_s:g} s (parse time limit); no definitions extracted"
-    return FileExtraction(path, language.name, (), False, (warning,), PARSE_TIMEOUT)
+    blocks = tuple(gap_blocks(path, language.name, source, None, ())) if with_blocks else ()
+    return FileExtraction(path, language.name, blocks, False, (warning,), PARSE_TIMEOUT)
 
 
 def _collect(

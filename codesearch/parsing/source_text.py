@@ -30,6 +30,8 @@ HEADER_LINES = 10  # where generated-file banners live: Go requires theirs befor
 # Hand-written code averages 30-40 characters a line; minified bundles put kilobytes on one line.
 # The sample-size floor keeps a short file with one long literal from counting as minified.
 MINIFIED_AVG_LINE_BYTES = 200
+# Prose (Markdown, reStructuredText, plain text) often keeps a paragraph on one line.
+PROSE_MINIFIED_AVG_LINE_BYTES = 1000
 MINIFIED_MIN_SAMPLE_BYTES = 1024
 
 # The banners that code generators write: Facebook/Meta's marker, Go's `Code generated ... DO NOT
@@ -67,7 +69,7 @@ def decode_source(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def sniff_skip_reason(sample: bytes) -> str | None:
+def sniff_skip_reason(sample: bytes, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES) -> str | None:
     """The skip reason (BINARY, MINIFIED, GENERATED) that the first bytes of a file earn, or None."""
     if sample.startswith(_WIDE_BOMS):
         # NUL bytes are how UTF-16/32 text looks; judge the text instead.
@@ -76,7 +78,7 @@ def sniff_skip_reason(sample: bytes) -> str | None:
         return BINARY
     if len(sample) >= MINIFIED_MIN_SAMPLE_BYTES:
         average_line_bytes = len(sample) / (sample.count(b"\n") + 1)
-        if average_line_bytes > MINIFIED_AVG_LINE_BYTES:
+        if average_line_bytes > minified_avg_line_bytes:
             return MINIFIED
     header = b"\n".join(sample.split(b"\n", HEADER_LINES)[:HEADER_LINES])
     if _GENERATED_BANNER.search(header):
@@ -84,8 +86,12 @@ def sniff_skip_reason(sample: bytes) -> str | None:
     return None
 
 
-def probe_source(path: str | os.PathLike[str], max_file_bytes: int) -> tuple[int, int]:
+def probe_source(
+    path: str | os.PathLike[str], max_file_bytes: int, *, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES
+) -> tuple[int, int]:
     """Check that ``path`` is a regular, small enough, hand-written text file.
+
+    Its first bytes must not average more than ``minified_avg_line_bytes`` per line (else MINIFIED).
 
     Returns:
         ``(size_bytes, mtime_ns)`` of the file.
@@ -94,17 +100,19 @@ def probe_source(path: str | os.PathLike[str], max_file_bytes: int) -> tuple[int
         SourceFileError: with ``reason`` one of TOO_LARGE, BINARY, MINIFIED, GENERATED,
             NOT_REGULAR, UNREADABLE, VANISHED.
     """
-    size_bytes, mtime_ns, _sample = sniff_source(path, max_file_bytes)
+    size_bytes, mtime_ns, _sample = sniff_source(path, max_file_bytes, minified_avg_line_bytes=minified_avg_line_bytes)
     return size_bytes, mtime_ns
 
 
-def sniff_source(path: str | os.PathLike[str], max_file_bytes: int) -> tuple[int, int, bytes]:
+def sniff_source(
+    path: str | os.PathLike[str], max_file_bytes: int, *, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES
+) -> tuple[int, int, bytes]:
     """``probe_source``, also returning the first ``SNIFF_BYTES`` it judged (``.h`` files need them)."""
     with _open_regular(path, max_file_bytes) as (fd, status):
         sample = _read_up_to(fd, SNIFF_BYTES, path)
-    reason = sniff_skip_reason(sample)
+    reason = sniff_skip_reason(sample, minified_avg_line_bytes)
     if reason is not None:
-        detail = _SNIFF_DETAILS[reason]
+        detail = _SNIFF_DETAILS.get(reason) or f"lines average over {minified_avg_line_bytes} bytes"
         raise SourceFileError(f"skipping {os.fspath(path)}: {detail}", reason, detail)
     return status.st_size, status.st_mtime_ns, sample
 
@@ -131,7 +139,6 @@ def read_source(path: str | os.PathLike[str], max_file_bytes: int) -> bytes:
 
 _SNIFF_DETAILS = {
     BINARY: f"NUL byte in the first {SNIFF_BYTES} bytes",
-    MINIFIED: f"lines average over {MINIFIED_AVG_LINE_BYTES} bytes",
     GENERATED: f"generated-code banner in the first {HEADER_LINES} lines",
 }
 

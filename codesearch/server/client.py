@@ -19,9 +19,9 @@ from types import TracebackType
 from typing import Any
 
 from codesearch.errors import CodesearchError, ProtocolError
-from codesearch.records import Hit, IndexProgress, IndexSummary
+from codesearch.records import Answers, Hit, IndexProgress, IndexSummary
 from codesearch.server.address import default_socket_path
-from codesearch.server.messages import hit_from_json, progress_from_json, summary_from_json
+from codesearch.server.messages import coverage_from_json, hit_from_json, progress_from_json, summary_from_json
 from codesearch.server.protocol import (
     USER_ERROR,
     Notification,
@@ -144,8 +144,9 @@ def search_via_server(
     path_glob: str | None,
     include_code: bool,
     socket_path: Path | None = None,
-) -> list[list[Hit]] | None:
-    """The hits of each query (None queries get no hits), or None when no server can answer."""
+) -> Answers | None:
+    """The hits of each query (None queries get no hits) and the coverage the server reported with
+    them, or None when no server can answer."""
     params: dict[str, Any] = {
         "root": str(start),
         "indexDir": index_dir,
@@ -157,10 +158,13 @@ def search_via_server(
     try:
         with ServerConnection.connect(socket_path) as connection:
             answers = []
+            coverage = None
             for query in queries:
                 result = connection.call("search", {**params, "query": query}) if query is not None else None
                 answers.append([hit_from_json(hit) for hit in result["hits"]] if result else [])
-            return answers
+                if result:
+                    coverage = coverage_from_json(result.get("semantic"))
+            return Answers(answers, coverage)
     except RemoteError as exc:
         _raise_if_for_user(exc)
         return None

@@ -20,9 +20,15 @@ from typing import Any
 
 from codesearch.errors import CodesearchError, ProtocolError
 from codesearch.index.search import SearchRequest
-from codesearch.parsing.languages import get_language
+from codesearch.parsing.text_formats import record_language
 from codesearch.records import IndexProgress
-from codesearch.server.messages import hit_to_json, progress_to_json, summary_to_json, symbol_information
+from codesearch.server.messages import (
+    coverage_to_json,
+    hit_to_json,
+    progress_to_json,
+    summary_to_json,
+    symbol_information,
+)
 from codesearch.server.params import k_param, optional, path_from, required, root_param
 from codesearch.server.protocol import (
     INTERNAL_ERROR,
@@ -138,7 +144,7 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
     if languages is not None:
         if not all(isinstance(name, str) for name in languages):
             raise ProtocolError("languages must be a list of strings", INVALID_PARAMS)
-        languages = sorted({get_language(name).name for name in languages})
+        languages = sorted({record_language(name) for name in languages})
     request = SearchRequest(
         required(params, "query", str),
         k_param(params, DEFAULT_K),
@@ -147,7 +153,8 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
     )
     include_code = bool(optional(params, "includeCode", bool, False))
     hits = repo.search(request)
-    return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits]}
+    return {"root": str(repo.root), "hits": [hit_to_json(hit, include_code=include_code) for hit in hits],
+            "semantic": coverage_to_json(repo.semantic_coverage())}
 
 
 def similar(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Records as JSON and back: hits, index summaries, progress, LSP symbols.
+"""Records as JSON and back: hits, index summaries, progress, semantic coverage, LSP symbols.
 
 JSON exists only at the edges; this module is the one place that spells the wire shapes, so
 ``codesearch ask --json`` and the server's ``search`` give the same hit objects by construction.
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.errors import ProtocolError
-from codesearch.records import Hit, IndexProgress, IndexSummary, SkippedFile
+from codesearch.records import FileHit, Hit, IndexProgress, IndexSummary, SemanticCoverage, SkippedFile
 
 HIT_FIELDS = (
     "path",
@@ -27,7 +27,9 @@ HIT_FIELDS = (
     "lexical_rank",
 )
 # LSP SymbolKind numbers.
-_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12}
+# Blocks of module-level code are Module (2), their imports Package (4), sections and windows of text
+# files File (1).
+_SYMBOL_KINDS = {"class": 5, "method": 6, "function": 12, "block": 2, "imports": 4, "section": 1, "window": 1}
 _SYMBOL_KIND_OTHER = 13  # Variable: never produced today, kept for unknown kinds
 
 
@@ -37,6 +39,12 @@ def hit_to_json(hit: Hit, *, include_code: bool = False) -> dict[str, Any]:
     if include_code:
         data["code"] = hit.code
     return data
+
+
+def file_hit_to_json(file_hit: FileHit) -> dict[str, Any]:
+    """A file of ``ask --files --json``: path, language, score, and its best hits as ``ask --json`` prints them."""
+    return {"path": file_hit.path, "language": file_hit.language, "score": file_hit.score,
+            "hits": [hit_to_json(hit) for hit in file_hit.hits]}
 
 
 def hit_from_json(data: Any) -> Hit:
@@ -62,6 +70,7 @@ def summary_to_json(summary: IndexSummary) -> dict[str, Any]:
         "failures": [[f.path, f.reason, f.detail] for f in summary.failures],
         "seconds": round(summary.seconds, 4),
         "embed_seconds": round(summary.embed_seconds, 4),
+        "keywords_seconds": round(summary.keywords_seconds, 4),
     }
 
 
@@ -81,8 +90,9 @@ def summary_from_json(data: Any) -> IndexSummary:
             failures=tuple(SkippedFile(str(p), str(r), str(d)) for p, r, d in data["failures"]),
             seconds=float(data["seconds"]),
             embed_seconds=float(data["embed_seconds"]),
+            keywords_seconds=float(data.get("keywords_seconds", 0.0)),  # absent from older servers
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(f"malformed index summary from the server: {exc}") from None
 
 
@@ -92,6 +102,7 @@ def progress_to_json(progress: IndexProgress) -> dict[str, Any]:
         "files_total": progress.files_total,
         "chunks_embedded": progress.chunks_embedded,
         "embed_seconds": round(progress.embed_seconds, 3),
+        "chunks_to_embed": progress.chunks_to_embed,
     }
 
 
@@ -102,16 +113,35 @@ def progress_from_json(data: Any) -> IndexProgress:
             int(data["files_total"]),
             int(data["chunks_embedded"]),
             float(data["embed_seconds"]),
+            int(data.get("chunks_to_embed", 0)),  # absent from servers older than progressive indexing
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(f"malformed progress from the server: {exc}") from None
+
+
+def coverage_to_json(coverage: SemanticCoverage) -> dict[str, int]:
+    """``{"embedded": 1204, "definitions": 2143}``: the ``semantic`` field of a search answer."""
+    return {"embedded": coverage.embedded, "definitions": coverage.definitions}
+
+
+def coverage_from_json(data: Any) -> SemanticCoverage | None:
+    """The coverage a server reported, or None (a server older than progressive indexing sends none)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return SemanticCoverage(int(data["embedded"]), int(data["definitions"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def symbol_information(hit: Hit, repo_root: Path) -> dict[str, Any]:
     """An LSP SymbolInformation: 0-based lines; the range runs to the start of the line after the end."""
-    container, separator, _ = hit.qualified_name.rpartition(hit.name)
+    if not hit.name:  # a block or window: its location label is all the name it has
+        container, separator = "", ""
+    else:
+        container, separator, _ = hit.qualified_name.rpartition(hit.name)
     symbol: dict[str, Any] = {
-        "name": hit.name,
+        "name": hit.name or hit.qualified_name,
         "kind": _SYMBOL_KINDS.get(hit.kind, _SYMBOL_KIND_OTHER),
         "location": {
             "uri": (repo_root / hit.path).as_uri(),

@@ -45,7 +45,8 @@ from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
 from codesearch.live_index import store_updater
 from codesearch.locations import record_repo_root
-from codesearch.records import Hit, IndexSummary
+from codesearch.parsing.text_formats import TextFiles
+from codesearch.records import Hit, IndexSummary, SemanticCoverage
 from codesearch.server.read_write_lock import ReadWriteLock
 from codesearch.server.shared_encoder import SharedEncoder
 from codesearch.similar import similar_definitions
@@ -161,6 +162,7 @@ class ServedRepo:
             self._update,
             debounce_s=settings.debounce_s,
             excluded=(store.index_dir,),
+            text_files=TextFiles.from_settings(settings),
             on_round=self._round_done,
         )
 
@@ -204,6 +206,11 @@ class ServedRepo:
             return search(
                 self._store, lambda texts: vector[np.newaxis, :], request, ef=self._settings.hnsw_ef_search
             )
+
+    def semantic_coverage(self) -> SemanticCoverage:
+        """Definitions with a vector, of all (the rest are found by keywords until embedded)."""
+        with self._guard.reading():
+            return self._store.semantic_coverage()
 
     def similar(self, rel_path: str, line: int, k: int) -> list[Hit]:
         """The k definitions whose vectors are nearest the innermost one around ``rel_path:line``."""

@@ -32,6 +32,9 @@ class ServerEncoder(Protocol):
     @property
     def dim(self) -> int: ...
 
+    @property
+    def backend(self) -> str: ...
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def embed_code(
@@ -58,6 +61,7 @@ class SharedEncoder:
         self.model_id = encoder.model_id
         self.model_hash = encoder.model_hash
         self.dim = encoder.dim
+        self.backend = encoder.backend
         self._lock = threading.Lock()  # guards every call into _encoder
         self._queue_lock = threading.Lock()  # guards _queue
         self._queue: list[_Waiting] = []

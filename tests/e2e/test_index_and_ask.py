@@ -73,6 +73,52 @@ def test_filters_apply_before_the_cut(indexed_repo: Path) -> None:
     assert len(web_hits) == 4 and all(str(hit["path"]).startswith("web/") for hit in web_hits)
 
 
+def test_a_cold_ask_embeds_its_query_without_torch(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    shutil.copytree(FIXTURE, repo)
+    indexed = CliRunner().invoke(cli, ["index", str(repo)])  # makes the ONNX export (once per session)
+    assert indexed.exit_code == 0, indexed.output
+    program = (
+        "import sys\n"
+        "from codesearch.entry import main\n"
+        "sys.argv = ['codesearch', 'ask', 'multiply two matrices', '--json', '-k', '1']\n"
+        "try:\n    main()\n"
+        "finally:\n    print('torch imported:', 'torch' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], cwd=repo, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["qualified_name"] == "Matrix.multiply"
+    assert result.stderr.strip() == "torch imported: False", result.stderr
+
+
+def test_a_partly_embedded_index_answers_and_says_so_until_index_finishes(tmp_path: Path) -> None:
+    """As after an interrupted `index`: the chunks of web/ have no vectors yet."""
+    import sqlite3
+
+    repo = tmp_path / "shop"
+    shutil.copytree(FIXTURE, repo)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", str(repo)]).exit_code == 0
+    with sqlite3.connect(repo / ".codesearch" / "index.sqlite3") as conn:
+        dropped = conn.execute(
+            "DELETE FROM embeddings WHERE embed_hash IN (SELECT embed_hash FROM chunks WHERE path LIKE 'web/%')"
+        ).rowcount
+        total = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    assert dropped > 0
+    asked = runner.invoke(cli, ["ask", "--repo", str(repo), "--json", "split a csv line into fields", "-k", "3"])
+    assert asked.exit_code == 0, asked.output
+    names = [hit["qualified_name"] for hit in json.loads(asked.stdout)]
+    assert "parseCsvLine" in names  # found by its keywords alone
+    assert f"semantic: {total - dropped:,} of {total:,} definitions" in asked.stderr
+    status = runner.invoke(cli, ["status", str(repo), "--check"])
+    assert status.exit_code == 0 and f"{total - dropped:,} of {total:,} records embedded" in status.stdout
+    finished = runner.invoke(cli, ["index", str(repo)])
+    assert f"{dropped} embedded" in finished.output, finished.output
+    asked = runner.invoke(cli, ["ask", "--repo", str(repo), "--json", "turn a title into a url slug", "-k", "3"])
+    assert "semantic:" not in asked.stderr and json.loads(asked.stdout)[0]["qualified_name"] == "slugify"
+
+
 def test_ignored_and_binary_files_are_not_indexed(indexed_repo: Path) -> None:
     names = [hit["name"] for hit in ask(indexed_repo, "ignored builder", "-k", "20")]
     assert "ignored_builder" not in names
@@ -138,3 +184,17 @@ def test_bad_input_gets_one_clear_line_and_exit_1(indexed_repo: Path, tmp_path: 
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 1, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_files_rank_whole_files_with_their_best_definitions(indexed_repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["ask", "--repo", str(indexed_repo), "--json", "--files", "-k", "2",
+                                      "where are passwords hashed and checked"])
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)
+    assert len(files) == 2 and files[0]["path"] == "server/passwords.py"
+    names = [hit["name"] for hit in files[0]["hits"]]
+    assert {"hash_password", "verify_password"} <= set(names)
+    assert files[0]["score"] == files[0]["hits"][0]["score"]
+    assert all(hit["path"] == files[0]["path"] for hit in files[0]["hits"])
+    text = CliRunner().invoke(cli, ["ask", "--repo", str(indexed_repo), "--files", "-k", "1", "password hashing"])
+    assert text.exit_code == 0 and "server/passwords.py" in text.stdout and "hash_password" in text.stdout

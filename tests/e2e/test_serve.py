@@ -177,4 +177,6 @@ def test_in_process_answers_match_and_stop_works(served: Served, monkeypatch: py
     cold = dict(zip(queries, (json.loads(line) for line in result.stdout.splitlines()), strict=True))
     for query in queries:
         assert [h["qualified_name"] for h in cold[query]] == [h["qualified_name"] for h in warm[query]]
-        assert [h["score"] for h in cold[query]] == pytest.approx([h["score"] for h in warm[query]], abs=1e-3)
+        # The server embeds queries with its torch encoder (bfloat16 here), a cold ask with the ONNX
+        # export (float32): the vectors agree to cosine >= 0.9999, the standardised scores to ~0.5%.
+        assert [h["score"] for h in cold[query]] == pytest.approx([h["score"] for h in warm[query]], abs=1e-2)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codesearch.index import lexical
+from codesearch.index import identifiers, lexical
 from codesearch.index.filters import ChunkFilter, register_functions
 from codesearch.index.migrations import migrate
 from codesearch.index.records import LexicalWeights
@@ -20,9 +20,10 @@ from tests.index.fakes import PARAMS, batch_of, file_update, make_chunk
 
 
 def test_docstring_examples_hold() -> None:
-    result = doctest.testmod(lexical)
-    assert result.attempted >= 5
-    assert result.failed == 0
+    for module, examples in ((lexical, 3), (identifiers, 2)):
+        result = doctest.testmod(module)
+        assert result.attempted >= examples
+        assert result.failed == 0
 
 
 @pytest.mark.parametrize(
@@ -228,3 +229,21 @@ def test_search_works_without_the_vocabulary_table(store: IndexStore) -> None:
             conn.execute("DROP TABLE chunks_fts_vocab")
         assert store.lexical_search("return helper", 10) == before
         assert names(store, before) == ["helper"]
+
+
+def test_rows_with_all_terms_need_every_term_somewhere_in_the_document(store: IndexStore) -> None:
+    with store:
+        every = [hit.chunk_id for hit in store.lexical_search("load helper parser parseQuery other parse", 10)]
+        by_name = {stored.chunk.name: stored.chunk_id for stored in store.get_chunks(every)}
+        # "load" holds "parse" and "settings" in its docstring and "config" in its path.
+        assert store.chunks_with_all_terms(["parse", "settings", "config"], every) == {by_name["load"]}
+        assert store.chunks_with_all_terms(["parse", "nosuchterm"], every) == set()
+        assert store.chunks_with_all_terms(["parse"], [by_name["other"]]) == {by_name["other"]}
+        assert store.chunks_with_all_terms([], every) == set()
+
+
+def test_a_record_without_a_name_has_no_qualified_name_terms() -> None:
+    named = lexical.document("parse_config", "Loader.parse_config", "a.py", "x", "")
+    anonymous = lexical.document("", "config.py:1-40", "pkg/config.py", "TIMEOUT_S = 30", "")
+    assert named[1] == "loader parse config parse_config"
+    assert anonymous == ("", "", "pkg config py", "timeout s timeout_s 30", "")

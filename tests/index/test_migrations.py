@@ -23,8 +23,12 @@ def test_migrate_from_empty(tmp_path: Path) -> None:
     assert migrations.schema_version(conn) == 0
     assert migrations.migrate(conn) == migrations.SCHEMA_VERSION
     assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION
-    assert {"meta", "files", "chunks", "embeddings", "chunks_fts", "chunks_by_file"} <= tables(conn)
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert {"meta", "files", "chunks", "embeddings", "chunks_fts", "chunks_by_file", "chunks_by_embed_hash"} <= tables(
+        conn
+    )
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(
+        migrations.SCHEMA_VERSION
+    )
     migrations.migrate(conn)  # nothing left to do
     assert migrations.schema_version(conn) == migrations.SCHEMA_VERSION
 
@@ -39,7 +43,7 @@ def test_failed_migration_leaves_the_previous_version(
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(migrations.MIGRATIONS))
     with pytest.raises(sqlite3.OperationalError):
         migrations.migrate(conn)
-    assert migrations.schema_version(conn) == 1
+    assert migrations.schema_version(conn) == len(migrations.MIGRATIONS) - 1
     assert "half_done" not in tables(conn)
 
 
@@ -55,7 +59,7 @@ def test_older_schema_is_migrated_by_writers_only(tmp_path: Path, monkeypatch: p
     with pytest.raises(IndexMismatchError, match=r"older schema.*run `codesearch index`"):
         IndexStore.open(index_dir, readonly=True)
     with IndexStore.open(index_dir, expected=PARAMS) as store:
-        assert store.meta.schema_version == 2
+        assert store.meta.schema_version == len(newer)
     with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
         assert "added_later" in tables(conn)
 
@@ -68,3 +72,12 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     for readonly in (True, False):
         with pytest.raises(IndexMismatchError, match="newer codesearch"):
             IndexStore.open(index_dir, readonly=readonly, expected=None if readonly else PARAMS)
+
+
+def test_schema_1_gains_the_backend_column_and_the_embed_hash_index(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    conn.executescript(migrations.MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO embeddings(model_hash, embed_hash, vector) VALUES ('m', 'h', x'00')")
+    migrations.migrate(conn)
+    assert conn.execute("SELECT embed_hash, backend FROM embeddings").fetchall() == [("h", "")]
+    assert "chunks_by_embed_hash" in tables(conn)

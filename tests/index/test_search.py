@@ -91,3 +91,18 @@ def test_an_exact_name_match_comes_first(store: IndexStore) -> None:
     params = RankingParams(candidates_per_side=2)
     assert "load_config" not in names(store, "load_config", params, mode="dense")[:2]
     assert names(store, "load_config", params)[0] == "load_config"
+
+
+def test_a_candidate_without_a_vector_stands_as_strong_as_its_keywords(tmp_path: Path) -> None:
+    """While a progressive build embeds, a strong keyword match must not sink below every dense hit."""
+    waiting = make_chunk("w.py", "parse_settings_file", body="return parse(settings_file)")
+    weak = make_chunk("x.py", "unrelated_settings", body="return 0")
+    dense_only = [(make_chunk(f"d{i}.py", f"near_{i}", body=f"return {i}"), unit(1.0, 0.1 * i)) for i in range(6)]
+    updates = tuple(file_update(chunk.path, [chunk]) for chunk in [waiting, weak] + [c for c, _ in dense_only])
+    embeddings = tuple(Embedding(pending(c).embed_hash, v) for c, v in [*dense_only, (weak, unit(0.0, 1.0))])
+    with IndexStore.open(tmp_path / "index", expected=PARAMS, create=True) as store:
+        store.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))  # no vector for `waiting`
+        assert store.semantic_coverage().embedded == 7
+        ranked = names(store, "parse settings file", RankingParams())
+        assert ranked[0] == "parse_settings_file"
+        assert ranked.index("unrelated_settings") > ranked.index("parse_settings_file")

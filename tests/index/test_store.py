@@ -16,8 +16,9 @@ import pytest
 
 from codesearch.errors import CodesearchError, IndexMismatchError, IndexNotFoundError
 from codesearch.index import store as store_module
+from codesearch.index.migrations import SCHEMA_VERSION
 from codesearch.index.opening import DB_FILE_NAME, default_index_dir
-from codesearch.index.records import IndexBatch, PendingChunk
+from codesearch.index.records import Embedding, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
 from tests.index.fakes import PARAMS, batch_of, embed_text, file_update, make_chunk, pending, vector_for
 
@@ -76,7 +77,7 @@ def test_create_lays_out_the_folder(store: IndexStore, index_dir: Path) -> None:
     assert {p.name for p in index_dir.iterdir()} >= expected
     assert store.check_integrity().vectors_file == "current"
     meta = store.meta
-    assert meta.params == PARAMS and meta.schema_version == 1 and meta.vectors_generation == 0
+    assert meta.params == PARAMS and meta.schema_version == SCHEMA_VERSION and meta.vectors_generation == 0
     with sqlite3.connect(index_dir / DB_FILE_NAME) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -168,21 +169,51 @@ def test_renamed_file_reuses_cached_embeddings(store: IndexStore) -> None:
     assert top.score == pytest.approx(1.0, abs=1e-5)
 
 
-def test_batch_without_an_embedding_writes_nothing(store: IndexStore) -> None:
+def test_a_chunk_without_an_embedding_waits_searchable_by_keywords(store: IndexStore) -> None:
+    store.apply_batch(two_files())
+    novel = make_chunk("d.py", "novel_parser", docstring="Parse novel things.")
+    novel_hash = pending(novel).embed_hash
+    result = store.apply_batch(batch_of([file_update("d.py", [novel])], skip_embeddings=frozenset({novel_hash})))
+    assert (result.chunks_added, result.vectors_added) == (1, 0)
+    assert (store.semantic_coverage().embedded, store.semantic_coverage().definitions) == (3, 4)
+    assert store.count_unembedded_texts() == 1
+    [waiting] = store.unembedded_chunks(0, 10)
+    assert (waiting.chunk.name, waiting.embed_hash) == ("novel_parser", novel_hash)
+    novel_id = ids_by_name(store)["novel_parser"]
+    assert [s.chunk_id for s in store.lexical_search("novel parser", 5)] == [novel_id]
+    assert novel_id not in {s.chunk_id for s in store.dense_search(vector_for(embed_text(novel)), 10)}
+    assert store.check_integrity().is_ok  # waiting for a vector is not damage
+    generation = store.meta.vectors_generation
+
+    embedding = Embedding(novel_hash, vector_for(embed_text(novel)))
+    arrived = store.apply_batch(IndexBatch(embeddings=(embedding,), embeddings_backend="test-backend"))
+    assert (arrived.vectors_added, arrived.embeddings_cached) == (1, 1)
+    assert store.meta.vectors_generation == generation + 1
+    assert store.dense_search(vector_for(embed_text(novel)), 1)[0].chunk_id == novel_id
+    assert store.semantic_coverage().is_complete and store.unembedded_chunks(0, 10) == []
+    assert store.check_integrity().is_ok
+    with sqlite3.connect(store.index_dir / DB_FILE_NAME) as conn:
+        assert conn.execute("SELECT backend FROM embeddings WHERE embed_hash = ?", (novel_hash,)).fetchone() == (
+            "test-backend",
+        )
+
+
+def test_a_readonly_store_reconciles_only_embedded_chunks(store: IndexStore, index_dir: Path) -> None:
+    novel = make_chunk("d.py", "novel")
+    store.apply_batch(batch_of([file_update("d.py", [novel, make_chunk("d.py", "other")])],
+                               skip_embeddings=frozenset({pending(novel).embed_hash})))
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        counts = reader.counts()
+        assert (counts.chunks, counts.live_vectors, counts.embedded_chunks) == (2, 1, 1)
+        assert reader.check_integrity().is_ok
+
+
+def test_a_batch_naming_a_file_twice_writes_nothing(store: IndexStore) -> None:
     store.apply_batch(two_files())
     before = store.counts()
-    novel = make_chunk("d.py", "novel")
-    with pytest.raises(ValueError, match="no embedding"):
-        store.apply_batch(
-            batch_of(
-                [file_update("d.py", [novel])],
-                ("a.py",),
-                skip_embeddings=frozenset({pending(novel).embed_hash}),
-            )
-        )
-    assert store.counts() == before
     with pytest.raises(ValueError, match="once"):
         store.apply_batch(batch_of([file_update("a.py", [])], ("a.py",)))
+    assert store.counts() == before
 
 
 def test_touch_file_and_vacuum_cache(store: IndexStore) -> None:

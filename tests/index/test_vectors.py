@@ -241,3 +241,29 @@ def test_concurrent_search_and_add_are_serialised() -> None:
         reader.join(timeout=30)
     assert not errors
     assert index.live_count == 2000
+
+
+def test_vectors_beside_the_graph_are_searched_exactly_with_it(tmp_path: Path) -> None:
+    vectors = random_unit_vectors(300, 32, seed=5)  # (300, 32)
+    index = VectorIndex.create(32, m=16, ef_construction=100)
+    index.add(list(range(200)), vectors[:200])
+    index.add_unindexed(list(range(200, 300)), vectors[200:])
+    assert (index.live_count, index.graph_live_count, index.slot_count) == (300, 200, 200)
+    assert index.labels() == frozenset(range(300))
+    labels = np.arange(300)
+    for query in random_unit_vectors(20, 32, seed=6):
+        found = [hit.chunk_id for hit in index.search(query, 10, ef=300)]
+        assert found == brute_force(vectors, labels, query, 10)
+        odd = [hit.chunk_id for hit in index.search(query, 5, ef=300, allowed_labels=lambda label: label % 2 == 1)]
+        assert odd == [label for label in brute_force(vectors, labels, query, 300) if label % 2][:5]
+    scored = index.similarities(vectors[250], [250, 10, 999])
+    assert [s.chunk_id for s in scored] == [250, 10] and scored[0].score == pytest.approx(1.0)
+    np.testing.assert_allclose(index.vectors_of([250, 10]), vectors[[250, 10]], atol=1e-6)
+    assert index.mark_deleted([250, 10]) == 2 and index.live_count == 298
+    with pytest.raises(ValueError, match="cannot be saved"):
+        index.save(tmp_path / "v.hnsw")
+    index.add(list(range(200, 300)), vectors[200:])  # into the graph: nothing is left beside it
+    assert (index.live_count, index.graph_live_count) == (299, 299)
+    index.save(tmp_path / "v.hnsw")
+    with pytest.raises(ValueError, match="graph does not hold"):
+        index.add_unindexed([0], vectors[:1])

@@ -28,6 +28,7 @@ import pytest
 
 from codesearch.index.search import SearchRequest, search
 from codesearch.index.store import IndexStore
+from codesearch.records import LINE_RECORD_KINDS
 from tests.reliability.conftest import Reference, StartState
 from tests.reliability.harness import (
     QUERIES,
@@ -94,12 +95,20 @@ class Versions:
         }
         for path, name, kind, start, end in reference.contents.functions:
             self.functions[path][0].add((path, name, kind, start, end))
-            self.functions[path][1].add((path, name, kind, start + 1, end + 1))
+            self.functions[path][1].add((path, _shifted(name, kind, start, end), kind, start + 1, end + 1))
         self.every_function = {key for pair in self.functions.values() for side in pair for key in side}
 
     def write(self, repo: Path, version: int) -> None:
+        """Version 1 is version 0 one line lower (a blank line on top)."""
         for path, data in self.original.items():
             (repo / path).write_bytes(b"\n" + data if version else data)
+
+
+def _shifted(qualified_name: str, kind: str, start: int, end: int) -> str:
+    """The qualified name one line lower: a block's is its location label (``util.py:4-33``)."""
+    if kind not in LINE_RECORD_KINDS or not qualified_name.endswith(f":{start}-{end}"):
+        return qualified_name
+    return f"{qualified_name.rpartition(':')[0]}:{start + 1}-{end + 1}"
 
 
 def assert_one_commit_whole(index_dir: Path, versions: Versions) -> int:

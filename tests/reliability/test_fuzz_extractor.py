@@ -1,7 +1,8 @@
 """Property tests of the extractor on hostile source: random bytes and mutated real files, every language.
 
-Whatever the bytes, ``extract_chunks`` returns (no exception escapes), within its per-file time
-limit, and every chunk it returns points inside the file and agrees with itself.
+Whatever the bytes, ``extract_chunks`` (with the blocks the index asks for) and the text-file
+extractor return (no exception escapes), within the per-file time limit, and every chunk they
+return points inside the file and agrees with itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from hypothesis import strategies as st
 
 from codesearch.parsing.extract import TIME_LIMIT_S, extract_chunks
 from codesearch.parsing.languages import LANGUAGES, LanguageSpec
-from codesearch.records import FileExtraction
+from codesearch.parsing.text_formats import format_for_path
+from codesearch.parsing.text_records import extract_text_records
+from codesearch.records import LINE_RECORD_KINDS, FileExtraction
 from tests.reliability.harness import REPO_ROOT, record
 
 SAMPLES = REPO_ROOT / "tests" / "fixtures" / "grammars"
@@ -37,14 +40,17 @@ def assert_sane(extraction: FileExtraction, source: bytes, seconds: float) -> No
     for chunk in extraction.chunks:
         assert 0 <= chunk.start_byte <= chunk.end_byte <= len(source), chunk
         assert 1 <= chunk.start_line <= chunk.end_line, chunk
-        assert chunk.name and chunk.kind and chunk.qualified_name
+        assert (chunk.name or chunk.kind in LINE_RECORD_KINDS) and chunk.kind and chunk.qualified_name
         assert chunk.content_hash == hashlib.sha256(chunk.code.encode("utf-8")).hexdigest()
+        if chunk.kind in LINE_RECORD_KINDS:  # whole lines, their exact text
+            assert chunk.code == source[chunk.start_byte : chunk.end_byte].decode("utf-8", errors="replace")
+            assert chunk.end_line <= source.count(b"\n") + 1, chunk
     assert extraction.limit_reached is None or extraction.warnings
 
 
 def extract_timed(source: bytes, language: LanguageSpec) -> None:
     started = time.monotonic()
-    extraction = extract_chunks(f"fuzz{language.extensions[0]}", source, language)
+    extraction = extract_chunks(f"fuzz{language.extensions[0]}", source, language, with_blocks=True)
     assert_sane(extraction, source, time.monotonic() - started)
 
 
@@ -94,3 +100,18 @@ def test_random_bytes_never_break_the_extractor(language: LanguageSpec, source: 
 
 def test_the_samples_cover_every_language() -> None:
     assert [spec.name for spec in LANGUAGES if len(sample_of(spec)) < 200] == []
+
+
+TEXT_SAMPLES = REPO_ROOT / "tests" / "fixtures" / "text"
+
+
+@pytest.mark.parametrize("name", ["README.md", "guide.rst", "setup.cfg", "ci.yml"])
+@EXAMPLES
+@given(data=st.data())
+def test_mutated_text_files_never_break_the_text_extractor(name: str, data: st.DataObject) -> None:
+    text_format = format_for_path(name)
+    assert text_format is not None
+    source = data.draw(mutated((TEXT_SAMPLES / name).read_bytes()))
+    started = time.monotonic()
+    assert_sane(extract_text_records(name, source, text_format), source, time.monotonic() - started)
+    record("extractor inputs tried")

@@ -130,7 +130,7 @@ def test_kills_while_building_from_nothing_with_the_model(
 
     process = cli.start("index", repo, "--index-dir", index_dir, crash_at="trace")
     try:
-        wait_for_line(process, "crash point batch:applied")  # the first round of the resumed build
+        wait_for_line(process, "crash point embed:round")  # the resumed build's first round of embedding
         time.sleep(rng.uniform(0.05, 0.5))  # the seeded instant, most likely inside the encoder
         process.send_signal(signal.SIGKILL)
     finally:

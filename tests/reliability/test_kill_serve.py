@@ -130,8 +130,7 @@ def test_kill_at_a_random_instant_of_an_edit_round(
 def test_kill_while_a_round_stores_new_vectors(cli: Cli, reference: Reference, tmp_path: Path) -> None:
     from codesearch.embedding_text import chunk_text
     from codesearch.encoder.model import Encoder
-    from codesearch.parsing.extract import extract_chunks
-    from codesearch.parsing.languages import get_language
+    from codesearch.parsing.file_records import extract_records
 
     repo = copy_tree(reference.repo, tmp_path / "repo")
     index_dir = copy_tree(reference.index_dir, tmp_path / "index")
@@ -146,7 +145,7 @@ def test_kill_while_a_round_stores_new_vectors(cli: Cli, reference: Reference, t
     check_passes(cli, repo, index_dir)
     assert read_index(index_dir).files == reference.contents.files  # the round that died left no trace
     assert_ok(cli.run("index", repo, "--index-dir", index_dir))
-    chunks = extract_chunks("json/ring.py", NEW_MODULE.encode(), get_language("python")).chunks
+    chunks = extract_records("json/ring.py", NEW_MODULE.encode(), "python").chunks  # definitions and blocks
     with Encoder.load("default", threads=1) as encoder:
         vectors = encoder.embed_code([chunk_text(chunk) for chunk in chunks])  # (n, dim)
     got = read_index(index_dir)

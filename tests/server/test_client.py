@@ -31,7 +31,7 @@ def search(
         include_code=include_code,
         socket_path=server_socket,
     )
-    return None if answers is None else [[hit.qualified_name for hit in hits] for hits in answers]
+    return None if answers is None else [[hit.qualified_name for hit in hits] for hits in answers.hits]
 
 
 def test_no_server_means_none(short_dir: Path, repo: Path) -> None:
@@ -54,7 +54,8 @@ def test_hits_come_back_as_records(server: Server, repo: Path) -> None:
         include_code=True,
         socket_path=server.socket_path,
     )
-    assert with_code is not None and with_code[0][0].code.startswith("def hash_password")
+    assert with_code is not None and with_code.hits[0][0].code.startswith("def hash_password")
+    assert with_code.coverage is not None and with_code.coverage.is_complete
 
 
 def test_user_errors_are_raised_and_unservable_repos_fall_back(

@@ -61,6 +61,30 @@ def test_search_answers_like_ask_json(connect: Connect, repo: Path) -> None:
         "search", {"root": str(repo / "server"), "query": "hash_password", "k": 1, "includeCode": True}
     )
     assert with_code["hits"][0]["code"].startswith("def hash_password")
+    assert result["semantic"] == {"embedded": 6, "definitions": 6}
+
+
+def test_the_server_finishes_embedding_an_interrupted_index(short_dir: Path, repo: Path) -> None:
+    from codesearch.config import Settings
+    from codesearch.indexing import update_repository
+    from tests.test_indexing import Interrupted, StopsAfter
+
+    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
+        with pytest.raises(Interrupted):
+            update_repository(store, repo, Settings(round_chunks=2), lambda: StopsAfter(rounds=1))
+        assert store.semantic_coverage().embedded == 2
+    server = start_server(short_dir / "server.sock")
+    try:
+        served = server.registry.get(repo, None, create=False)
+        assert served.watcher.wait_for(1, TIMEOUT_S) is not None  # the catch-up round
+        client = RawClient(server.socket_path)
+        try:
+            result = client.call("search", {"root": str(repo), "query": "hash_password", "k": 1})
+        finally:
+            client.close()
+        assert result["semantic"] == {"embedded": 6, "definitions": 6}
+    finally:
+        server.stop()
 
 
 def test_search_filters_and_user_errors(connect: Connect, repo: Path) -> None:

@@ -15,7 +15,7 @@ export interface Hit {
   end_line: number;
   name: string;
   qualified_name: string;
-  kind: "function" | "method" | "class";
+  kind: "function" | "method" | "class" | "block" | "imports" | "section" | "window";
   language: string;
   score: number;
   signature: string | null;

@@ -9,6 +9,10 @@ const KIND_ICONS: Record<Hit["kind"], string> = {
   function: "$(symbol-function)",
   method: "$(symbol-method)",
   class: "$(symbol-class)",
+  block: "$(symbol-namespace)", // code outside any definition
+  imports: "$(package)", // a window of only imports
+  section: "$(book)", // a heading's section of a document
+  window: "$(file-text)", // lines of a text file
 };
 
 interface HitItem extends vscode.QuickPickItem {

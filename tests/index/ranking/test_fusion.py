@@ -1,14 +1,22 @@
 """Fusion of dense and lexical candidates: z-scores, exact dense scores for lexical-only candidates,
-and the exact-name lift."""
+the lexical standout, and the exact-name lift (candidates without heads, so no path signal acts)."""
 
 from __future__ import annotations
 
 import doctest
+from collections.abc import Sequence
 
 from codesearch.index import ranking
-from codesearch.index.ranking import ExactNames, RankingParams, fuse
+from codesearch.index.ranking import ExactNames, RankingInputs, RankingParams, fusion, query_shape
+from codesearch.index.ranking import fuse as fuse_inputs
 
 PARAMS = RankingParams()
+
+
+def fuse(dense: Sequence[tuple[int, float]], lexical: Sequence[tuple[int, float]], params: RankingParams,
+         exact: ExactNames = ExactNames(), dense_extra: Sequence[tuple[int, float]] = ()  # noqa: B008
+         ) -> list[ranking.FusedCandidate]:
+    return fuse_inputs(RankingInputs(dense, lexical, dense_extra, {}, exact), params)
 
 
 def ids(fused: list[ranking.FusedCandidate]) -> list[int]:
@@ -16,9 +24,10 @@ def ids(fused: list[ranking.FusedCandidate]) -> list[int]:
 
 
 def test_docstring_examples_hold() -> None:
-    result = doctest.testmod(ranking)
-    assert result.attempted >= 2
-    assert result.failed == 0
+    for module, examples in ((fusion, 1), (query_shape, 4)):
+        result = doctest.testmod(module)
+        assert result.attempted >= examples
+        assert result.failed == 0
 
 
 def test_candidates_on_both_sides_come_first() -> None:
@@ -81,3 +90,20 @@ def test_extra_dense_candidates_join_the_fusion() -> None:
     fused = fuse([(1, 0.9), (2, 0.8)], [(1, 3.0)], PARAMS, ExactNames(frozenset({9})), dense_extra=[(9, 0.1)])
     assert ids(fused)[0] == 9
     assert fused[0].dense_rank is None and fused[0].lexical_rank is None
+
+
+def test_a_lexical_standout_raises_the_weight_of_bm25() -> None:
+    # Candidate 50 is BM25's clear winner (its words are in that code) but dense's weakest.
+    dense = [(i, 0.9 - 0.01 * i) for i in range(1, 51)]
+    lexical = [(50, 100.0)] + [(i, 10.0 + 0.1 * i) for i in range(1, 40)]
+    calm = RankingParams(lexical_standout=False)
+    assert ids(fuse(dense, lexical, calm))[0] != 50
+    assert ids(fuse(dense, lexical, PARAMS))[0] == 50
+
+
+def test_the_weight_grows_with_the_standout_up_to_its_cap() -> None:
+    params = RankingParams(lexical_weight=0.15, standout_from=4.0, standout_gain=0.25, standout_max_weight=1.0)
+    assert fusion.lexical_weight([3.9, 0.0], params) == 0.15
+    assert fusion.lexical_weight([5.0, 0.0], params) == 0.4
+    assert fusion.lexical_weight([40.0, 0.0], params) == 1.0
+    assert fusion.lexical_weight([40.0], RankingParams(lexical_standout=False)) == PARAMS.lexical_weight

@@ -1,0 +1,67 @@
+"""The candidates the ranking works on: what each retriever said of a chunk, and where the chunk lives.
+
+``CandidateHead`` is the light part of a stored chunk (no code), read for every candidate of a
+query; the path helpers give the file stem and folders the path signals compare with the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateHead:
+    """Where a candidate chunk is and what it defines."""
+
+    chunk_id: int
+    path: str  # repo-relative POSIX path
+    name: str
+    qualified_name: str
+    kind: str  # "function", "method", "class", ..., or a non-definition kind ("block", "section", "window")
+
+
+@dataclass(frozen=True, slots=True)
+class FusedCandidate:
+    """One candidate after ranking."""
+
+    chunk_id: int
+    score: float
+    dense_rank: int | None  # 1-based, None if the dense side did not return it
+    lexical_rank: int | None
+
+
+NON_DEFINITION_KINDS = frozenset({"block", "imports", "section", "window"})  # parsing's records beside definitions
+
+
+def is_definition(head: CandidateHead) -> bool:
+    """True for a function, method, class or other named definition (not a block of lines)."""
+    return head.kind not in NON_DEFINITION_KINDS
+
+
+def file_stem(path: str) -> str:
+    """The file name before its first dot: ``absl/strings/str_split.h`` -> ``str_split``.
+
+    >>> file_stem("src/index.d.ts"), file_stem("lib/.eslintrc.js"), file_stem("Makefile")
+    ('index', '.eslintrc', 'Makefile')
+    """
+    name = PurePosixPath(path).name
+    head = name[1:].split(".", 1)[0]
+    return name[0] + head if name else name
+
+
+def folders(path: str) -> tuple[str, ...]:
+    """The folder names of a path, outermost first: ``a/b/c.py`` -> ``('a', 'b')``."""
+    return PurePosixPath(path).parts[:-1]
+
+
+def name_key(text: str) -> str:
+    """A spelling-free key for comparing names and stems: ``StrSplit``, ``str_split`` -> ``strsplit``.
+
+    >>> name_key("StrSplit") == name_key("str_split") == name_key("str-split")
+    True
+    """
+    return _NOT_ALNUM.sub("", text.lower())

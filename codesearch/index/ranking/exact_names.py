@@ -1,0 +1,39 @@
+"""Exact names: a query that is an identifier puts the chunks it names above everything else."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+_LIFT_MARGIN = 0.01  # how far the lowest lifted exact match ends above the best other candidate
+
+
+@dataclass(frozen=True, slots=True)
+class ExactNames:
+    """Candidates whose name or qualified name is the identifier an identifier-like query names."""
+
+    any_case: frozenset[int] = frozenset()
+    same_case: frozenset[int] = frozenset()  # those spelled exactly as typed (``Place``, not ``place``)
+
+
+def lift_exact_names(scores: dict[int, float], exact: ExactNames, min_bonus: float) -> None:
+    """Put the exact matches above every other candidate (those spelled as typed first), in place."""
+    _lift(scores, exact.any_case, min_bonus)
+    _lift(scores, exact.same_case, 0.0)
+
+
+def _lift(scores: dict[int, float], exact_name_ids: frozenset[int], min_bonus: float) -> None:
+    """Put ``exact_name_ids`` above every other candidate, keeping their fused order.
+
+    A fixed bonus was not enough: a function whose name is the query but whose code the encoder
+    does not place near it (a new ``freshness_probe_7`` among 70,000 functions) lost to the best
+    dense candidates about half the time. All matches get the same shift, so scores stay sorted.
+    """
+    lifted = [chunk_id for chunk_id in exact_name_ids if chunk_id in scores]
+    if not lifted:
+        return
+    others = [score for chunk_id, score in scores.items() if chunk_id not in exact_name_ids]
+    lowest_lifted = min(scores[chunk_id] for chunk_id in lifted)
+    shift = max(min_bonus, max(others, default=-math.inf) - lowest_lifted + _LIFT_MARGIN)
+    for chunk_id in lifted:
+        scores[chunk_id] += shift
