@@ -96,14 +96,13 @@ def base_verb(word: str) -> str | None:
 
 def rewrite(summary: str, language: str, style: str) -> str:
     """``summary`` in ``style`` (one of STYLES); the summary itself when the rule has nothing to use."""
-    sentence = _first_sentence(summary)
-    words = sentence.split()
+    words = _first_sentence(summary).split()
+    if len(words) >= 3 and _is_identifier(words[0]) and _leading_verb(words[1:]) is not None:
+        words = words[1:]  # Go and Rust doc style: "ParseDate parses ..." names the function first
     if len(words) < 2:
         return summary
-    verb = base_verb(words[0])
-    rest = words[1:] if verb is not None else words
-    if verb is None:
-        rest = [_lower_initial(words[0]), *words[1:]]
+    verb = _leading_verb(words)
+    rest = words[1:] if verb is not None else [_lower_initial(words[0]), *words[1:]]
     if style == "how_to":
         phrase = " ".join(rest[:_MAX_PHRASE_WORDS])
         return f"how to {verb or 'get'} {phrase}".rstrip()
@@ -125,6 +124,23 @@ def styled_query(summary: str, language: str, rate: float, rng: random.Random) -
     if rate <= 0.0 or rng.random() >= rate:
         return summary
     return rewrite(summary, language, rng.choice(STYLES))
+
+
+def _leading_verb(words: list[str]) -> str | None:
+    """The base form of the first word when it is a verb: a listed one, or an unlisted third-person
+    form followed by an article ("Aligns a body" -> "align"; "Options for" is no verb)."""
+    verb = base_verb(words[0])
+    if verb is not None or len(words) < 2 or words[1].lower() not in _ARTICLES:
+        return verb
+    lower = words[0].lower()
+    if not lower.isalpha() or not lower.endswith("s") or lower.endswith("ss"):
+        return None
+    return lower[:-3] + "y" if lower.endswith("ies") else lower[:-1]
+
+
+def _is_identifier(word: str) -> bool:
+    """A code name rather than an English word: inner capitals or underscores ("ParseDate", "new_from")."""
+    return "_" in word or any(char.isupper() for char in word[1:])
 
 
 def _first_sentence(summary: str) -> str:

@@ -19,6 +19,9 @@ from training.query_styles import STYLES, base_verb, rewrite, styled_query
         ("Checks whether the key exists. Raises on error.", "csharp", "in_language", "key exists in c#"),
         ("The HTTP client used for requests.", "cpp", "in_language", "HTTP client used for requests in c++"),
         ("Is the buffer empty?", "rust", "how_to", "how to check if the buffer empty"),
+        ("ParseDate parses a date in RFC 3339.", "go", "how_to", "how to parse a date in RFC 3339"),
+        ("Aligns a body against the point.", "javascript", "how_to", "how to align a body against the point"),
+        ("Options for the HTTP client.", "python", "in_language", "options for the HTTP client in python"),
     ],
 )
 def test_each_style_rewrites_a_summary(summary: str, language: str, style: str, expected: str) -> None:
