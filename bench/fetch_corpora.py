@@ -12,6 +12,10 @@ tarballs, apt for Debian. Debian source packages need deb-src indexes, which the
 configuration lacks; they are read through a private apt configuration under <cache>/.apt, so the
 system's apt state is never changed. From a source package only the upstream (orig) tarball is
 used, verified against the SHA-256 in the signed .dsc.
+
+A training manifest is also refused when it lists a package of the evaluation corpora
+(bench/corpora.toml, unless that is the manifest being fetched) or a repository of the repo-level dev
+set (../shared/benchmarks/repo-level/repos.json): ``--exclude-manifest`` and ``--exclude-repos``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codesearch.errors import DataError
-from codesearch.evaluation.blocklist import Blocklist, load_blocklist
+from codesearch.evaluation.blocklist import Blocklist
 from codesearch.evaluation.corpora import (
     COMPLETE_MARKER,
     TREE_DIR,
@@ -42,6 +46,7 @@ from codesearch.evaluation.corpora import (
     package_dir,
     source_root,
 )
+from codesearch.evaluation.held_out import held_out_blocklist
 from codesearch.evaluation.mined import source_files
 from codesearch.evaluation.records import CorpusPackage, PackageSource
 
@@ -76,7 +81,9 @@ def _archives(folder: Path) -> list[Path]:
 
 
 def _download_pypi(package: CorpusPackage, workdir: Path) -> list[Path]:
-    _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet",
+    # --no-binary for the package alone: its build requirements (setuptools, Cython, ...) come as wheels,
+    # which pip needs to read an sdist's metadata; ":all:" would compile them from source.
+    _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", package.name, "--quiet",
           "--dest", str(workdir), f"{package.name}=={package.version}"], workdir)
     return _archives(workdir)
 
@@ -218,6 +225,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=None, help="default: ~/.cache/codesearch/corpora")
     parser.add_argument("--blocklist", type=Path,
                         default=REPO_ROOT.parent / "shared" / "heldout-blocklist.txt")
+    parser.add_argument("--exclude-manifest", action="append", type=Path, default=None,
+                        help="evaluation manifests whose packages are held out (default: bench/corpora.toml)")
+    parser.add_argument("--exclude-repos", action="append", type=Path, default=None,
+                        help="repo-level repos.json files whose repositories are held out "
+                             "(default: ../shared/benchmarks/repo-level/repos.json)")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="fetch just these packages")
     parser.add_argument("--verbose", action="store_true")
@@ -229,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
     try:
         packages = load_manifest(args.manifest)
-        blocklist = load_blocklist(args.blocklist)
+        blocklist = held_out_blocklist(args.blocklist, *_exclusions(args))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -242,6 +254,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache_dir = (args.cache_dir or default_corpora_dir()).expanduser()
     failures = _fetch_all(selected, cache_dir, blocklist)
     return 1 if failures else 0
+
+
+def _exclusions(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
+    """The evaluation manifests and repo-level lists that a manifest must not overlap (never itself)."""
+    manifests = args.exclude_manifest
+    if manifests is None:
+        manifests = [REPO_ROOT / "bench" / "corpora.toml"]
+    manifests = [m for m in manifests if m.resolve() != args.manifest.resolve()]
+    repo_lists = args.exclude_repos
+    if repo_lists is None:
+        default = REPO_ROOT.parent / "shared" / "benchmarks" / "repo-level" / "repos.json"
+        repo_lists = [default] if default.is_file() else []
+    return manifests, repo_lists
 
 
 def _fetch_all(packages: Sequence[CorpusPackage], cache_dir: Path, blocklist: Blocklist) -> int:

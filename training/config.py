@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from codesearch.encoder.metadata import POOLING_MODES, EncoderMetadata, PoolingMode
 from codesearch.errors import ConfigError, DataError
+from training.batching import BATCH_MODES
 from training.cleaning import LengthLimits
 from training.data import DataOptions
 from training.sources import SourceSpec
@@ -49,6 +50,7 @@ class TrainConfig:
     sources: tuple[SourceSpec, ...] = ()
     blocklist: str = ""  # the held-out blocklist file (required)
     exclude_manifests: tuple[str, ...] = ()  # evaluation corpora whose packages are held out too
+    exclude_repo_lists: tuple[str, ...] = ()  # repo-level dev sets (repos.json) whose repositories are too
     cache_dir: str = ""  # fetched packages and clones; "" = <user cache>/codesearch/training-corpora
     min_query_words: int = 3
     max_query_words: int = 256
@@ -56,12 +58,19 @@ class TrainConfig:
     max_code_lines: int = 400
     max_code_chars: int = 20_000
     max_pairs_per_language: int = 0  # 0 = no cap
+    max_pairs_per_repository: int = 0  # 0 = no cap; so no project dominates
     validation_fraction: float = 0.1  # of pairs, as whole repositories
     validation_pairs: int = 2000  # most validation pairs scored per evaluation (seeded draw)
     eval_protocol: str = "csn"  # "csn" (999 distractors) or "corpus" (whole repository)
     # --- optimisation
     batch_size: int = 32  # global: pairs per step over all processes
     grad_cache_chunk: int = 0  # rows per forward with GradCache; 0 = plain loss
+    # "random" batches, or "repository": pieces of repos_per_batch repositories, so the in-batch
+    # negatives are sibling functions (training/batching.py)
+    batch_mode: str = "random"
+    repos_per_batch: int = 1
+    # share of training queries rewritten as people type them (training/query_styles.py); 0 = none
+    query_style_rate: float = 0.0
     learning_rate: float = 2e-5
     min_learning_rate: float = 0.0
     warmup_steps: int = 100
@@ -119,7 +128,13 @@ class TrainConfig:
             self.max_code_lines,
             self.max_code_chars,
         )
-        return DataOptions(limits, self.max_pairs_per_language, self.validation_fraction, self.seed)
+        return DataOptions(
+            limits,
+            self.max_pairs_per_language,
+            self.max_pairs_per_repository,
+            self.validation_fraction,
+            self.seed,
+        )
 
 
 def _check(config: TrainConfig) -> None:
@@ -129,25 +144,44 @@ def _check(config: TrainConfig) -> None:
         "dtype": DTYPES,
         "eval_protocol": PROTOCOLS,
         "export_format": EXPORT_FORMATS,
+        "batch_mode": BATCH_MODES,
     }
     for name, allowed in choices.items():
         if getattr(config, name) not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(config, name)!r}")
-    positive = ("max_length", "batch_size", "max_steps", "log_every", "checkpoint_every", "validation_pairs")
+    positive = (
+        "max_length",
+        "batch_size",
+        "max_steps",
+        "log_every",
+        "checkpoint_every",
+        "validation_pairs",
+        "repos_per_batch",
+    )
     for name in positive:
         if getattr(config, name) < 1:
             raise ConfigError(f"{name} must be positive")
     if config.learning_rate <= 0 or not 0 <= config.min_learning_rate <= config.learning_rate:
         raise ConfigError("learning_rate must be positive and min_learning_rate within [0, learning_rate]")
     if (
-        min(config.warmup_steps, config.grad_cache_chunk, config.eval_every, config.max_pairs_per_language)
+        min(
+            config.warmup_steps,
+            config.grad_cache_chunk,
+            config.eval_every,
+            config.max_pairs_per_language,
+            config.max_pairs_per_repository,
+        )
         < 0
     ):
         raise ConfigError(
-            "warmup_steps, grad_cache_chunk, eval_every and max_pairs_per_language must be >= 0"
+            "warmup_steps, grad_cache_chunk, eval_every and the pair caps must be >= 0"
         )
     if not 0.0 <= config.validation_fraction < 1.0:
         raise ConfigError("validation_fraction must be in [0, 1)")
+    if not 0.0 <= config.query_style_rate <= 1.0:
+        raise ConfigError("query_style_rate must be in [0, 1]")
+    if config.batch_size % config.repos_per_batch:
+        raise ConfigError("batch_size must be a multiple of repos_per_batch")
 
 
 def load_recipe(path: Path) -> TrainConfig:
@@ -166,7 +200,8 @@ def load_recipe(path: Path) -> TrainConfig:
     for name in ("blocklist", "cache_dir"):
         if values.get(name):
             values[name] = str(base / values[name])
-    values["exclude_manifests"] = tuple(str(base / p) for p in values.get("exclude_manifests", ()))
+    for name in ("exclude_manifests", "exclude_repo_lists"):
+        values[name] = tuple(str(base / p) for p in values.get(name, ()))
     try:
         values["sources"] = tuple(_source(path, base, table) for table in tables)
         return TrainConfig(**values)

@@ -1,8 +1,9 @@
 """The training data set: pairs from every source, cleaned, balanced and split by repository.
 
 Steps, in order: read or mine each source (``sources.py``; held-out sources refused), drop pairs
-outside the length limits and exact or near copies (``cleaning.py``), cap each language at
-``max_pairs_per_language`` (seeded draw), then put whole repositories into the validation split,
+outside the length limits and exact or near copies (``cleaning.py``), cap each repository at
+``max_pairs_per_repository`` and then each language at ``max_pairs_per_language`` (seeded draws, so
+no project and no language dominates), then put whole repositories into the validation split,
 never single functions, so validation measures transfer to unseen projects (language by
 language, so every language with two or more repositories is validated). An empty training
 split is an error. ``save_dataset``/``load_dataset`` keep the result next to a run so a resumed run
@@ -18,16 +19,21 @@ import json
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from codesearch.config import user_cache_dir
 from codesearch.errors import DataError
-from codesearch.evaluation.blocklist import Blocklist, load_blocklist, parse_blocklist
-from codesearch.evaluation.corpora import load_manifest
+from codesearch.evaluation import held_out
+from codesearch.evaluation.blocklist import Blocklist
 from codesearch.evaluation.pairs import Pair, read_pair_file
 from training.cleaning import LengthLimits, clean_pairs
 from training.sources import SourceSpec, pairs_digest, read_source
+
+if TYPE_CHECKING:  # config.py imports this module for DataOptions
+    from training.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,7 @@ class DataOptions:
 
     limits: LengthLimits = LengthLimits()  # noqa: RUF009 - frozen
     max_pairs_per_language: int = 0  # 0: no cap
+    max_pairs_per_repository: int = 0  # 0: no cap
     validation_fraction: float = 0.1  # of pairs, filled with whole repositories
     seed: int = 0
 
@@ -53,11 +60,12 @@ class DataReport:
     out_of_limits: int
     exact_duplicates: int
     near_duplicates: int
-    capped: int  # removed by the per-language cap
+    capped: int  # removed by the per-repository and per-language caps
     train_by_language: tuple[tuple[str, int], ...]
     validation_by_language: tuple[tuple[str, int], ...]
     train_repositories: int
     validation_repositories: int
+    cleaned_by_language: tuple[tuple[str, int], ...] = ()  # after cleaning, before the caps
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +82,12 @@ class Dataset:
             raise DataError("the training set is empty after filtering: add sources or loosen the limits")
 
 
-def held_out_blocklist(blocklist_file: Path, exclude_manifests: Sequence[Path] = ()) -> Blocklist:
-    """The held-out blocklist plus every package (and upstream) of the evaluation manifests."""
-    base = load_blocklist(blocklist_file)
-    names = sorted(base.entries)
-    for manifest in exclude_manifests:
-        names += [name for package in load_manifest(manifest) for name in (package.name, package.upstream)]
-    return parse_blocklist("\n".join(names))
+def held_out_blocklist(
+    blocklist_file: Path, exclude_manifests: Sequence[Path] = (), exclude_repo_lists: Sequence[Path] = ()
+) -> Blocklist:
+    """The held-out blocklist plus every package (and upstream) of the evaluation manifests and every
+    repository of the repo-level dev set lists (``codesearch.evaluation.held_out``)."""
+    return held_out.held_out_blocklist(blocklist_file, exclude_manifests, exclude_repo_lists)
 
 
 def build_dataset(
@@ -95,7 +102,10 @@ def build_dataset(
     for result in results:
         skipped.update(dict(result.skipped))
     cleaned = clean_pairs(pairs, options.limits)
-    balanced = cap_languages(cleaned.pairs, options.max_pairs_per_language, options.seed)
+    per_repository = cap_groups(
+        cleaned.pairs, lambda pair: pair.repo, options.max_pairs_per_repository, options.seed
+    )
+    balanced = cap_languages(per_repository, options.max_pairs_per_language, options.seed)
     train, validation = split_by_repository(balanced, options.validation_fraction, options.seed)
     report = DataReport(
         source_pins=tuple((result.label, result.pin) for result in results),
@@ -110,21 +120,38 @@ def build_dataset(
         validation_by_language=_by_language(validation),
         train_repositories=len({pair.repo for pair in train}),
         validation_repositories=len({pair.repo for pair in validation}),
+        cleaned_by_language=_by_language(cleaned.pairs),
     )
     return Dataset(tuple(train), tuple(validation), report, fingerprint(train, validation))
 
 
+def recipe_dataset(config: TrainConfig) -> Dataset:
+    """The data set a run of ``config`` trains on: its sources, held-out lists, filters, caps and split."""
+    blocklist = held_out_blocklist(
+        Path(config.blocklist),
+        [Path(path) for path in config.exclude_manifests],
+        [Path(path) for path in config.exclude_repo_lists],
+    )
+    cache = Path(config.cache_dir) if config.cache_dir else user_cache_dir() / "training-corpora"
+    return build_dataset(config.sources, config.data_options(), blocklist, cache)
+
+
 def cap_languages(pairs: Sequence[Pair], max_per_language: int, seed: int) -> list[Pair]:
     """At most ``max_per_language`` pairs of each language (a seeded draw), in input order."""
-    if max_per_language <= 0:
+    return cap_groups(pairs, lambda pair: pair.language, max_per_language, seed)
+
+
+def cap_groups(pairs: Sequence[Pair], group_of: Callable[[Pair], str], cap: int, seed: int) -> list[Pair]:
+    """At most ``cap`` pairs of each group (a seeded draw per group), in input order; cap 0: all."""
+    if cap <= 0:
         return list(pairs)
-    by_language: defaultdict[str, list[int]] = defaultdict(list)
+    groups: defaultdict[str, list[int]] = defaultdict(list)
     for index, pair in enumerate(pairs):
-        by_language[pair.language].append(index)
+        groups[group_of(pair)].append(index)
     kept: set[int] = set()
-    for language, indices in sorted(by_language.items()):
-        if len(indices) > max_per_language:
-            indices = random.Random(f"{seed}/{language}").sample(indices, max_per_language)
+    for name, indices in sorted(groups.items()):
+        if len(indices) > cap:
+            indices = random.Random(f"{seed}/{name}").sample(indices, cap)
         kept.update(indices)
     return [pair for index, pair in enumerate(pairs) if index in kept]
 

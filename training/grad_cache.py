@@ -42,6 +42,7 @@ def grad_cache_backward(
     chunk_size: int,
     gather: Gather,
     autocast: Autocast = nullcontext,
+    same: Tensor | None = None,
 ) -> Tensor:
     """Accumulate the loss's gradients into ``model`` and ``temperature``; return the detached loss.
 
@@ -51,6 +52,7 @@ def grad_cache_backward(
         chunk_size: rows per forward pass.
         gather: local -> global embeddings (identity in a single process).
         autocast: context manager factory for mixed precision (the same in both passes).
+        same: the global batch's (N, N) same-query mask (``losses.symmetric_info_nce``), or None.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
@@ -58,7 +60,7 @@ def grad_cache_backward(
     device = queries.input_ids.device
     sides = [_embed_without_graph(encoder, batch, chunk_size, device, autocast) for batch in (queries, codes)]
     cached = [embeddings.detach().requires_grad_() for embeddings, _ in sides]  # 2 x (n, dim)
-    loss = in_batch_loss(cached[0], cached[1], temperature, gather)
+    loss = in_batch_loss(cached[0], cached[1], temperature, gather, same)
     loss.backward()  # type: ignore[no-untyped-call]  # fills cached[i].grad and the temperature's gradient
     chunks = [(chunk, side.grad) for (_, parts), side in zip(sides, cached, strict=True) for chunk in parts]
     for number, (chunk, grad) in enumerate(chunks):

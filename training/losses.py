@@ -53,25 +53,43 @@ class LearnedTemperature(nn.Module):
         return float(torch.exp(-self.log_scale.detach()).item())
 
 
-def symmetric_info_nce(queries: Tensor, codes: Tensor, scale: Tensor) -> Tensor:
+def symmetric_info_nce(queries: Tensor, codes: Tensor, scale: Tensor, same: Tensor | None = None) -> Tensor:
     """Mean of query->code and code->query cross-entropy over in-batch negatives.
 
     Args:
         queries: (N, dim) L2-normalised query embeddings.
         codes: (N, dim) L2-normalised code embeddings; row i is query i's positive.
         scale: 0-d tensor, 1 / temperature.
+        same: optional (N, N) bool, symmetric, False on the diagonal: True where pairs i and j have the
+            same query text, so code j is no negative of query i (nor code i of query j). Batches drawn
+            from one repository hold such pairs ("Returns the name." above many getters); they are
+            left out of both softmaxes rather than pushed apart.
 
     Returns:
         0-d float32 loss.
     """
     logits = scale * (queries.float() @ codes.float().T)  # (N, N)
+    if same is not None:
+        logits = logits.masked_fill(same, float("-inf"))
     labels = torch.arange(len(queries), device=queries.device)  # (N,)
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
-def in_batch_loss(queries: Tensor, codes: Tensor, temperature: LearnedTemperature, gather: Gather) -> Tensor:
-    """The loss over the global batch, from this process's (n, dim) embeddings of each side."""
-    return symmetric_info_nce(gather(queries), gather(codes), temperature())
+def in_batch_loss(
+    queries: Tensor, codes: Tensor, temperature: LearnedTemperature, gather: Gather, same: Tensor | None = None
+) -> Tensor:
+    """The loss over the global batch, from this process's (n, dim) embeddings of each side;
+    ``same`` is the global batch's (N, N) mask of ``symmetric_info_nce``."""
+    return symmetric_info_nce(gather(queries), gather(codes), temperature(), same)
+
+
+def same_query_mask(queries: list[str]) -> Tensor:
+    """(N, N) bool: True where two different rows have the same query text (case and spaces folded)."""
+    keys = [" ".join(query.lower().split()) for query in queries]
+    ids = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+    codes = torch.tensor([ids[key] for key in keys])  # (N,)
+    same = codes[:, None] == codes[None, :]  # (N, N)
+    return same & ~torch.eye(len(keys), dtype=torch.bool)
 
 
 Autocast = Callable[[], AbstractContextManager[object]]  # mixed precision context factory
@@ -84,6 +102,7 @@ def batch_loss(
     codes: object,
     gather: Gather,
     autocast: Autocast = nullcontext,
+    same: Tensor | None = None,
 ) -> Tensor:
     """The plain (graph-keeping) loss: both sides through ``model`` in one forward call.
 
@@ -92,4 +111,4 @@ def batch_loss(
     """
     with autocast():
         query_embeddings, code_embeddings = model(queries, codes)
-    return in_batch_loss(query_embeddings, code_embeddings, temperature, gather)
+    return in_batch_loss(query_embeddings, code_embeddings, temperature, gather, same)

@@ -10,7 +10,9 @@ Kinds (``[[source]]`` tables of a recipe):
   run reports for the source).
 - ``git``: a git ``url`` cloned at commit ``rev`` into the cache.
 - ``manifest``: a ``bench/corpora.toml``-format list of packages pinned by version, fetched with
-  ``bench/fetch_corpora.py --manifest FILE --cache-dir DIR``; each package is its own repository.
+  ``bench/fetch_corpora.py --manifest FILE --cache-dir DIR``; each package is its own repository, or,
+  with ``repo_names = "upstream"``, packages of one upstream repository (a monorepo's packages, one
+  project's several Debian packages) are one repository for the per-repository cap and the split.
 
 A source whose name, path, URL or package (or package's upstream) is held out raises DataError.
 """
@@ -20,17 +22,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
+from codesearch.encoder.runtime import physical_core_count
 from codesearch.errors import DataError
 from codesearch.evaluation.blocklist import Blocklist
 from codesearch.evaluation.corpora import blocked_packages, load_manifest, package_sources
 from codesearch.evaluation.pairs import BadLine, Pair, read_pair_file
 from codesearch.parsing.languages import get_language
-from training.mining import clone_repository, git_revision, mine_tree, repo_name_from_url
+from training.mining import MinedTree, clone_repository, git_revision, mine_tree, repo_name_from_url
 
 SOURCE_KINDS = ("jsonl", "dir", "git", "manifest")
+REPO_NAMES = ("package", "upstream")
 _REQUIRED_FIELDS = {"jsonl": ("path",), "dir": ("path",), "git": ("url", "rev"), "manifest": ("path",)}
 
 
@@ -47,10 +54,13 @@ class SourceSpec:
     languages: tuple[str, ...] = ()  # dir, git: only these languages (default all)
     drop_blocked: bool = False  # jsonl: drop records of held-out repositories instead of failing
     cache_dir: str = ""  # manifest: where the packages were fetched; git: where clones go
+    repo_names: str = "package"  # manifest: name each pair's repository after its package or its upstream
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
             raise DataError(f"source kind must be one of {', '.join(SOURCE_KINDS)}, got {self.kind!r}")
+        if self.repo_names not in REPO_NAMES:
+            raise DataError(f"repo_names must be one of {', '.join(REPO_NAMES)}, got {self.repo_names!r}")
         needs = _REQUIRED_FIELDS[self.kind]
         missing = [field for field in needs if not getattr(self, field)]
         if missing:
@@ -145,15 +155,28 @@ def _read_manifest(spec: SourceSpec, blocklist: Blocklist, default_cache: Path) 
     if refused:
         raise DataError(f"source {spec.label} lists held-out packages: {'; '.join(refused)}")
     cache = Path(spec.cache_dir) if spec.cache_dir else default_cache
+    jobs = [
+        (source.root, package.upstream if spec.repo_names == "upstream" else package.name, package.language)
+        for package, source in zip(packages, package_sources(packages, cache), strict=True)
+    ]
     pairs: list[Pair] = []
     skipped: Counter[str] = Counter()
-    for package in package_sources(packages, cache):
-        tree = mine_tree(package.root, package.name, blocklist, frozenset({package.language}))
-        pairs.extend(tree.pairs)
-        skipped.update(dict(tree.skipped))
+    # Parsing is the cost (hundreds of thousands of files); packages are independent, so they are mined
+    # one per core. map() keeps the manifest's order, so the pairs do not depend on the worker count.
+    workers = min(physical_core_count(), len(jobs))
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        mapper = pool.map if pool is not None else map
+        for tree in mapper(_mine_package, jobs, repeat(blocklist)):
+            pairs.extend(tree.pairs)
+            skipped.update(dict(tree.skipped))
     pins = "\n".join(sorted(f"{package.name}=={package.version}" for package in packages))
     pin = hashlib.sha256(pins.encode("utf-8")).hexdigest()
     return SourcePairs(spec.label, pin, tuple(pairs), (), tuple(sorted(skipped.items())))
+
+
+def _mine_package(job: tuple[Path, str, str], blocklist: Blocklist) -> MinedTree:
+    root, repo, language = job
+    return mine_tree(root, repo, blocklist, frozenset({language}))
 
 
 def _file_sha256(path: Path) -> str:

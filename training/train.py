@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import random
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -33,11 +34,11 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from codesearch.config import user_cache_dir
 from codesearch.encoder.runtime import has_fast_bf16, set_cpu_threads
 from codesearch.errors import ConfigError
 from codesearch.evaluation.pairs import Pair
 from training import data as training_data
+from training.batching import BatchOf, batch_schedule
 from training.checkpoint import Checkpoint, capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from training.config import TrainConfig, load_recipe
 from training.distributed import (
@@ -51,11 +52,12 @@ from training.distributed import (
 from training.evaluate import sample_pairs, validate
 from training.export import export_model
 from training.grad_cache import grad_cache_backward
-from training.losses import Autocast, LearnedTemperature, batch_loss
+from training.losses import Autocast, LearnedTemperature, batch_loss, same_query_mask
 from training.model import DualEncoder, LoadedBase, TokenBatch, load_base
+from training.query_styles import styled_query
 from training.records import Evaluation, TrainProgress, TrainResult
 from training.run_log import RunLog, evaluation_record
-from training.schedule import batch_indices, learning_rate_at
+from training.schedule import learning_rate_at
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class _Session:
     run_dir: Path
     dataset: training_data.Dataset
     validation: list[Pair]  # the sample scored at each evaluation
+    batch_of: BatchOf  # step -> the global batch (random or repository batches)
     base: LoadedBase
     ddp: torch.nn.Module  # base.model, wrapped in DDP when there are several processes
     temperature: LearnedTemperature
@@ -221,12 +224,14 @@ def _open(
             model, device_ids=[group.device.index] if group.device.type == "cuda" else None
         )
     validation = sample_pairs(dataset.validation, config.validation_pairs, config.seed)
+    repos = [pair.repo for pair in dataset.train]
     run = _Session(
         config,
         group,
         run_dir,
         dataset,
         validation,
+        batch_schedule(config.batch_mode, repos, config.batch_size, config.repos_per_batch, config.seed),
         base,
         ddp,
         temperature,
@@ -243,19 +248,37 @@ def _forward_backward(run: _Session, step: int, lr: float) -> tuple[float, float
     for param_group in run.optimizer.param_groups:
         param_group["lr"] = lr
     rows = config.batch_size // group.world_size
-    global_batch = batch_indices(step, len(run.dataset.train), config.batch_size, config.seed)
-    mine = [run.dataset.train[i] for i in global_batch[group.rank * rows : (group.rank + 1) * rows]]
-    queries = _to(run.base.tokenizing.queries([pair.query for pair in mine]), group.device)
-    codes = _to(run.base.tokenizing.codes([pair.code for pair in mine]), group.device)
+    batch = [run.dataset.train[i] for i in run.batch_of(step)]
+    texts = step_queries(batch, step, config)
+    # Same-text queries (many getters share "Returns the name.") are no negatives of each other; every
+    # rank builds the global mask from the global batch, in the order the gather concatenates it.
+    same = same_query_mask(texts).to(group.device)  # (N, N)
+    mine = slice(group.rank * rows, (group.rank + 1) * rows)
+    queries = _to(run.base.tokenizing.queries(texts[mine]), group.device)
+    codes = _to(run.base.tokenizing.codes([pair.code for pair in batch[mine]]), group.device)
     if config.grad_cache_chunk:
         loss = grad_cache_backward(
-            run.ddp, run.temperature, queries, codes, config.grad_cache_chunk, gather_with_grad, run.autocast
+            run.ddp,
+            run.temperature,
+            queries,
+            codes,
+            config.grad_cache_chunk,
+            gather_with_grad,
+            run.autocast,
+            same,
         )
     else:
-        loss = batch_loss(run.ddp, run.temperature, queries, codes, gather_with_grad, run.autocast)
+        loss = batch_loss(run.ddp, run.temperature, queries, codes, gather_with_grad, run.autocast, same)
         loss.backward()  # type: ignore[no-untyped-call]
     # .item() waits for the device: once per step is the price of catching a NaN before it is applied.
     return loss.item(), _clip(run.base.model, config.grad_clip)
+
+
+def step_queries(batch: list[Pair], step: int, config: TrainConfig) -> list[str]:
+    """The batch's query texts at ``step``: docstring summaries, ``query_style_rate`` of them rewritten
+    (a draw seeded by the step, so a resumed run and every rank see the same texts)."""
+    rng = random.Random(f"{config.seed}/queries/{step}")
+    return [styled_query(pair.query, pair.language, config.query_style_rate, rng) for pair in batch]
 
 
 def _evaluate(run: _Session, step: int, evaluations: list[Evaluation]) -> None:
@@ -279,11 +302,7 @@ def _prepare_data(config: TrainConfig, run_dir: Path, group: ProcessGroup) -> tr
     """Rank 0 builds and saves the data set once; a resumed run and the other ranks read it back."""
     data_dir = run_dir / "data"
     if group.is_main and not (data_dir / training_data.REPORT_FILE).is_file():
-        blocklist = training_data.held_out_blocklist(
-            Path(config.blocklist), [Path(p) for p in config.exclude_manifests]
-        )
-        cache = Path(config.cache_dir) if config.cache_dir else user_cache_dir() / "training-corpora"
-        dataset = training_data.build_dataset(config.sources, config.data_options(), blocklist, cache)
+        dataset = training_data.recipe_dataset(config)
         training_data.save_dataset(dataset, data_dir)
         logger.info("data: %d training and %d validation pairs", len(dataset.train), len(dataset.validation))
     barrier()

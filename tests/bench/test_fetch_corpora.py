@@ -46,6 +46,37 @@ def test_a_blocklisted_package_stops_the_run_before_any_download(tmp_path: Path,
     assert not cache.exists()
 
 
+def _held_out_sets(tmp_path: Path) -> list[str]:
+    """A blocklist, an evaluation manifest holding rich and a repo-level list holding tokio, as flags."""
+    (tmp_path / "blocklist.txt").write_text("requests\n")
+    (tmp_path / "corpora.toml").write_text(ENTRY.format(name="rich", up="Textualize/rich"))
+    (tmp_path / "repos.json").write_text('[{"name": "tokio", "url": "https://github.com/tokio-rs/tokio.git"}]')
+    return ["--blocklist", str(tmp_path / "blocklist.txt"), "--exclude-manifest", str(tmp_path / "corpora.toml"),
+            "--exclude-repos", str(tmp_path / "repos.json"), "--cache-dir", str(tmp_path / "cache")]
+
+
+@pytest.mark.parametrize(("name", "upstream"), [("rich", "Textualize/rich"), ("tokio-util", "tokio-rs/tokio")])
+def test_a_package_of_an_evaluation_set_stops_the_run(tmp_path: Path, name: str, upstream: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = tmp_path / "training.toml"
+    manifest.write_text(ENTRY.format(name="fine", up="o/fine") + ENTRY.format(name=name, up=upstream))
+    code = fetch_corpora.main(["--manifest", str(manifest), *_held_out_sets(tmp_path)])
+    assert code == 2
+    assert name in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()
+
+
+def test_the_evaluation_manifest_is_not_refused_for_listing_itself(tmp_path: Path) -> None:
+    manifest = tmp_path / "corpora.toml"
+    manifest.write_text(ENTRY.format(name="rich", up="Textualize/rich"))
+    (tmp_path / "blocklist.txt").write_text("requests\n")
+    (tmp_path / "repos.json").write_text("[]")
+    args = fetch_corpora._parse_args(["--manifest", str(manifest), "--exclude-manifest", str(manifest),
+                                      "--exclude-repos", str(tmp_path / "repos.json")])
+    manifests, repo_lists = fetch_corpora._exclusions(args)
+    assert manifests == [] and repo_lists == [tmp_path / "repos.json"]
+
+
 def test_a_missing_blocklist_stops_the_run(tmp_path: Path) -> None:
     manifest = tmp_path / "corpora.toml"
     manifest.write_text(ENTRY.format(name="fine", up="o/fine"))

@@ -68,6 +68,10 @@ def test_the_hash_changes_with_any_setting_and_json_round_trips(tmp_path: Path) 
         ("[[source]]\nkind = 'dir'\n", "dir source needs path"),
         ("[[source]]\nkind = 'dir'\npath = 'x'\nbranch = 'main'\n", "unknown source key"),
         ("max_steps = \n", "cannot read recipe"),
+        ("batch_mode = 'language'\n", "batch_mode must be one of"),
+        ("batch_size = 30\nrepos_per_batch = 4\n", "multiple of repos_per_batch"),
+        ("query_style_rate = 1.5\n", "query_style_rate must be in"),
+        ("max_pairs_per_repository = -1\n", "pair caps must be >= 0"),
     ],
 )
 def test_bad_recipes_are_refused_with_the_reason(tmp_path: Path, text: str, message: str) -> None:

@@ -14,6 +14,7 @@ from training.cleaning import LengthLimits
 from training.data import (
     DataOptions,
     build_dataset,
+    cap_groups,
     cap_languages,
     held_out_blocklist,
     load_dataset,
@@ -54,6 +55,28 @@ def test_the_language_cap_is_a_seeded_draw_in_input_order() -> None:
     assert sum(p.language == "python" for p in capped) == 5 and sum(p.language == "go" for p in capped) == 3
     assert capped == [p for p in pairs if p in capped]
     assert capped == cap_languages(pairs, 5, seed=1) != cap_languages(pairs, 5, seed=2)
+
+
+def test_the_repository_cap_keeps_small_repositories_whole() -> None:
+    pairs = pairs_of("big", 30) + pairs_of("small", 4) + pairs_of("mid", 8)
+    capped = cap_groups(pairs, lambda pair: pair.repo, 8, seed=0)
+    counts = {repo: sum(p.repo == repo for p in capped) for repo in ("big", "small", "mid")}
+    assert counts == {"big": 8, "small": 4, "mid": 8}
+    assert capped == [p for p in pairs if p in capped]
+    assert cap_groups(pairs, lambda pair: pair.repo, 0, seed=0) == pairs
+
+
+def test_the_repository_cap_applies_before_the_language_cap_and_the_split(tmp_path: Path) -> None:
+    sources = [
+        SourceSpec("dir", path=str(write_repo(tmp_path / name, start, count)), name=name)
+        for name, start, count in (("one", 0, 12), ("two", 20, 4), ("three", 40, 4))
+    ]
+    options = DataOptions(max_pairs_per_repository=5, validation_fraction=0.2, seed=0)
+    dataset = build_dataset(sources, options, NO_BLOCKS, tmp_path)
+    everything = dataset.train + dataset.validation
+    assert sum(p.repo == "one" for p in everything) == 5 and len(everything) == 13
+    assert dataset.report.capped == 7 and dataset.report.cleaned_by_language == (("python", 20),)
+    assert {p.repo for p in dataset.train}.isdisjoint({p.repo for p in dataset.validation})
 
 
 def test_a_data_set_from_folders_is_split_reported_and_saved(tmp_path: Path) -> None:

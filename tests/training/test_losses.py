@@ -15,7 +15,7 @@ import torch
 
 from codesearch.encoder.metadata import EncoderMetadata
 from training.grad_cache import grad_cache_backward
-from training.losses import LearnedTemperature, batch_loss, symmetric_info_nce
+from training.losses import LearnedTemperature, batch_loss, same_query_mask, symmetric_info_nce
 from training.model import LoadedBase, load_base
 
 QUERIES = [
@@ -60,6 +60,24 @@ def test_perfect_alignment_at_high_scale_gives_a_near_zero_loss() -> None:
     assert symmetric_info_nce(same, same, torch.tensor(100.0)).item() < 1e-6
 
 
+def test_same_text_queries_are_no_negatives_of_each_other() -> None:
+    same = same_query_mask(["Returns the name.", "Sorts a list", "returns  the NAME."])
+    assert same.tolist() == [[False, False, True], [False, False, False], [True, False, False]]
+    queries = torch.nn.functional.normalize(torch.randn(3, 8), dim=1)
+    codes = torch.nn.functional.normalize(torch.randn(3, 8), dim=1)
+    scale = torch.tensor(20.0)
+    # Rows 0 and 2 as the plain loss would see them without each other: a 2-pair batch each.
+    logits = scale * queries @ codes.T
+    logits[0, 2] = logits[2, 0] = float("-inf")
+    labels = torch.arange(3)
+    cross_entropy = torch.nn.functional.cross_entropy
+    expected = (cross_entropy(logits, labels) + cross_entropy(logits.T, labels)) / 2
+    masked = symmetric_info_nce(queries, codes, scale, same)
+    assert masked.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert masked.item() < symmetric_info_nce(queries, codes, scale).item()  # fewer negatives, lower loss
+    assert math.isfinite(symmetric_info_nce(queries, codes, scale, ~torch.eye(3, dtype=torch.bool)).item())
+
+
 def test_the_temperature_is_learned_in_log_space_and_clamped_like_clip() -> None:
     temperature = LearnedTemperature(initial_temperature=0.05)
     assert temperature().item() == pytest.approx(20.0)
@@ -92,16 +110,18 @@ def gradients(model: torch.nn.Module, temperature: LearnedTemperature) -> dict[s
     return found
 
 
-def plain_and_cached(base: LoadedBase, chunk_size: int, seed: int = 0) -> tuple[float, float, dict, dict]:
+def plain_and_cached(
+    base: LoadedBase, chunk_size: int, seed: int = 0, same: torch.Tensor | None = None
+) -> tuple[float, float, dict, dict]:
     queries, codes = base.tokenizing.queries(QUERIES), base.tokenizing.codes(CODES)
     results = []
     for use_cache in (False, True):
         model, temperature = copy.deepcopy(base.model), LearnedTemperature(0.07)
         torch.manual_seed(seed)
         if use_cache:
-            loss = grad_cache_backward(model, temperature, queries, codes, chunk_size, identity)
+            loss = grad_cache_backward(model, temperature, queries, codes, chunk_size, identity, same=same)
         else:
-            loss = batch_loss(model, temperature, queries, codes, identity)
+            loss = batch_loss(model, temperature, queries, codes, identity, same=same)
             loss.backward()
         results.append((loss.item(), gradients(model, temperature)))
     (plain_loss, plain_grads), (cached_loss, cached_grads) = results
@@ -134,4 +154,14 @@ def test_grad_cache_replays_dropout_masks(tiny_bert: Path) -> None:
     # faithful replay of each chunk's random state in the second pass gives equal gradients.
     plain_loss, cached_loss, plain_grads, cached_grads = plain_and_cached(base, len(QUERIES), seed=5)
     assert cached_loss == pytest.approx(plain_loss, rel=1e-5)
+    assert_same_gradients(plain_grads, cached_grads)
+
+
+def test_grad_cache_matches_the_plain_loss_with_a_same_query_mask(tiny_bert: Path) -> None:
+    base = loaded(tiny_bert)
+    base.model.eval()
+    same = same_query_mask(["one", "two", "one", "three", "two", "four", "five", "six"])
+    plain_loss, cached_loss, plain_grads, cached_grads = plain_and_cached(base, 3, same=same)
+    unmasked_loss = plain_and_cached(base, 3)[0]
+    assert cached_loss == pytest.approx(plain_loss, rel=1e-5) and plain_loss != pytest.approx(unmasked_loss)
     assert_same_gradients(plain_grads, cached_grads)

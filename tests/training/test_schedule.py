@@ -1,4 +1,4 @@
-"""The learning-rate schedule and the batches of each step."""
+"""The learning-rate schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import pytest
 
 from training.config import TrainConfig
-from training.schedule import batch_indices, learning_rate_at
+from training.schedule import learning_rate_at
 
 
 def test_the_schedule_warms_up_then_decays() -> None:
@@ -21,10 +21,3 @@ def test_the_schedule_warms_up_then_decays() -> None:
     assert learning_rate_at(35, linear) == pytest.approx(1.0 - 0.9 * 0.25)
     assert math.isclose(learning_rate_at(50, dataclasses.replace(config, schedule="constant")), 1.0)
 
-
-def test_batches_cover_an_epoch_without_repeats_and_depend_only_on_the_step() -> None:
-    epoch = [i for step in range(4) for i in batch_indices(step, 10, 2, seed=1)]
-    assert len(set(epoch)) == 8
-    assert (
-        batch_indices(5, 10, 2, seed=1) == batch_indices(5, 10, 2, seed=1) != batch_indices(1, 10, 2, seed=1)
-    )

@@ -80,6 +80,29 @@ def test_a_manifest_listing_a_held_out_package_is_refused(tmp_path: Path) -> Non
         read_source(SourceSpec("manifest", path=str(manifest)), BLOCKLIST, tmp_path)
 
 
+def test_manifest_pairs_are_named_after_the_package_or_its_upstream(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        "".join(
+            f'[[package]]\nname = "{name}"\nversion = "1"\nlanguage = "python"\n'
+            f'source = "pypi"\nupstream = "octo/mono"\n\n'
+            for name in ("mono-core", "mono-cli")
+        ),
+        encoding="utf-8",
+    )
+    for number, name in enumerate(("mono-core", "mono-cli")):
+        folder = tmp_path / "cache" / "python" / f"{name}-1"
+        write_repo(folder / "tree" / name, number * 20, 3)
+        (folder / ".complete").write_text("done\n")
+    by_package = read_source(SourceSpec("manifest", path=str(manifest)), BLOCKLIST, tmp_path / "cache")
+    assert sorted({pair.repo for pair in by_package.pairs}) == ["mono-cli", "mono-core"]
+    spec = SourceSpec("manifest", path=str(manifest), repo_names="upstream")
+    by_upstream = read_source(spec, BLOCKLIST, tmp_path / "cache")
+    assert {pair.repo for pair in by_upstream.pairs} == {"octo/mono"} and len(by_upstream.pairs) == 6
+    with pytest.raises(DataError, match="repo_names must be one of"):
+        SourceSpec("manifest", path=str(manifest), repo_names="owner")
+
+
 def test_a_folder_pinned_to_a_commit_must_be_at_it(tmp_path: Path) -> None:
     root = write_repo(tmp_path / "proj", 0, 2)
     assert len(read_source(SourceSpec("dir", path=str(root)), BLOCKLIST, tmp_path).pairs) == 2

@@ -12,6 +12,7 @@ import torch
 
 from codesearch.encoder import Encoder
 from codesearch.errors import ConfigError
+from codesearch.evaluation.pairs import Pair
 from training import train as train_module
 from training.checkpoint import load_checkpoint
 from training.config import TrainConfig
@@ -48,7 +49,10 @@ def test_a_run_logs_evaluates_and_exports_a_model_codesearch_loads(
     np.testing.assert_allclose(searched, expected, atol=1e-5)  # search embeds what training embedded
 
 
-def test_a_killed_run_resumes_to_the_same_weights(config: TrainConfig, tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["random", "repository batches and query styles"])
+def test_a_killed_run_resumes_to_the_same_weights(config: TrainConfig, tmp_path: Path, variant: str) -> None:
+    if variant != "random":
+        config = dataclasses.replace(config, batch_mode="repository", repos_per_batch=2, query_style_rate=0.5)
     train(config, tmp_path / "straight")
 
     def kill_after_step_2(progress: object) -> None:
@@ -130,3 +134,12 @@ def test_an_adapter_export_holds_only_the_trained_tensors_and_embeds_as_the_full
 def test_a_frozen_prefix_that_matches_nothing_is_refused(config: TrainConfig, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="match no parameter"):
         train(dataclasses.replace(config, frozen=("no.such.layer",)), tmp_path / "out")
+
+
+def test_step_queries_mix_styles_in_at_the_rate_and_repeat_per_step(config: TrainConfig) -> None:
+    pairs = [Pair("Returns the number of items in the list.", "code", "python", "r", "p", "n")] * 64
+    styled = dataclasses.replace(config, query_style_rate=0.5)
+    texts = train_module.step_queries(pairs, 3, styled)
+    assert texts == train_module.step_queries(pairs, 3, styled) != train_module.step_queries(pairs, 4, styled)
+    assert 16 < sum(text != pairs[0].query for text in texts) < 48
+    assert train_module.step_queries(pairs, 3, config) == [pair.query for pair in pairs]
