@@ -6,6 +6,8 @@ at least ``MIN_PREFIX`` characters (``auth`` ~ ``authentication``, ``route`` ~ `
 both are reduced by ``word_root`` (``routing`` ~ ``route``). The stem counts fully, the two folders
 nearest the file half. A file's bonus is ``path_match_bonus`` times the matched share of the
 query's words, so one shared word among six moves a file less than the only word of a query.
+A word found in the paths of more than half of the candidate files (the project's own folder,
+``tearoom`` in ``tearoom/*.py``) tells no file apart and matches none.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ GENERIC_WORDS = frozenset({
     "objects", "file", "files",
 })
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "s")
+
+
+MIN_FILES_FOR_SHARE = 4  # with fewer candidate files a share says little
+MAX_SHARED_FILES = 0.5  # a word in more of the candidate files' paths than this share matches none
 
 
 @functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
@@ -61,18 +67,18 @@ def path_parts(path: str) -> tuple[frozenset[str], frozenset[str]]:
     return stem, near
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called per candidate per query
+def word_matches(words: tuple[str, ...], path: str) -> tuple[float, ...]:
+    """Per word of ``words``: 1 if found in ``path``'s stem, FOLDER_WEIGHT in a near folder, else 0."""
+    stem, near = path_parts(path)
+    return tuple(1.0 if any(_matches(word, part) for part in stem)
+                 else FOLDER_WEIGHT if any(_matches(word, part) for part in near) else 0.0
+                 for word in words)
+
+
 def file_match(words: tuple[str, ...], path: str) -> float:
     """The matched share of ``words`` in ``path``: 1 per word found in the stem, FOLDER_WEIGHT in a folder."""
-    if not words:
-        return 0.0
-    stem, near = path_parts(path)
-    total = 0.0
-    for word in words:
-        if any(_matches(word, part) for part in stem):
-            total += 1.0
-        elif any(_matches(word, part) for part in near):
-            total += FOLDER_WEIGHT
-    return total / len(words)
+    return sum(word_matches(words, path)) / len(words) if words else 0.0
 
 
 def path_boosts(query: QueryFacts, heads: Mapping[int, CandidateHead], params: RankingParams) -> dict[int, float]:
@@ -80,11 +86,18 @@ def path_boosts(query: QueryFacts, heads: Mapping[int, CandidateHead], params: R
     words = tuple(w for w in query.words if w not in GENERIC_WORDS)
     if query.is_identifier or not words:
         return {}
-    by_path: dict[str, float] = {}
-    boosts: dict[int, float] = {}
-    for chunk_id, head in heads.items():
-        if head.path not in by_path:
-            by_path[head.path] = file_match(words, head.path)
-        if by_path[head.path] > 0:
-            boosts[chunk_id] = params.path_match_bonus * by_path[head.path]
-    return boosts
+    per_file = {path: word_matches(words, path) for path in {head.path for head in heads.values()}}
+    informative = _informative(words, per_file)
+    by_path = {path: sum(m for m, keep in zip(matches, informative, strict=True) if keep) / len(words)
+               for path, matches in per_file.items()}
+    return {chunk_id: params.path_match_bonus * by_path[head.path]
+            for chunk_id, head in heads.items() if by_path[head.path] > 0}
+
+
+def _informative(words: tuple[str, ...], per_file: Mapping[str, tuple[float, ...]]) -> list[bool]:
+    """False for a word found in the paths of most candidate files (``tearoom`` in ``tearoom/*.py``):
+    it names the project or a folder everything is in, and tells no file from another."""
+    if len(per_file) < MIN_FILES_FOR_SHARE:
+        return [True] * len(words)
+    return [sum(1 for matches in per_file.values() if matches[i] > 0) <= MAX_SHARED_FILES * len(per_file)
+            for i in range(len(words))]

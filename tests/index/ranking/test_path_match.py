@@ -33,3 +33,13 @@ def test_boosts_scale_with_the_matched_share_and_skip_identifiers() -> None:
     boosts = path_boosts(query_facts("websocket message handling"), found, RankingParams(path_match_bonus=1.0))
     assert boosts == {1: 0.5}  # "websocket" matches; "message" does not; "handling" is generic
     assert path_boosts(query_facts("WebSocket"), found, RankingParams()) == {}
+
+
+def test_a_word_in_most_candidate_paths_tells_no_file_apart() -> None:
+    found = heads((1, "tearoom/orders.py", "order_total"), (2, "tearoom/menu.py", "MENU"),
+                  (3, "tearoom/routes.js", "routes"), (4, "README.md", "## Opening hours"),
+                  (5, "deploy/Dockerfile", "Dockerfile:1-5"))
+    boosts = path_boosts(query_facts("what time does the tearoom open on weekends"), found, RankingParams())
+    assert boosts == {}  # "tearoom" is the folder of three of the five files
+    menu = path_boosts(query_facts("the tearoom menu prices"), found, RankingParams(path_match_bonus=3.0))
+    assert set(menu) == {2}
