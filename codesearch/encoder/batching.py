@@ -19,11 +19,19 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 # A batch is never closed for padding below this many padded tokens: tiny batches pay a fixed
 # per-call cost that outweighs a little padding.
 MIN_BATCH_TOKENS = 256
+# Most padded tokens per forward pass: long snippets travel in smaller batches. On CPU, time per
+# token is flat from 8 to 64 rows at <= 8192 tokens and 10-30% worse at 16k-32k (cache misses).
+TOKEN_BUDGET = 8192
+# A snippet shorter than this share of its batch's longest starts a new batch (see batching.py):
+# 100 functions embed 21% faster, 1000 no slower.
+MIN_FILL = 0.8
 
 
 def plan_batches(
@@ -68,3 +76,20 @@ def _fits(
     if rows >= max_batch_size or (rows + 1) * width > token_budget:
         return False
     return rows * width < MIN_BATCH_TOKENS or length >= min_fill * width
+
+
+def embed_rows(rows: Sequence[list[int]], dim: int, max_batch_size: int,
+               forward: Callable[[list[list[int]]], np.ndarray],
+               on_progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Token-id ``rows`` -> (len(rows), dim) float32, through ``forward`` in ``plan_batches`` order.
+
+    Shared by the torch and the ONNX Runtime encoders, so both batch (and report progress) alike.
+    """
+    vectors = np.zeros((len(rows), dim), dtype=np.float32)
+    done = 0
+    for batch in plan_batches([len(row) for row in rows], max_batch_size, TOKEN_BUDGET, MIN_FILL):
+        vectors[batch] = forward([rows[i] for i in batch])
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, len(rows))
+    return vectors

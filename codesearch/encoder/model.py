@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from codesearch.encoder.batching import plan_batches
+from codesearch.encoder.batching import embed_rows
 from codesearch.encoder.fingerprint import HASH_CACHE_FILE_NAME, fingerprint
 from codesearch.encoder.framing import (
     Framing,
@@ -38,12 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Most padded tokens per forward pass: long snippets travel in smaller batches. On CPU, time per
-# token is flat from 8 to 64 rows at <= 8192 tokens and 10-30% worse at 16k-32k (cache misses).
-TOKEN_BUDGET = 8192
-# A snippet shorter than this share of its batch's longest starts a new batch (see batching.py):
-# 100 functions embed 21% faster, 1000 no slower.
-MIN_FILL = 0.8
 _WARMUP_TEXT = "def warm_up(): pass"
 
 ProgressCallback = Callable[[int, int], None]
@@ -186,7 +180,7 @@ class Encoder:
         Args:
             texts: the snippets.
             batch_size: most snippets per forward pass. Long snippets travel in smaller batches
-                (at most TOKEN_BUDGET padded tokens), and a much shorter snippet starts a new one.
+                (at most batching.TOKEN_BUDGET padded tokens), and a much shorter snippet starts a new one.
             on_progress: called as ``on_progress(done, total)`` after every batch.
         """
         runtime = self._live()
@@ -229,14 +223,7 @@ class Encoder:
             raise ValueError("batch_size must be positive")
         runtime = self._live()
         rows = frame_texts(runtime.tokenizer, framing, texts)
-        vectors = np.zeros((len(rows), self._dim), dtype=np.float32)  # (n, dim)
-        done = 0
-        for batch in plan_batches([len(row) for row in rows], batch_size, TOKEN_BUDGET, MIN_FILL):
-            vectors[batch] = self._forward([rows[i] for i in batch], framing)
-            done += len(batch)
-            if on_progress is not None:
-                on_progress(done, len(rows))
-        return vectors
+        return embed_rows(rows, self._dim, batch_size, lambda batch: self._forward(batch, framing), on_progress)
 
     def _forward(self, rows: list[list[int]], framing: Framing) -> np.ndarray:
         """One batch through the network and pooling: rows of ids -> (len(rows), dim) float32."""

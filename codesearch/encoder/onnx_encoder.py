@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.encoder.batching import plan_batches
+from codesearch.encoder.batching import embed_rows
 from codesearch.encoder.framing import Framing, padded_batch
 from codesearch.encoder.onnx_manifest import (
     MODEL_FILE_NAME,
@@ -37,8 +37,6 @@ from codesearch.encoder.runtime import physical_core_count
 
 BACKEND = "onnx-float32"
 PROBE_MIN_COSINE = 0.9999
-TOKEN_BUDGET = 8192  # padded tokens per forward pass, as for torch (model.py)
-MIN_FILL = 0.8
 
 
 class OnnxEncoder:
@@ -139,14 +137,7 @@ class OnnxEncoder:
             if self._session is None:
                 raise ValueError("this OnnxEncoder is closed")
             rows = self._rows(texts, framing)
-            vectors = np.zeros((len(rows), self.dim), dtype=np.float32)  # (n, dim)
-            done = 0
-            for batch in plan_batches([len(row) for row in rows], batch_size, TOKEN_BUDGET, MIN_FILL):
-                vectors[batch] = self._forward([rows[i] for i in batch], framing)
-                done += len(batch)
-                if on_progress is not None:
-                    on_progress(done, len(rows))
-        return vectors
+            return embed_rows(rows, self.dim, batch_size, lambda batch: self._forward(batch, framing), on_progress)
 
     def _rows(self, texts: Sequence[str], framing: Framing) -> list[list[int]]:
         """Token-id rows, exactly as framing.frame_texts makes them with the transformers tokenizer."""
