@@ -4,6 +4,8 @@ Shared by the server's ``similar`` (``server/repos.py``) and ``codesearch mcp``
 (in process, when no server runs). The innermost definition spanning the line is the
 target, it is left out of its own answer, the score is the cosine similarity and the dense rank is
 the rank. No model is needed: the target's vector comes from the index's embeddings cache.
+Line records (import blocks, windows, sections) are neither targets nor answers: they are there for
+text search, and "similar to this function" asks for functions, methods and classes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from codesearch.index.store import IndexStore
 from codesearch.records import LINE_RECORD_KINDS, Hit
 
 MAX_CHUNKS_PER_FILE = 100_000
+MAX_FETCH = 4_096  # nearest records looked at, at most, to find k definitions among line records
 
 
 def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, ef: int = 64) -> list[Hit]:
@@ -29,14 +32,23 @@ def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, 
             f"{target.chunk.qualified_name} is not embedded yet (the index is still being built); "
             "try again when `codesearch index` has finished"
         )
-    found = store.dense_search(vector, k + 1, ef=max(ef, k + 1))
-    found = [scored for scored in found if scored.chunk_id != target.chunk_id][:k]
-    stored = {s.chunk_id: s for s in store.get_chunks([scored.chunk_id for scored in found])}
-    return [
-        _hit(stored[scored.chunk_id], scored.score, rank)
-        for rank, scored in enumerate(found, 1)
-        if scored.chunk_id in stored
-    ]
+    definitions: list[tuple[StoredChunk, float]] = []
+    fetch = k + 1
+    while True:
+        found = store.dense_search(vector, fetch, ef=max(ef, fetch))
+        stored = {s.chunk_id: s for s in store.get_chunks([scored.chunk_id for scored in found])}
+        definitions = [
+            (stored[scored.chunk_id], scored.score)
+            for scored in found
+            if scored.chunk_id != target.chunk_id
+            and scored.chunk_id in stored
+            and stored[scored.chunk_id].chunk.kind not in LINE_RECORD_KINDS
+        ]
+        # Line records took some of the places: ask for more, until k definitions or no more vectors.
+        if len(definitions) >= k or len(found) < fetch or fetch >= MAX_FETCH:
+            break
+        fetch = min(fetch * 4, MAX_FETCH)
+    return [_hit(chunk, score, rank) for rank, (chunk, score) in enumerate(definitions[:k], 1)]
 
 
 def definition_at(store: IndexStore, rel_path: str, line: int) -> StoredChunk:

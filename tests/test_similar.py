@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from codesearch.errors import QueryError
+from codesearch.records import LINE_RECORD_KINDS
 from codesearch.index.store import IndexStore
 from codesearch.server.repos import ServedRepo
 from codesearch.similar import definition_at, literal_glob, similar_definitions
@@ -74,3 +75,16 @@ def test_a_line_outside_every_definition_is_a_query_error(store: IndexStore) -> 
 
 def test_literal_glob_escapes_wildcards() -> None:
     assert literal_glob("a/b[1]*?.py") == "a/b[[]1][*][?].py"
+
+
+def test_line_records_are_never_answers_and_k_definitions_still_come(store: IndexStore) -> None:
+    kinds = {stored.chunk.kind for stored in store.get_chunks(sorted(store.chunk_ids_matching("*")))}
+    assert kinds & LINE_RECORD_KINDS, f"the fixture has no line records to leave out: {kinds}"
+    definitions = [
+        stored for stored in store.get_chunks(sorted(store.chunk_ids_matching("*")))
+        if stored.chunk.kind not in LINE_RECORD_KINDS
+    ]
+    k = len(definitions) - 1  # every other definition: line records are among the nearest
+    hits = similar_definitions(store, "server/passwords.py", 7, k)
+    assert len(hits) == k
+    assert not [hit for hit in hits if hit.kind in LINE_RECORD_KINDS]

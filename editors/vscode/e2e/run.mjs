@@ -190,7 +190,9 @@ async function testFindSimilar(page) {
   if (screenshots) {
     await page.screenshot({ path: path.join(screenshots, "vscode-similar.png") });
   }
-  await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: "verify_password" }).click();
+  // The row whose label is the function's name (another row's text may mention it too).
+  const label = page.locator(".label-name", { hasText: /^\s*verify_password\s*$/ });
+  await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { has: label }).click();
   await waitForEditor(page, "passwords.py", verifyLine);
   console.log(`ok 4 Enter moved to verify_password at line ${verifyLine}`);
 }
