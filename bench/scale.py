@@ -7,8 +7,9 @@ SQLite's ``dbstat`` (bytes per table and per definition) and its HNSW file per v
 each size, an HNSW index of that many synthetic unit 384-d vectors (near a random 32-d subspace,
 as embeddings lie near a low-dimensional one) is built with the index's own
 parameters (cosine, M=16, ef_construction=200) and queried one query at a time, one thread, at
-ef=64 and k=10 (as ``ask`` does): build seconds, p50/p95 query latency, recall@10 against exact
-search, file bytes per vector and the process's peak RSS. Prints JSON lines.
+k=10 and ef=64 (as ``ask`` does; ``--ef 64,128,256`` for more, from the same build): build
+seconds, p50/p95 query latency, recall@10 against exact search, file bytes per vector and the
+process's peak RSS. Prints JSON lines.
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ def uniform(rng: np.random.Generator, count: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def hnsw_latency(size: int, queries: int, *, is_uniform: bool = False, seed: int = 0) -> dict[str, object]:
+def hnsw_latency(
+    size: int, queries: int, *, is_uniform: bool = False, seed: int = 0, efs: tuple[int, ...] = (64,)
+) -> list[dict[str, object]]:
+    """One build of ``size`` vectors, then one line of figures per search-time ``ef`` (same queries)."""
     rng = np.random.default_rng(seed)
     basis = rng.standard_normal((LATENT_DIM, DIM), dtype=np.float32) / np.sqrt(DIM)  # (32, DIM)
     if is_uniform:
@@ -89,27 +93,31 @@ def hnsw_latency(size: int, queries: int, *, is_uniform: bool = False, seed: int
     started = time.perf_counter()
     index.add_items(data, np.arange(size), num_threads=2)
     build_s = time.perf_counter() - started
-    index.set_ef(64)
-    index.set_num_threads(1)
-    times_ms = []
-    found = []
-    for query in asked:
-        started = time.perf_counter()
-        labels, _ = index.knn_query(query[np.newaxis, :], k=10)
-        times_ms.append((time.perf_counter() - started) * 1000)
-        found.append(labels[0])
     exact = np.argsort(-(asked[:100] @ data.T), axis=1)[:, :10]  # (100, 10)
-    recall = np.mean([len(set(found[i]) & set(exact[i])) / 10 for i in range(len(exact))])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "v.hnsw"
         index.save_index(str(path))
         file_bytes = path.stat().st_size
-    return {"vectors": size, "data": "uniform" if is_uniform else "embedding-like",
+    index.set_num_threads(1)
+    lines: list[dict[str, object]] = []
+    for ef in efs:
+        index.set_ef(ef)
+        times_ms = []
+        found = []
+        for query in asked:
+            started = time.perf_counter()
+            labels, _ = index.knn_query(query[np.newaxis, :], k=10)
+            times_ms.append((time.perf_counter() - started) * 1000)
+            found.append(labels[0])
+        recall = np.mean([len(set(found[i]) & set(exact[i])) / 10 for i in range(len(exact))])
+        lines.append({
+            "vectors": size, "data": "uniform" if is_uniform else "embedding-like", "ef": ef,
             "build_s": round(build_s, 1), "p50_ms": round(float(np.percentile(times_ms, 50)), 3),
             "p95_ms": round(float(np.percentile(times_ms, 95)), 3), "recall_at_10": round(float(recall), 3),
             "file_bytes_per_vector": round(file_bytes / size),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "load": load_average()}
+            "load": load_average()})
+    return lines
 
 
 def main() -> None:
@@ -118,12 +126,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--uniform", action="store_true", help="Uniformly random vectors instead (worst case).")
+    parser.add_argument("--ef", default="64", help="search-time ef values, comma-separated (one build serves all)")
     args = parser.parse_args()
     print(f"load average before: {load_average()}", file=sys.stderr)
     if args.index_dir is not None:
         print(json.dumps({"index": str(args.index_dir), **index_bytes(args.index_dir)}))
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(hnsw_latency(size, args.queries, is_uniform=args.uniform)), flush=True)
+        efs = tuple(int(ef) for ef in args.ef.split(","))
+        for line in hnsw_latency(size, args.queries, is_uniform=args.uniform, efs=efs):
+            print(json.dumps(line), flush=True)
     print(f"load average after: {load_average()}", file=sys.stderr)
 
 
