@@ -1,16 +1,21 @@
 """One search over several repositories: each index answers, the hits merge into one ranking.
 
 Every index ranks its own candidates (index/ranking/ fuses dense and keyword signals into one
-score per hit). Those fused scores are comparable across indexes only when the same model made
-the vectors, so indexes built with different models are refused. The merge is by score, best
-first; hits of equal score keep their order within their repository and alternate between
-repositories in the order they were given (a stable sort on (-score, rank in its index)).
-Each repository is asked for ``k`` hits, so the merged top ``k`` is exact: no repository can
-hold a hit of the top ``k`` below its own ``k``-th.
+score per hit), but a fused score is a sum of z-scores over that index's own candidates: it says
+how far a hit stands out in its repository, not how well it answers the query. Merged by it
+alone, every repository's best hit looks equally good, and an unrelated repository's best hit
+outranks the right one's second. So the merge key (``DEFAULT_MERGE``) adds to each hit's fused
+score ``REPOSITORY_WEIGHT`` times the best cosine in its repository's answer: cosines of one
+model mean the same in every index (indexes built with different models are refused), and the
+best one says how well the repository as a whole answers the query. Within a repository the order
+is unchanged. Chosen on the repo-level dev set asked across repositories (bench/multi_repo.py,
+README, Scale): file NDCG@10 with 4 other repositories beside each query's own 0.655 by fused
+score, 0.823 with the repository term; with all 31 others 0.390 and 0.730 (its own alone: 0.846). A repository
+with no vector yet (a progressive build) has no cosine and comes after those that have.
 
-The keyword half of a fused score depends on each index's own statistics (BM25's document
-frequencies), so a word that is rare in one repository and common in another weighs more in the
-first: the ranking is one a union index would give only approximately.
+Hits of equal key keep their order within their repository and alternate between repositories in
+the order they were given. Each repository is asked for ``k`` hits, so the merged top ``k`` is
+exact: no repository can hold a hit of the top ``k`` below its own ``k``-th.
 """
 
 from __future__ import annotations
@@ -84,10 +89,38 @@ def check_same_model(starts: Sequence[Path], settings: Sequence[Settings]) -> No
             )
 
 
-def merge_ranked(per_repository: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
-    """The best ``k`` of several ranked lists by score; ties alternate between lists in order."""
-    keyed = [(-hit.score, rank, order, hit) for order, hits in enumerate(per_repository)
-             for rank, hit in enumerate(hits)]
+MergeKey = Callable[[Hit, int, Sequence[Hit]], float]  # (hit, its rank in its list, that list) -> key, higher first
+
+
+def _with_cosine(weight: float) -> MergeKey:
+    return lambda hit, rank, hits: hit.score + weight * (hit.cosine if hit.cosine is not None else -1.0)
+
+
+def _with_repository(weight: float) -> MergeKey:
+    def key(hit: Hit, rank: int, hits: Sequence[Hit]) -> float:
+        return hit.score + weight * max((h.cosine for h in hits if h.cosine is not None), default=-1.0)
+    return key
+
+
+REPOSITORY_WEIGHT = 80.0  # dev: 40 -> 0.824 / 0.722, 80 -> 0.823 / 0.730, 160 -> 0.815 / 0.719 (4 / 31 others)
+
+# The default and the alternatives bench/multi_repo.py compares it with ("score" was the merge before).
+MERGE_STRATEGIES: dict[str, MergeKey] = {
+    "score": lambda hit, rank, hits: hit.score,
+    "cosine": lambda hit, rank, hits: hit.cosine if hit.cosine is not None else -1.0,
+    "rank": lambda hit, rank, hits: -rank,
+    **{f"score+{w:g}*cosine": _with_cosine(w) for w in (40.0,)},
+    **{f"score+{w:g}*repository": _with_repository(w) for w in (REPOSITORY_WEIGHT / 2, REPOSITORY_WEIGHT,
+                                                                 REPOSITORY_WEIGHT * 2)},
+}
+DEFAULT_MERGE = f"score+{REPOSITORY_WEIGHT:g}*repository"
+
+
+def merge_ranked(per_repository: Sequence[Sequence[Hit]], k: int, strategy: str = DEFAULT_MERGE) -> list[Hit]:
+    """The best ``k`` of several ranked lists by ``strategy``'s key; ties alternate between lists in order."""
+    merge_key = MERGE_STRATEGIES[strategy]
+    keyed = [(-merge_key(hit, rank, hits), rank, order, hit)
+             for order, hits in enumerate(per_repository) for rank, hit in enumerate(hits)]
     keyed.sort(key=lambda item: item[:3])
     return [hit for *_, hit in keyed[:k]]
 

@@ -112,6 +112,7 @@ class Hit:
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
     repository: str = ""  # which repository, in a search over several (multi_search.py); else empty
+    cosine: float | None = None  # query-definition cosine (None: no vector, or a keyword-only search)
 
 
 @dataclass(frozen=True, slots=True)

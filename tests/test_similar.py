@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from codesearch.errors import QueryError
-from codesearch.records import LINE_RECORD_KINDS
 from codesearch.index.store import IndexStore
+from codesearch.records import LINE_RECORD_KINDS
 from codesearch.server.repos import ServedRepo
 from codesearch.similar import definition_at, literal_glob, similar_definitions
 from tests.server.helpers import CART, PASSWORDS, TIMEOUT_S, start_server

@@ -94,11 +94,24 @@ def search(
     stored = {s.chunk_id: s for s in store.get_chunks([chunk_id for chunk_id, _ in top])}
     dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
     lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical, start=1)}
+    cosines = _cosines(store, vector, dense, [chunk_id for chunk_id, _ in top])
     return [
-        _hit(stored[chunk_id], score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))
+        _hit(stored[chunk_id], score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id), cosines.get(chunk_id))
         for chunk_id, score in top
         if chunk_id in stored
     ]
+
+
+def _cosines(store: IndexStore, vector: np.ndarray | None, dense: Sequence[tuple[int, float]],
+             chunk_ids: Sequence[int]) -> dict[int, float]:
+    """The exact cosine of each of ``chunk_ids`` that has a vector (none without a query vector):
+    a score that means the same in every index of one model, unlike the fused one (multi_search.py)."""
+    if vector is None:
+        return {}
+    known = dict(dense)
+    missing = [chunk_id for chunk_id in chunk_ids if chunk_id not in known]
+    known.update((s.chunk_id, s.score) for s in store.dense_scores(vector, missing))
+    return {chunk_id: known[chunk_id] for chunk_id in chunk_ids if chunk_id in known}
 
 
 def _fused(store: IndexStore, request: SearchRequest, query: str, vector: np.ndarray,
@@ -202,11 +215,12 @@ def _is_named(stored: StoredChunk, typed: str, *, fold_case: bool) -> bool:
     return typed in (name, qualified_name) or qualified_name.endswith(("." + typed, "::" + typed, "#" + typed))
 
 
-def _hit(stored: StoredChunk, score: float, dense_rank: int | None, lexical_rank: int | None) -> Hit:
+def _hit(stored: StoredChunk, score: float, dense_rank: int | None, lexical_rank: int | None,
+         cosine: float | None = None) -> Hit:
     chunk = stored.chunk
     return Hit(
         path=chunk.path, start_line=chunk.start_line, end_line=chunk.end_line, name=chunk.name,
         qualified_name=chunk.qualified_name, kind=chunk.kind, language=chunk.language, score=round(score, 6),
         signature=chunk.signature, docstring_summary=chunk.docstring_summary, code=chunk.code,
-        dense_rank=dense_rank, lexical_rank=lexical_rank,
+        dense_rank=dense_rank, lexical_rank=lexical_rank, cosine=None if cosine is None else round(cosine, 6),
     )

@@ -59,6 +59,20 @@ def test_dense_scores_are_exact_cosines(store: IndexStore) -> None:
     assert store.dense_scores(QUERY_VECTOR, []) == []
 
 
+def test_every_hit_carries_its_exact_cosine_also_outside_the_dense_list(store: IndexStore) -> None:
+    params = RankingParams(candidates_per_side=2)  # alpha and bravo come from the lexical side only
+    hits = search(store, embed_query, SearchRequest("settings", 10), params)
+    vectors = {chunk.name: vector for chunk, vector in CHUNKS}
+    assert {"alpha", "bravo"} <= {hit.name for hit in hits}
+    for hit in hits:
+        assert hit.cosine == pytest.approx(float(vectors[hit.name] @ QUERY_VECTOR), abs=1e-5), hit.name
+
+
+def test_a_keyword_search_has_no_cosines(store: IndexStore) -> None:
+    hits = search(store, None, SearchRequest("settings", 10, mode="lexical"))
+    assert hits and all(hit.cosine is None for hit in hits)
+
+
 def test_lexical_only_candidates_are_ordered_by_their_true_dense_score(store: IndexStore) -> None:
     params = RankingParams(candidates_per_side=2)  # the dense side returns near_one and near_two only
     assert names(store, "settings", params, mode="dense")[:2] == ["near_one", "near_two"]
