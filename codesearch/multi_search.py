@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from codesearch.config import Settings
+from codesearch.encoder.shared_query_encoders import SharedQueryEncoders
 from codesearch.errors import IndexMismatchError
 from codesearch.index.search import SearchRequest
 from codesearch.index.store import IndexStore
@@ -50,7 +51,9 @@ def search_repositories(
     settings = [settings_for(start) for start in starts]
     check_same_model(starts, settings)
     with ExitStack() as stack:
-        searchers = [stack.enter_context(Searcher.open(start, each, model_given=model_given))
+        encoders = SharedQueryEncoders()  # one model for all: loaded once, each query embedded once
+        stack.callback(encoders.close)  # after every searcher has closed (an ExitStack unwinds in reverse)
+        searchers = [stack.enter_context(Searcher.open(start, each, model_given=model_given, encoders=encoders))
                      for start, each in zip(starts, settings, strict=True)]
         return search_all(searchers, queries, request, ef=settings[0].hnsw_ef_search)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from codesearch.config import DEFAULT_MODEL, Settings
 from codesearch.encoder.query_encoder import QueryEncoder, load_query_encoder
+from codesearch.encoder.shared_query_encoders import SharedQueryEncoders
 from codesearch.index.ranking import RankingParams
 from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
@@ -44,8 +45,10 @@ class Searcher:
         self.index_dir = index_dir
 
     @classmethod
-    def open(cls, start: Path, settings: Settings, *, model_given: bool = False) -> Searcher:
-        """Open the index for ``start`` read-only and load its encoder.
+    def open(
+        cls, start: Path, settings: Settings, *, model_given: bool = False, encoders: SharedQueryEncoders | None = None
+    ) -> Searcher:
+        """Open the index for ``start`` read-only and load its encoder (borrowed from ``encoders`` if given).
 
         Without an explicit ``--model`` (``model_given``), the model the index was built with is
         used; queries are embedded by its verified ONNX export when there is one, else by torch
@@ -61,9 +64,14 @@ class Searcher:
         if not model_given and settings.model == DEFAULT_MODEL and indexed.model_id != DEFAULT_MODEL_ID:
             model = indexed.model_id
 
-        def load_encoder() -> QueryEncoder:
+        def load_own_encoder() -> QueryEncoder:
             return load_query_encoder(model, indexed.model_hash, indexed.model_id, index_dir=index_dir,
                                       threads=settings.threads)
+
+        def load_encoder() -> QueryEncoder:
+            if encoders is None:
+                return load_own_encoder()
+            return encoders.get(indexed.model_hash, load_own_encoder)
 
         searcher = cls(store, load_encoder, repo_root_of(index_dir), index_dir)
         try:
