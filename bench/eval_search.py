@@ -5,7 +5,8 @@ Benchmarks (held out; nothing in codesearch was trained on them):
   ``--cosqa dev``, report ``--cosqa test``.
 - The mined docstring -> code set (bench/corpora.toml, fetched by bench/fetch_corpora.py): the
   docstring summary is the query; the function, with every docstring removed, is ranked among all
-  functions of its package (the corpus protocol).
+  functions of its package (the corpus protocol). ``--manifest bench/corpora-languages.toml`` mines
+  the languages added by issue 11 instead (a manifest of its own, so the figures of the first stay).
 
 Prints a table and JSON lines (one per system and language). Vectors are cached per model in the
 user cache folder, so a second run only re-ranks.
@@ -18,6 +19,7 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from codesearch.config import user_cache_dir
@@ -40,6 +42,7 @@ from codesearch.index.records import IndexParams
 from codesearch.parsing.extract import extract_chunks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MANIFEST = REPO_ROOT / "bench" / "corpora.toml"
 
 
 def evaluate_pools(benchmark: Benchmark, pools: list[Benchmark], encoder: Encoder, cache: EmbeddingCache,
@@ -70,7 +73,16 @@ def evaluate_pools(benchmark: Benchmark, pools: list[Benchmark], encoder: Encode
     return [build_report(benchmark.name, name, outcomes[name], len(benchmark.corpus)) for name, _ in systems]
 
 
-def main() -> None:
+def mined_name(manifest: Path, with_docstrings: bool) -> str:
+    """The benchmark name in the table and JSON lines: ``mined`` for bench/corpora.toml, else
+    ``mined-<manifest stem>`` (``mined-corpora-languages``); ``-docstrings`` follows ``mined``."""
+    name = "mined-docstrings" if with_docstrings else "mined"
+    if manifest.resolve() != DEFAULT_MANIFEST.resolve():
+        name += f"-{manifest.stem}"
+    return name
+
+
+def _parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cosqa", choices=["dev", "test"], action="append", default=[])
     parser.add_argument("--mined", action="store_true", help="the mined multi-language set")
@@ -78,6 +90,8 @@ def main() -> None:
                         help="mined set: index functions as written, docstrings included (BM25's regime)")
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all",
                         help="mined set: the half of the queries to score (choose on dev, report on test)")
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST,
+                        help="mined set: the pinned packages to mine (default: bench/corpora.toml)")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--model", default="default")
     parser.add_argument("--representation", default="path-name-code", choices=[r.value for r in Representation])
@@ -91,7 +105,11 @@ def main() -> None:
                         help="keep only this share of the vectors, as during a progressive build")
     parser.add_argument("--unembedded-score", default="",
                         help="stand-in scores for chunks without a vector to compare, e.g. floor,neutral,lexical")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = _parse_args()
     modes = args.modes.split(",")
     encoder = Encoder.load(args.model)
     cache = EmbeddingCache(user_cache_dir() / "eval-embeddings" / f"{encoder.model_hash}.npz",
@@ -108,10 +126,10 @@ def main() -> None:
         reports += evaluate_pools(benchmark, [benchmark], encoder, cache, params, representation, weights, modes,
                                   base, args.embedded_share, unembedded)
     if args.mined:
-        packages = package_sources(load_manifest(REPO_ROOT / "bench" / "corpora.toml"), default_corpora_dir())
+        packages = package_sources(load_manifest(args.manifest), default_corpora_dir())
         blocklist = load_blocklist(args.shared / "heldout-blocklist.txt")
         options = MiningOptions(keep_docstrings=args.with_docstrings)
-        name = "mined-docstrings" if args.with_docstrings else "mined"
+        name = mined_name(args.manifest, args.with_docstrings)
         mined = mine_benchmark(packages, extract_chunks, options, name=name, blocklist=blocklist).benchmark
         mined = split_queries(mined, args.split)
         reports += evaluate_pools(mined, split_by_group(mined), encoder, cache, params, representation, weights,

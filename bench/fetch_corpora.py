@@ -14,8 +14,9 @@ system's apt state is never changed. From a source package only the upstream (or
 used, verified against the SHA-256 in the signed .dsc.
 
 A training manifest is also refused when it lists a package of the evaluation corpora
-(bench/corpora.toml, unless that is the manifest being fetched) or a repository of the repo-level dev
-set (../shared/benchmarks/repo-level/repos.json): ``--exclude-manifest`` and ``--exclude-repos``.
+(bench/corpora.toml and bench/corpora-languages.toml, except the manifest being fetched) or a repository
+of the repo-level dev set (../shared/benchmarks/repo-level/repos.json): ``--exclude-manifest`` and
+``--exclude-repos``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from codesearch.evaluation.records import CorpusPackage, PackageSource
 logger = logging.getLogger("fetch_corpora")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+EVALUATION_MANIFESTS = (REPO_ROOT / "bench" / "corpora.toml", REPO_ROOT / "bench" / "corpora-languages.toml")
 DEBIAN_SOURCES = (  # the Debian release the manifest's apt versions are pinned to
     "deb-src http://deb.debian.org/debian bookworm main\n"
     "deb-src http://deb.debian.org/debian bookworm-updates main\n"
@@ -226,7 +228,8 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--blocklist", type=Path,
                         default=REPO_ROOT.parent / "shared" / "heldout-blocklist.txt")
     parser.add_argument("--exclude-manifest", action="append", type=Path, default=None,
-                        help="evaluation manifests whose packages are held out (default: bench/corpora.toml)")
+                        help="evaluation manifests whose packages are held out "
+                             "(default: bench/corpora.toml and bench/corpora-languages.toml)")
     parser.add_argument("--exclude-repos", action="append", type=Path, default=None,
                         help="repo-level repos.json files whose repositories are held out "
                              "(default: ../shared/benchmarks/repo-level/repos.json)")
@@ -260,7 +263,7 @@ def _exclusions(args: argparse.Namespace) -> tuple[list[Path], list[Path]]:
     """The evaluation manifests and repo-level lists that a manifest must not overlap (never itself)."""
     manifests = args.exclude_manifest
     if manifests is None:
-        manifests = [REPO_ROOT / "bench" / "corpora.toml"]
+        manifests = list(EVALUATION_MANIFESTS)
     manifests = [m for m in manifests if m.resolve() != args.manifest.resolve()]
     repo_lists = args.exclude_repos
     if repo_lists is None:

@@ -113,3 +113,12 @@ def test_unpack_refuses_paths_outside_the_destination(tmp_path: Path) -> None:
     with pytest.raises(tarfile.TarError):
         fetch_corpora._unpack(archive, tmp_path / "tree")
     assert not (tmp_path / "outside.py").exists()
+
+
+def test_both_evaluation_manifests_are_held_out_by_default_except_the_one_fetched(tmp_path: Path) -> None:
+    training = tmp_path / "training.toml"
+    defaults = fetch_corpora._exclusions(fetch_corpora._parse_args(["--manifest", str(training)]))[0]
+    assert defaults == list(fetch_corpora.EVALUATION_MANIFESTS)
+    languages = REPO_ROOT / "bench" / "corpora-languages.toml"
+    fetched = fetch_corpora._exclusions(fetch_corpora._parse_args(["--manifest", str(languages)]))[0]
+    assert fetched == [REPO_ROOT / "bench" / "corpora.toml"]

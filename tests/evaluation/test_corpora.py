@@ -18,6 +18,7 @@ from codesearch.evaluation.corpora import (
     parse_manifest,
     source_root,
 )
+from codesearch.evaluation.held_out import held_out_blocklist
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY = (
@@ -37,6 +38,27 @@ def test_the_committed_manifest_is_valid_and_not_held_out(shared_dir: Path) -> N
     assert all(2 <= count <= 4 for count in per_language.values()), per_language
     assert blocked_packages(packages, load_blocklist(shared_dir / "heldout-blocklist.txt")) == []
     assert all(package.version[0].isdigit() for package in packages)  # exact pins, no ranges
+
+
+def test_the_languages_manifest_is_apart_from_the_first_the_held_out_sets_and_training(shared_dir: Path) -> None:
+    packages = load_manifest(REPO_ROOT / "bench" / "corpora-languages.toml")
+    first = load_manifest(REPO_ROOT / "bench" / "corpora.toml")
+    # Only languages the first manifest lacks, so its figures cannot change whichever is mined.
+    assert {p.language for p in packages}.isdisjoint({p.language for p in first})
+    held_out = held_out_blocklist(shared_dir / "heldout-blocklist.txt", [REPO_ROOT / "bench" / "corpora.toml"],
+                                  [shared_dir / "benchmarks" / "repo-level" / "repos.json"])
+    assert blocked_packages(packages, held_out) == []
+    assert all(package.version[0].isdigit() for package in packages)
+    # Nothing a training recipe lists (name or upstream), either way round.
+    evaluation = parse_blocklist("\n".join(n for p in packages for n in (p.name, p.upstream)))
+    recipes = [path for path in sorted((REPO_ROOT / "training" / "recipes").rglob("*.toml"))
+               if "[[package]]" in path.read_text(encoding="utf-8")]
+    assert recipes
+    for recipe in recipes:
+        training = load_manifest(recipe)
+        assert blocked_packages(training, evaluation) == [], recipe
+        names = parse_blocklist("\n".join(n for p in training for n in (p.name, p.upstream)))
+        assert blocked_packages(packages, names) == [], recipe
 
 
 def test_parse_reads_fields_and_canonical_language() -> None:

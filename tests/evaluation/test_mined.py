@@ -212,3 +212,27 @@ def test_with_the_real_extractor_no_query_is_left_in_the_corpus(tmp_path: Path) 
     for query in benchmark.queries.values():
         for document in benchmark.corpus.values():
             assert query.rstrip(".") not in document
+
+
+def test_packages_of_another_language_leave_a_languages_queries_as_they_were(tmp_path: Path) -> None:
+    # Why bench/corpora-languages.toml may be mined on its own or beside bench/corpora.toml: a
+    # language's queries, their relevance, its sample and its pools do not depend on other languages.
+    from codesearch.evaluation.benchmark import split_by_group
+    from codesearch.parsing.extract import extract_chunks
+
+    python = _package(tmp_path, {f"m{i}.py": _function(f"f{i}", f"Handle case number {i} of six.", f"return {i}")
+                                 for i in range(6)})
+    lua_root = tmp_path / "lua"
+    lua_root.mkdir()
+    (lua_root / "m.lua").write_text("".join(
+        f"--- Handle case number {i} of six.\nlocal function g{i}(x)\n  return x + {i}\nend\n\n" for i in range(6)
+    ))
+    lua = PackageSource("lua-pkg", "lua", lua_root)
+    options = MiningOptions(max_queries_per_language=3)
+    alone = mine_benchmark([python], extract_chunks, options).benchmark
+    both = mine_benchmark([python, lua], extract_chunks, options).benchmark
+    lua_queries = {qid for qid in both.queries if qid.startswith("q:lua-pkg:")}
+    assert len(alone.queries) == 3 and len(lua_queries) == 3
+    assert {qid: both.queries[qid] for qid in both.queries if qid not in lua_queries} == alone.queries
+    assert {qid: both.relevant[qid] for qid in alone.queries} == alone.relevant
+    assert split_by_group(both)[1].corpus == split_by_group(alone)[0].corpus  # pools: "lua-pkg" < "pkg"
