@@ -314,7 +314,7 @@ def index_repository(
         record_repo_root(index_dir, repo_root)
         def provide() -> CodeEmbedder:
             if embedder is None:
-                return _load_encoder(settings, identity.model_hash, store.count_unembedded_texts())
+                return _load_encoder(settings, identity.model_hash)
             _ensure_query_export(settings, identity.model_hash)
             return embedder
 
@@ -323,29 +323,12 @@ def index_repository(
     return summary
 
 
-# Below this many texts to embed, ONNX Runtime embeds them sooner than torch: it opens in ~0.25 s where
-# importing and loading torch takes ~3 s, but it embeds at ~130 texts/s against torch's ~215 (bf16;
-# float32 in ONNX Runtime), so torch catches up near 800 texts (bench/index_backends.py: 50 texts
-# 0.96 s vs 3.63 s, 300: 2.72 vs 4.46, 600: 4.80 vs 5.92, 1,000: 8.31 vs 7.47; load ~1).
-ONNX_MAX_TEXTS = 600
-
-
-def _load_encoder(settings: Settings, model_hash: str, to_embed: int) -> CodeEmbedder:
-    """The encoder for ``to_embed`` texts: the verified ONNX export for a few (an edit, a small
-    repository), torch for many. The export is made first when it is missing (once per model,
+def _load_encoder(settings: Settings, model_hash: str) -> CodeEmbedder:
+    """The torch encoder, and first the ONNX export for queries when it is missing (once per model,
     ~10 s): `ask`s while this run embeds then load in a fraction of a second, not torch's seconds."""
-    _ensure_query_export(settings, model_hash)
-    if to_embed <= ONNX_MAX_TEXTS:
-        from codesearch.config import user_cache_dir
-        from codesearch.encoder.onnx_encoder import OnnxEncoder
-        from codesearch.encoder.onnx_manifest import ExportUnusable, export_folder
-
-        try:
-            return OnnxEncoder.open(export_folder(user_cache_dir(), model_hash), model_hash, threads=settings.threads)
-        except ExportUnusable as reason:
-            logger.debug("ONNX export unusable for embedding (%s); loading torch", reason)
     from codesearch.encoder.model import Encoder
 
+    _ensure_query_export(settings, model_hash)
     return Encoder.load(settings.model, threads=settings.threads)
 
 
