@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
+from tests.bench.scripts import REPO_ROOT, load_bench_script
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("eval_search", REPO_ROOT / "bench" / "eval_search.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_search = _load_script()
+eval_search = load_bench_script("eval_search")
 
 
 def test_the_mined_set_reads_bench_corpora_toml_unless_told_otherwise() -> None:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import tarfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.scripts import REPO_ROOT, load_bench_script
 
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fetch_corpora", REPO_ROOT / "bench" / "fetch_corpora.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fetch_corpora = _load_script()
+fetch_corpora = load_bench_script("fetch_corpora")
 ENTRY = (
     '[[package]]\nname = "{name}"\nversion = "1.0"\nlanguage = "python"\nsource = "pypi"\n'
     'upstream = "{up}"\n'
