@@ -14,6 +14,7 @@ query's own repository alone is the ceiling. Prints one JSON line per strategy, 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -104,8 +105,6 @@ def main() -> None:
 
 
 def _tagged(hit: Hit, name: str) -> Hit:
-    import dataclasses
-
     return dataclasses.replace(hit, repository=name)
 
 

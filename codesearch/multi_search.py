@@ -92,26 +92,31 @@ def check_same_model(starts: Sequence[Path], settings: Sequence[Settings]) -> No
             )
 
 
-MergeKey = Callable[[Hit, int, Sequence[Hit]], float]  # (hit, its rank in its list, that list) -> key, higher first
+MergeKeys = Callable[[Sequence[Hit]], list[float]]  # one repository's ranked hits -> their keys, higher first
 
 
-def _with_cosine(weight: float) -> MergeKey:
-    return lambda hit, rank, hits: hit.score + weight * (hit.cosine if hit.cosine is not None else -1.0)
+def _cosine(hit: Hit) -> float:
+    return hit.cosine if hit.cosine is not None else -1.0
 
 
-def _with_repository(weight: float) -> MergeKey:
-    def key(hit: Hit, rank: int, hits: Sequence[Hit]) -> float:
-        return hit.score + weight * max((h.cosine for h in hits if h.cosine is not None), default=-1.0)
-    return key
+def _with_cosine(weight: float) -> MergeKeys:
+    return lambda hits: [hit.score + weight * _cosine(hit) for hit in hits]
+
+
+def _with_repository(weight: float) -> MergeKeys:
+    def keys(hits: Sequence[Hit]) -> list[float]:
+        best = max((_cosine(hit) for hit in hits), default=-1.0)  # how well the repository answers
+        return [hit.score + weight * best for hit in hits]
+    return keys
 
 
 REPOSITORY_WEIGHT = 80.0  # dev: 40 -> 0.824 / 0.722, 80 -> 0.823 / 0.730, 160 -> 0.815 / 0.719 (4 / 31 others)
 
 # The default and the alternatives bench/multi_repo.py compares it with ("score" was the merge before).
-MERGE_STRATEGIES: dict[str, MergeKey] = {
-    "score": lambda hit, rank, hits: hit.score,
-    "cosine": lambda hit, rank, hits: hit.cosine if hit.cosine is not None else -1.0,
-    "rank": lambda hit, rank, hits: -rank,
+MERGE_STRATEGIES: dict[str, MergeKeys] = {
+    "score": lambda hits: [hit.score for hit in hits],
+    "cosine": lambda hits: [_cosine(hit) for hit in hits],
+    "rank": lambda hits: [-float(rank) for rank in range(len(hits))],
     **{f"score+{w:g}*cosine": _with_cosine(w) for w in (40.0,)},
     **{f"score+{w:g}*repository": _with_repository(w) for w in (REPOSITORY_WEIGHT / 2, REPOSITORY_WEIGHT,
                                                                  REPOSITORY_WEIGHT * 2)},
@@ -121,9 +126,9 @@ DEFAULT_MERGE = f"score+{REPOSITORY_WEIGHT:g}*repository"
 
 def merge_ranked(per_repository: Sequence[Sequence[Hit]], k: int, strategy: str = DEFAULT_MERGE) -> list[Hit]:
     """The best ``k`` of several ranked lists by ``strategy``'s key; ties alternate between lists in order."""
-    merge_key = MERGE_STRATEGIES[strategy]
-    keyed = [(-merge_key(hit, rank, hits), rank, order, hit)
-             for order, hits in enumerate(per_repository) for rank, hit in enumerate(hits)]
+    merge_keys = MERGE_STRATEGIES[strategy]
+    keyed = [(-key, rank, order, hit) for order, hits in enumerate(per_repository)
+             for rank, (hit, key) in enumerate(zip(hits, merge_keys(hits), strict=True))]
     keyed.sort(key=lambda item: item[:3])
     return [hit for *_, hit in keyed[:k]]
 
