@@ -1,6 +1,6 @@
 """The batch-size study of training/README.md: held-out MRR against effective batch size at equal pairs seen.
 
-    PYTHONPATH=. python bench/batch_size_study.py --out runs/batch-study [--train] [--png PATH]
+    python -m bench.batch_size_study --out runs/batch-study [--train] [--png PATH]
 
 With ``--train`` the four recipes of ``training/recipes/batch-study/`` (effective batch 32, 128, 512 and
 2,048 through GradCache, every one seeing 6,144 pairs) run one after another into OUT/bs<N>; without it

@@ -1,6 +1,6 @@
 """Base against trained encoder, per benchmark and language, from the JSON lines the evaluators print.
 
-    PYTHONPATH=. python bench/compare_models.py --base B.jsonl [B2.jsonl ...] --trained T.jsonl [T2.jsonl ...]
+    python -m bench.compare_models --base B.jsonl [B2.jsonl ...] --trained T.jsonl [T2.jsonl ...]
 
 Inputs are the lines of ``codesearch eval --json`` (pairs files under the csn and corpus protocols,
 CoSQA) and of ``bench/eval_search.py --json-out`` (the mined set and CoSQA through the real index,

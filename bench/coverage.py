@@ -9,7 +9,7 @@ because index time on a shared machine is too noisy for a few-percent difference
 batches are sorted by length, so its time follows the tokens (it grows a little less: short texts
 are cheaper per token). Loads the tokenizer, not the network.
 
-    python bench/coverage.py --root /tmp/repos/tokio/tokio/src --root /tmp/repos/curl/lib
+    python -m bench.coverage --root /tmp/repos/tokio/tokio/src --root /tmp/repos/curl/lib
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections import Counter
 from pathlib import Path
 
 from codesearch.config import Settings
-from codesearch.embedding_text import chunk_text
+from codesearch.encoder.embedding_text import chunk_text
 from codesearch.encoder.model import Encoder
-from codesearch.extraction import plan_files
 from codesearch.parsing.discovery import read_source
+from codesearch.parsing.extraction_runs import plan_files
 from codesearch.parsing.file_records import extract_records
 from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import LINE_RECORD_KINDS

@@ -1,6 +1,6 @@
 """Discovery speed: files/s of discover_files over a tree (default: the Python stdlib), as JSON lines.
 
-Run: PYTHONPATH=. python bench/discovery.py [--root PATH] [--runs N]
+Run: python -m bench.discovery [--root PATH] [--runs N]
 
 The first run may read from a cold page cache; later runs show the warm cost. One more line gives
 the cost of load_ignore_rules and of check_path per file (the watcher's single-path path).

@@ -4,7 +4,7 @@ Embeds N real functions taken from the Python standard library with ``ast`` (the
 extractor is not needed for a throughput figure) and prints one JSON object per line, each with
 the measured anchor from the design notes beside it. Not part of pytest.
 
-    PYTHONPATH=. python bench/embed.py --n 1000
+    python -m bench.embed --n 1000
 
 The machine may be shared: every line carries the 1-minute load average at the time, and
 throughput is the best of ``--rounds`` runs.

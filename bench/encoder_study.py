@@ -15,7 +15,7 @@ how many of each definition's 10 nearest neighbours among the N stay the same (t
 change a search would see). Quality on real queries is bench/eval_search.py's job: run it with
 the folder a max-length line names (``--model``) for the mined-set MRR.
 
-    python bench/encoder_study.py --n 1000
+    python -m bench.encoder_study --n 1000
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from codesearch.embedding_text import chunk_text
 from codesearch.encoder import Encoder, EncoderMetadata
+from codesearch.encoder.embedding_text import chunk_text
 from codesearch.encoder.source import DEFAULT_MODEL_FOLDER
-from codesearch.extraction import plan_files
 from codesearch.parsing.discovery import read_source
 from codesearch.parsing.extract import extract_chunks
+from codesearch.parsing.extraction_runs import plan_files
 from codesearch.parsing.languages import get_language
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

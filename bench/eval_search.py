@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codesearch.config import user_cache_dir
-from codesearch.embedding_text import Representation
+from codesearch.encoder.embedding_text import Representation
 from codesearch.encoder.model import Encoder
 from codesearch.evaluation.benchmark import split_by_group, split_queries
 from codesearch.evaluation.blocklist import load_blocklist
@@ -36,7 +36,7 @@ from codesearch.evaluation.records import Benchmark, QueryOutcome, RetrievalRepo
 from codesearch.evaluation.render import render_table, report_json_lines
 from codesearch.evaluation.runner import score_benchmark
 from codesearch.evaluation.systems import MODES, PoolIndex
-from codesearch.index import search as search_module
+from codesearch.index import hybrid_search as search_module
 from codesearch.index.ranking import RankingParams, with_overrides
 from codesearch.index.records import IndexParams
 from codesearch.parsing.extract import extract_chunks

@@ -15,7 +15,7 @@ import sysconfig
 import time
 from pathlib import Path
 
-from codesearch.extraction import extract_files, plan_files
+from codesearch.parsing.extraction_runs import extract_files, plan_files
 from codesearch.parsing.languages import get_language
 from codesearch.parsing.queries import parser_for
 from codesearch.records import FileExtraction

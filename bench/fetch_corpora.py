@@ -1,6 +1,6 @@
 """Download and unpack the pinned packages of bench/corpora.toml into the corpus cache.
 
-    PYTHONPATH=. python bench/fetch_corpora.py [--cache-dir DIR] [--only NAME ...]
+    python -m bench.fetch_corpora [--cache-dir DIR] [--only NAME ...]
 
 Each package lands in <cache>/<language>/<name>-<version>/tree, built in a scratch folder and moved
 into place with a .complete marker, so an interrupted run leaves nothing half-made and a second run

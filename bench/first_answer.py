@@ -18,8 +18,8 @@ Prints one JSON object per repository and run label. The code under test is the 
 ``--src`` (default: this one), put first on PYTHONPATH, so another version (``git archive main |
 tar -x -C /tmp/before``) is measured with the same interpreter and packages:
 
-    python bench/first_answer.py --label after
-    python bench/first_answer.py --label before --src /tmp/before
+    python -m bench.first_answer --label after
+    python -m bench.first_answer --label before --src /tmp/before
 
 The machine may be shared: each line carries the load average at its start and end.
 """

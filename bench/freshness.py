@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
-
+from bench.stdlib_index import DEFAULT_CACHE, stdlib_copy
 from codesearch.config import resolve_settings
 from codesearch.encoder.model import Encoder
+from codesearch.index.locations import find_index_dir
 from codesearch.index.store import IndexStore
-from codesearch.locations import find_index_dir
 from codesearch.server.client import ServerConnection
 from codesearch.server.serve import Server
 

@@ -1,9 +1,9 @@
 """The fusion's inputs for every query of a benchmark, dumped once, then fusion rules compared offline.
 
-    python bench/fusion_features.py dump --mined --split dev --out /tmp/mined-dev.pkl
-    python bench/fusion_features.py dump --mined --with-docstrings --split dev --out /tmp/doc-dev.pkl
-    python bench/fusion_features.py dump --cosqa dev --out /tmp/cosqa-dev.pkl
-    python bench/fusion_features.py compare /tmp/*.pkl --grid lexical_weight=0.15,0.3 --grid standout_gain=0.25,0.5
+    python -m bench.fusion_features dump --mined --split dev --out /tmp/mined-dev.pkl
+    python -m bench.fusion_features dump --mined --with-docstrings --split dev --out /tmp/doc-dev.pkl
+    python -m bench.fusion_features dump --cosqa dev --out /tmp/cosqa-dev.pkl
+    python -m bench.fusion_features compare /tmp/*.pkl --grid lexical_weight=0.15,0.3 --grid standout_gain=0.25,0.5
 
 A dump holds, per query, the dense top 100, the BM25 top 100 and the exact cosines of the lexical
 candidates the dense list lacks (what index.search passes to the fusion), by doc id, with the gold

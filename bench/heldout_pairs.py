@@ -1,6 +1,6 @@
 """The held-out pairs file for `codesearch eval --pairs` (csn and corpus protocols), from the evaluation corpora.
 
-    PYTHONPATH=. python bench/heldout_pairs.py [--corpora-dir DIR] [--per-language 1000] --out pairs.jsonl
+    python -m bench.heldout_pairs [--corpora-dir DIR] [--per-language 1000] --out pairs.jsonl
 
 Runs ``codesearch extract --pairs`` over every package of ``bench/corpora.toml`` that
 ``bench/fetch_corpora.py`` fetched (none of them is in any training recipe), names each record's

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from codesearch.config import resolve_settings
-from codesearch.index.search import SearchRequest
-from codesearch.indexing import index_repository
+from codesearch.index.hybrid_search import SearchRequest
+from codesearch.indexer.updates import index_repository
 from codesearch.records import IndexProgress
-from codesearch.searcher import Searcher
+from codesearch.search.searcher import Searcher
 
 QUERIES = Path(__file__).with_name("queries.jsonl")
 

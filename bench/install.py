@@ -1,4 +1,4 @@
-"""Install time and size of the README's first command, and what a search-only install would weigh.
+"""Install time and size of README.md's first command, and what a search-only install would weigh.
 
 Makes a fresh virtual environment, runs `pip install -e <this checkout>` in it with pip's cache
 off (as on a fresh machine; wheels still come from wherever pip is configured to look), and
@@ -8,7 +8,7 @@ of the dependency closures of
 - the query path (`ask` with the ONNX export: onnxruntime, tokenizers, hnswlib, the grammars, ...);
 - what only indexing needs on top (torch, transformers, onnx for the export, the base weights).
 
-    python bench/install.py
+    python -m bench.install
 """
 
 from __future__ import annotations

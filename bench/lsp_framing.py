@@ -12,7 +12,7 @@ Why `codesearch lsp` does not use pygls: this prints, as JSON lines,
 
 pygls is not a dependency: give a Python that has it, e.g.
 ``python -m venv /tmp/pygls && /tmp/pygls/bin/pip install pygls==2.1.1`` then
-``.venv/bin/python bench/lsp_framing.py --pygls-python /tmp/pygls/bin/python``.
+``.venv/bin/python -m bench.lsp_framing --pygls-python /tmp/pygls/bin/python``.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ The repo-level dev set (../shared/benchmarks/repo-level, indexes built by bench/
 asked across repositories: each query goes to its own repository plus ``--distractors`` others
 (drawn with a seeded generator, the same for every strategy), each index ranks its own hits, and
 the per-repository lists are merged into one top 10 by each strategy of
-codesearch/multi_search.py. Hits from the other repositories are never relevant, so file-level
+codesearch/search/multi_repository.py. Hits from the other repositories are never relevant, so file-level
 NDCG@10 (the published protocol) falls as distractors push the query's own files down; the
 query's own repository alone is the ceiling. Prints one JSON line per strategy, best first.
 
-    python bench/multi_repo.py [--distractors 4] [--seed 0] [--repos NAME ...]
+    python -m bench.multi_repo [--distractors 4] [--seed 0] [--repos NAME ...]
 """
 
 from __future__ import annotations
@@ -23,10 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from repo_level import DEFAULT_DATA, unpack
-
+from bench.repo_level import DEFAULT_DATA, unpack
 from codesearch.config import resolve_settings
 from codesearch.evaluation.repo_level import (
     CATEGORIES,
@@ -38,10 +35,10 @@ from codesearch.evaluation.repo_level import (
     score_query,
     score_repo,
 )
-from codesearch.index.search import SearchRequest
-from codesearch.multi_search import MERGE_STRATEGIES, merge_ranked
+from codesearch.index.hybrid_search import SearchRequest
 from codesearch.records import Hit
-from codesearch.searcher import Searcher
+from codesearch.search.multi_repository import MERGE_STRATEGIES, merge_ranked
+from codesearch.search.searcher import Searcher
 
 K = 10
 

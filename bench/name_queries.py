@@ -7,7 +7,7 @@ first, in the top 10, and the MRR. Before this change the exact-name lift was a 
 and a name match the dense side did not return lost to its best candidates (issue 5's freshness
 bench: 38-46% of new functions were first for their own name).
 
-    PYTHONPATH=. python bench/name_queries.py [--index-dir DIR] [--queries 300]
+    python -m bench.name_queries [--index-dir DIR] [--queries 300]
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
-
+from bench.stdlib_index import DEFAULT_CACHE, stdlib_copy
 from codesearch.config import resolve_settings
+from codesearch.index.hybrid_search import SearchRequest
 from codesearch.index.ranking import is_identifier_like
-from codesearch.index.search import SearchRequest
-from codesearch.searcher import Searcher
+from codesearch.search.searcher import Searcher
 
 
 def sample_names(searcher: Searcher, count: int, seed: int) -> list[str]:

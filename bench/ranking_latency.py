@@ -6,7 +6,7 @@ signal of the ranking layer off (the plain z-score fusion of before), alternatin
 both share the machine's load. Model load and the first query are excluded. Prints p50/p95 per
 repository and over all queries, with ``uptime``'s load average.
 
-    python bench/ranking_latency.py --repos abseil-cpp laravel-framework tokio --rounds 2
+    python -m bench.ranking_latency --repos abseil-cpp laravel-framework tokio --rounds 2
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import os
 import time
 from pathlib import Path
 
-from repo_level import DEFAULT_DATA, unpack  # beside this script: run it as `python bench/...`
-
+from bench.repo_level import DEFAULT_DATA, unpack
 from codesearch.config import resolve_settings
 from codesearch.evaluation.repo_level import load_queries, load_repos
+from codesearch.index.hybrid_search import SearchRequest
 from codesearch.index.ranking import RankingParams, with_overrides
-from codesearch.index.search import SearchRequest
-from codesearch.searcher import Searcher
+from codesearch.search.searcher import Searcher
 
 SIGNALS = ("lexical_standout", "term_coverage", "definitions", "path_match", "path_priors", "header_declarations",
            "file_coherence", "diversity")

@@ -1,6 +1,6 @@
 """Definitions/s of `codesearch index`: local, and through Ray with 1 and 2 worker processes.
 
-    PYTHONPATH=. python bench/ray_index.py [--repo codesearch] [--json] [--keep-index DIR]
+    python -m bench.ray_index [--repo codesearch] [--json] [--keep-index DIR]
 
 Each configuration builds a fresh index of a copy of REPO (no embeddings cache, so every
 definition is embedded) and reports the embedding rate (definitions per second in the encoder,
@@ -22,11 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
+from codesearch.config import Settings
+from codesearch.indexer.updates import index_repository
 
-from codesearch.config import Settings  # noqa: E402
-from codesearch.indexing import index_repository  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_average() -> str:

@@ -7,9 +7,9 @@ NDCG@10 is the headline; chunk-level is the top 10 hits as returned). Prints a t
 per category and overall, side by side with the published peers on the same repositories, plus
 index seconds per repo and the query p50 (time between answers of the batch, model load excluded).
 
-    python bench/repo_level.py                       # all packaged repositories
-    python bench/repo_level.py --repos starlette tokio --out /tmp/run.jsonl
-    python bench/repo_level.py --in-process --set file_coherence=false   # fast ablation, no re-index
+    python -m bench.repo_level                       # all packaged repositories
+    python -m bench.repo_level --repos starlette tokio --out /tmp/run.jsonl
+    python -m bench.repo_level --in-process --set file_coherence=false   # fast ablation, no re-index
 
 ``--in-process`` opens each index once in this process and runs the ranking with ``--set``
 overrides of RankingParams (for ablations and tuning; the index must exist). ``--out`` writes one
@@ -87,9 +87,9 @@ def ask_cli(root: Path, queries: list[RepoQuery], k: int, env: dict[str, str],
 def ask_in_process(root: Path, queries: list[RepoQuery], k: int,
                    overrides: dict[str, str]) -> tuple[list[list[dict[str, object]]], list[float]]:
     from codesearch.config import resolve_settings
+    from codesearch.index.hybrid_search import SearchRequest
     from codesearch.index.ranking import RankingParams, with_overrides
-    from codesearch.index.search import SearchRequest
-    from codesearch.searcher import Searcher
+    from codesearch.search.searcher import Searcher
 
     params = with_overrides(RankingParams(), overrides)
     answers, gaps = [], []
@@ -121,9 +121,9 @@ def grid_configs(base: dict[str, str], grid: list[str], ablation: bool) -> list[
 def grid_search(args: argparse.Namespace, repos: list[BenchmarkRepo], configs: list[dict[str, str]]) -> None:
     """Every config over every repository, each index opened once; one line per config, best first."""
     from codesearch.config import resolve_settings
+    from codesearch.index.hybrid_search import SearchRequest
     from codesearch.index.ranking import RankingParams, with_overrides
-    from codesearch.index.search import SearchRequest
-    from codesearch.searcher import Searcher
+    from codesearch.search.searcher import Searcher
 
     params = [with_overrides(RankingParams(), config) for config in configs]
     scores: list[list[RepoScore]] = [[] for _ in configs]

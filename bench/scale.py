@@ -1,6 +1,6 @@
 """Figures of docs/scale.md: bytes per definition of an index, and HNSW latency against index size.
 
-    PYTHONPATH=. python bench/scale.py --index-dir DIR [--sizes 10000,100000] [--queries 500] [--uniform]
+    python -m bench.scale --index-dir DIR [--sizes 10000,100000] [--queries 500] [--uniform]
 
 ``--index-dir`` names an index `codesearch index` built: its SQLite tables are measured with
 SQLite's ``dbstat`` (bytes per table and per definition) and its HNSW file per vector. Then, for

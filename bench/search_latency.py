@@ -8,7 +8,7 @@ out (every distinct term ORed: ``bm25_all_terms``), interleaved with the current
 share the machine's load. One JSON line per stage: p50/p95/mean in ms, the goal and the figures
 measured before this change beside it.
 
-    PYTHONPATH=. python bench/search_latency.py [--index-dir DIR] [--cosqa] [--threads 1]
+    python -m bench.search_latency [--index-dir DIR] [--cosqa] [--threads 1]
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
-
+from bench.stdlib_index import DEFAULT_CACHE, stdlib_copy
 from codesearch.config import resolve_settings
 from codesearch.index import lexical
-from codesearch.index.search import SearchRequest, search
-from codesearch.searcher import Searcher
+from codesearch.index.hybrid_search import SearchRequest, search
+from codesearch.search.searcher import Searcher
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POOL = 100  # candidates per side, as RankingParams

@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stdlib_index import DEFAULT_CACHE, stdlib_copy  # beside this script: run it as `python bench/...`
-
+from bench.stdlib_index import DEFAULT_CACHE, stdlib_copy
 from codesearch.server.client import RemoteError, ServerConnection, stop_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ Prints one JSON line (queries served, errors, latency and freshness percentiles,
 and writes ``soak.json`` and ``soak-rss.png`` (RSS and query rate over time) into ``--out``.
 Exit status 1 if any query or edit failed, or the check found a problem.
 
-    python bench/soak.py --minutes 10 [--clients 8] [--root DIR | --subset-files N] [--out bench/results]
+    python -m bench.soak --minutes 10 [--clients 8] [--root DIR | --subset-files N] [--out bench/results]
 
 Needs matplotlib for the plot: ``pip install -e ".[bench]"``.
 """
@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server_load import QUERIES, REPO_ROOT, percentile, rss_kib, start_server  # beside this script
-from stdlib_index import DEFAULT_CACHE, build_index, stdlib_copy
-
+from bench.server_load import QUERIES, REPO_ROOT, percentile, rss_kib, start_server
+from bench.stdlib_index import DEFAULT_CACHE, build_index, stdlib_copy
 from codesearch.server.client import RemoteError, ServerConnection, stop_server
 
 GIVE_UP_S = 60.0  # an edit not searchable within this counts as an error (a lost update)
@@ -128,7 +127,7 @@ def working_copy(source: Path, folder: Path) -> Path:
     """A copy of the indexed tree, index included, with its mtimes (so nothing needs re-indexing)."""
     root = folder / source.name
     shutil.copytree(source, root, symlinks=True, ignore=shutil.ignore_patterns("lock", "*-shm"))
-    from codesearch.locations import record_repo_root
+    from codesearch.index.locations import record_repo_root
 
     record_repo_root(root / ".codesearch", root.resolve())
     return root.resolve()

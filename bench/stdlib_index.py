@@ -5,7 +5,7 @@ benchmarks can edit files freely. Building its index embeds ~70,000 functions: o
 takes hours, so it is built once, resumably (``codesearch index`` commits in rounds), and reused.
 ``--subset-files N`` copies only the first N files (sorted by path) into its own folder.
 
-    python bench/stdlib_index.py [--cache DIR] [--subset-files N]     # build or finish the index
+    python -m bench.stdlib_index [--cache DIR] [--subset-files N]     # build or finish the index
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from codesearch.config import resolve_settings
-from codesearch.indexing import index_repository
+from codesearch.indexer.updates import index_repository
 from codesearch.records import IndexProgress
 
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "codesearch-bench"

@@ -2,7 +2,7 @@
 
 Prints one JSON object per line: {"metric", "value", "unit", ...conditions}. Not part of pytest.
 
-    PYTHONPATH=. python bench/store.py --chunks 50000 --dim 384
+    python -m bench.store --chunks 50000 --dim 384
 
 Measures: bytes per chunk on disk (SQLite, HNSW), time to apply a batch of 1,000 chunks, time to
 open an index whose vectors file is current / stale / missing, dense search latency (k=10,

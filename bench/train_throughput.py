@@ -1,6 +1,6 @@
 """Training throughput: optimizer steps of the contrastive loss on the bundled encoder, in pairs/s.
 
-    PYTHONPATH=. python bench/train_throughput.py [--steps 5] [--batch 32] [--length 128]
+    python -m bench.train_throughput [--steps 5] [--batch 32] [--length 128]
 
 Each configuration runs ``--steps`` full steps (forward, loss, backward, AdamW) after one warm-up
 step, on synthetic pairs whose code fills ``--length`` tokens and whose queries are ~20 tokens (or

@@ -1,5 +1,5 @@
 """``python -m codesearch``: the same as the ``codesearch`` command."""
 
-from codesearch.entry import main
+from codesearch.cli.entry import main
 
 main()

@@ -1,6 +1,6 @@
 """Errors meant for users: every subclass of CodesearchError carries a message a person can act on.
 
-cli.py catches CodesearchError in one place and exits 1 with the message; anything else is a bug
+cli/commands.py catches CodesearchError in one place and exits 1 with the message; anything else is a bug
 and keeps its traceback.
 """
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The kinds of line records (see Chunk); every other kind is a definition's.
-LINE_RECORD_KINDS = frozenset({"block", "imports", "section", "window"})
+# The kinds of line records (see Chunk); every other kind is a definition's. Named here, in the
+# vocabulary, because parsing makes them and the encoder's text and the ranking treat them apart.
+BLOCK = "block"  # code lines between definitions (parsing/gaps.py)
+IMPORTS = "imports"  # a block of only import, include and package lines (parsing/gaps.py)
+SECTION = "section"  # a Markdown or reStructuredText section (parsing/text_records.py)
+WINDOW = "window"  # a run of lines of a text file without sections (parsing/text_records.py)
+LINE_RECORD_KINDS = frozenset({BLOCK, IMPORTS, SECTION, WINDOW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,7 @@ class Hit:
     code: str = ""
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if absent
-    repository: str = ""  # which repository, in a search over several (multi_search.py); else empty
+    repository: str = ""  # which repository, in a search over several (search/multi_repository.py); else empty
     cosine: float | None = None  # query-definition cosine (None: no vector, or a keyword-only search)
 
 

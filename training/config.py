@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from codesearch.config import user_cache_dir
 from codesearch.encoder.metadata import POOLING_MODES, EncoderMetadata, PoolingMode
 from codesearch.errors import ConfigError, DataError
 from training.batching import BATCH_MODES
 from training.cleaning import LengthLimits
-from training.data import DataOptions
+from training.data import DataOptions, Dataset, build_dataset, held_out_blocklist
 from training.sources import SourceSpec
 
 SCHEDULES = ("cosine", "linear", "constant")
@@ -241,3 +242,17 @@ def _typed(path: Path, name: str, value: Any, default: Any) -> Any:
 
 def _tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+def recipe_dataset(config: TrainConfig) -> Dataset:
+    """The data set a run of ``config`` trains on: its sources, held-out lists, filters, caps and split.
+
+    Here rather than in data.py, which knows nothing of recipes (it was a cycle: config -> data -> config).
+    """
+    blocklist = held_out_blocklist(
+        Path(config.blocklist),
+        [Path(path) for path in config.exclude_manifests],
+        [Path(path) for path in config.exclude_repo_lists],
+    )
+    cache = Path(config.cache_dir) if config.cache_dir else user_cache_dir() / "training-corpora"
+    return build_dataset(config.sources, config.data_options(), blocklist, cache)

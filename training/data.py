@@ -22,18 +22,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from codesearch.config import user_cache_dir
 from codesearch.errors import DataError
 from codesearch.evaluation import held_out
 from codesearch.evaluation.blocklist import Blocklist
 from codesearch.evaluation.pairs import Pair, read_pair_file
 from training.cleaning import LengthLimits, clean_pairs
 from training.sources import SourceSpec, pairs_digest, read_source
-
-if TYPE_CHECKING:  # config.py imports this module for DataOptions
-    from training.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 
@@ -123,17 +118,6 @@ def build_dataset(
         cleaned_by_language=_by_language(cleaned.pairs),
     )
     return Dataset(tuple(train), tuple(validation), report, fingerprint(train, validation))
-
-
-def recipe_dataset(config: TrainConfig) -> Dataset:
-    """The data set a run of ``config`` trains on: its sources, held-out lists, filters, caps and split."""
-    blocklist = held_out_blocklist(
-        Path(config.blocklist),
-        [Path(path) for path in config.exclude_manifests],
-        [Path(path) for path in config.exclude_repo_lists],
-    )
-    cache = Path(config.cache_dir) if config.cache_dir else user_cache_dir() / "training-corpora"
-    return build_dataset(config.sources, config.data_options(), blocklist, cache)
 
 
 def cap_languages(pairs: Sequence[Pair], max_per_language: int, seed: int) -> list[Pair]:

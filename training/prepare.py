@@ -25,8 +25,8 @@ from pathlib import Path
 
 from codesearch.config import user_cache_dir
 from codesearch.errors import CodesearchError
-from training.config import load_recipe
-from training.data import DataOptions, build_dataset, held_out_blocklist, recipe_dataset, save_dataset
+from training.config import load_recipe, recipe_dataset
+from training.data import DataOptions, build_dataset, held_out_blocklist, save_dataset
 from training.sources import SourceSpec
 
 

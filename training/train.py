@@ -40,7 +40,7 @@ from codesearch.evaluation.pairs import Pair
 from training import data as training_data
 from training.batching import BatchOf, batch_schedule
 from training.checkpoint import Checkpoint, capture_rng, load_checkpoint, restore_rng, save_checkpoint
-from training.config import TrainConfig, load_recipe
+from training.config import TrainConfig, load_recipe, recipe_dataset
 from training.distributed import (
     ProcessGroup,
     all_ranks_agree,
@@ -302,7 +302,7 @@ def _prepare_data(config: TrainConfig, run_dir: Path, group: ProcessGroup) -> tr
     """Rank 0 builds and saves the data set once; a resumed run and the other ranks read it back."""
     data_dir = run_dir / "data"
     if group.is_main and not (data_dir / training_data.REPORT_FILE).is_file():
-        dataset = training_data.recipe_dataset(config)
+        dataset = recipe_dataset(config)
         training_data.save_dataset(dataset, data_dir)
         logger.info("data: %d training and %d validation pairs", len(dataset.train), len(dataset.validation))
     barrier()

@@ -436,7 +436,7 @@ def lsp_command(path: Path | None, index_dir: str | None) -> None:
 
     The repository is PATH, else the folder the editor opens (rootUri, workspaceFolders), else
     here. A running `codesearch serve` answers when it can; otherwise the index is opened in this
-    process. See the README (Editors and agents) for editor configuration.
+    process. See docs/editors.md for editor configuration.
     """
     import os
 

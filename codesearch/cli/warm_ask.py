@@ -2,7 +2,7 @@
 
 Editors, agents and scripts run ``codesearch ask --json`` once per query, so Python's start and the
 CLI's imports are most of its cost: importing click and the CLI module took ~30 ms of the ~85 ms of
-CPU the command used with a server running (measured on 2 cores; README, Speed). ``answer``
+CPU the command used with a server running (measured on 2 cores; docs/speed.md "Measurements"). ``answer``
 recognises the plain spellings of the command (one query, ``--json``, and ``--repo``, ``-k``,
 ``--lang``, ``--path``, ``--index-dir`` with their values), resolves settings and asks the server
 exactly as ``cli.ask`` does, and prints the same JSON. Anything else (another command, ``--help``,

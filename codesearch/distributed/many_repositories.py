@@ -17,7 +17,7 @@ from codesearch.config import Settings
 from codesearch.distributed.cluster import LOCAL, ClusterShape, RayConnection
 from codesearch.distributed.ray_embedder import PoolPlan, RayEmbedder, plan_pool
 from codesearch.errors import CodesearchError, ConfigError
-from codesearch.indexing import ProgressCallback, index_repository
+from codesearch.indexer.updates import ProgressCallback, index_repository
 from codesearch.records import IndexSummary
 
 

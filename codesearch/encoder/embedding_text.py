@@ -1,9 +1,10 @@
 """What text represents a chunk for the encoder, and the hash that keys the embedding cache.
 
-The default (chosen by measurement, see README "What a function looks like to the encoder"):
-the repo-relative path and qualified name on one line, then the definition's code with its doc
-comment. Summary-first ordering matters because the encoder truncates at its max length: the
-name, signature and docstring survive truncation of a long body.
+The default (chosen by measurement against the other ``Representation`` values with
+``python -m bench.eval_search --representation``; docs/architecture.md "How it is built"): the
+repo-relative path and qualified name on one line, then the definition's code with its doc comment.
+Summary-first ordering matters because the encoder truncates at its max length: the name,
+signature and docstring survive truncation of a long body.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from codesearch.records import IMPORTS, Chunk
 MAX_TEXT_CHARS = 4096
 # A window of only imports is embedded from its path and first imports: one such window in most files,
 # whose vector matters little (its words are all in the lexical index), would otherwise cost as much
-# to embed as a definition (see README, "What is indexed").
+# to embed as a definition (docs/languages.md "What is indexed").
 MAX_IMPORTS_TEXT_CHARS = 256
 
 

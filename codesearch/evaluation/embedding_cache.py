@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codesearch.embedding_text import text_hash
+from codesearch.encoder.embedding_text import text_hash
 
 CodeEmbedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (n, dim) float32
 

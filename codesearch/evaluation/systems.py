@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from codesearch.embedding_text import DEFAULT_REPRESENTATION, Representation, chunk_text, text_hash
+from codesearch.encoder.embedding_text import DEFAULT_REPRESENTATION, Representation, chunk_text, text_hash
 from codesearch.evaluation.embedding_cache import EmbeddingCache
 from codesearch.evaluation.records import Benchmark
 from codesearch.evaluation.runner import Ranker
+from codesearch.index.hybrid_search import SearchRequest, search
 from codesearch.index.ranking import RankingParams
 from codesearch.index.records import Embedding, FileUpdate, IndexBatch, IndexParams, PendingChunk
-from codesearch.index.search import SearchRequest, search
 from codesearch.index.store import IndexStore
 from codesearch.parsing.extract import extract_chunks
 from codesearch.parsing.languages import get_language

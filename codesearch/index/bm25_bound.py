@@ -11,7 +11,7 @@ The search therefore first scores only the rows that hold a rare term or at leas
 back and the k-th beats ``single_common_term_bound``, no excluded row could have entered the top k,
 and the answer equals the unfiltered one; otherwise the caller runs the unfiltered query. On the
 standard library (72,000 functions) with CoSQA's web queries this halved BM25's median time, and
-the top 100 was identical for every query (measured; README, Speed).
+the top 100 was identical for every query (measured; docs/speed.md "Measurements").
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def stand_in_cosines(chunk_ids: Sequence[int], dense: Sequence[tuple[int, float]
     the dense search saw and ranked low, wrong for one it could not see. "lexical" (the default)
     assumes the dense side would agree with BM25: its z-score on both sides is its BM25 z-score.
     "neutral" gives it the dense mean. Measured on the mined set with half the vectors missing:
-    README, "Progressive index".
+    docs/architecture.md "Progressive index".
     """
     if UNEMBEDDED_SCORE == "floor":
         return []

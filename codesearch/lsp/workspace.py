@@ -19,12 +19,12 @@ from typing import Any
 
 from codesearch.config import Settings
 from codesearch.errors import IndexLockedError, IndexNotFoundError
-from codesearch.locations import find_index_dir, repo_root_of
+from codesearch.index.locations import find_index_dir, repo_root_of
 from codesearch.parsing.ignore_rules import find_repo_root
 from codesearch.records import IndexProgress, IndexSummary
-from codesearch.repository_search import RepositorySearch
 from codesearch.server.client import reindex_via_server
 from codesearch.server.messages import symbol_information
+from codesearch.server.repository_search import RepositorySearch
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Workspace:
 
         Raises CodesearchError when the update fails (a model that does not load, a full disk).
         """
-        from codesearch.indexing import index_repository  # torch and tree-sitter: only when indexing here
+        from codesearch.indexer.updates import index_repository  # torch and tree-sitter: only when indexing here
 
         if self.has_index():
             repo_root = repo_root_of(find_index_dir(self.start, self._settings.index_dir))

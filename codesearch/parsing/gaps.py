@@ -17,7 +17,7 @@ only comments, blank lines or punctuation are dropped (line_windows.has_content)
 
 A window whose code is only imports (``import``, ``use``, ``#include``, ``package``, ``using``) is
 of kind IMPORTS: searchable by its words like any block, but embedded from a short text
-(embedding_text.py), since its vector says little and there is one such window in most files.
+(encoder/embedding_text.py), since its vector says little and there is one such window in most files.
 """
 
 from __future__ import annotations
@@ -28,13 +28,11 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from codesearch.parsing.line_windows import SourceLines, content_windows, line_chunk
-from codesearch.records import Chunk
+from codesearch.records import BLOCK, IMPORTS, Chunk
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-BLOCK = "block"
-IMPORTS = "imports"
 # Syntax nodes looked at to find code lines: beyond this (a pathological file), the lines of the
 # nodes still to look at all count as code, which only makes a few more windows.
 MAX_NODES_VISITED = 200_000

@@ -20,10 +20,8 @@ from codesearch.parsing.sections import (
     sections_of,
 )
 from codesearch.parsing.text_formats import BRACKETS, MARKDOWN, RST, TextFormat
-from codesearch.records import Chunk, FileExtraction
+from codesearch.records import SECTION, WINDOW, Chunk, FileExtraction
 
-SECTION = "section"
-WINDOW = "window"
 _HEADINGS = {MARKDOWN: markdown_headings, RST: rst_headings, BRACKETS: bracket_headings}
 
 

@@ -9,9 +9,10 @@ score ``REPOSITORY_WEIGHT`` times the best cosine in its repository's answer: co
 model mean the same in every index (indexes built with different models are refused), and the
 best one says how well the repository as a whole answers the query. Within a repository the order
 is unchanged. Chosen on the repo-level dev set asked across repositories (bench/multi_repo.py,
-README, Scale): file NDCG@10 with 4 other repositories beside each query's own 0.655 by fused
-score, 0.823 with the repository term; with all 31 others 0.390 and 0.730 (its own alone: 0.846). A repository
-with no vector yet (a progressive build) has no cosine and comes after those that have.
+docs/scale.md "One search over several repositories"): file NDCG@10 with 4 other repositories
+beside each query's own 0.655 by fused score, 0.823 with the repository term; with all 31 others
+0.390 and 0.730 (its own alone: 0.846). A repository with no vector yet (a progressive build) has
+no cosine and comes after those that have.
 
 Hits of equal key keep their order within their repository and alternate between repositories in
 the order they were given. Each repository is asked for ``k`` hits, so the merged top ``k`` is

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from codesearch.errors import CodesearchError, ProtocolError
-from codesearch.index.search import SearchRequest
-from codesearch.multi_search import merge_ranked, repository_names
+from codesearch.index.hybrid_search import SearchRequest
 from codesearch.parsing.text_formats import record_language
 from codesearch.records import IndexProgress, SemanticCoverage
+from codesearch.search.multi_repository import merge_ranked, repository_names
 from codesearch.server.messages import (
     coverage_to_json,
     hit_to_json,

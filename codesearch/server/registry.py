@@ -15,12 +15,12 @@ from codesearch.errors import (
     IndexNotFoundError,
     ProtocolError,
 )
-from codesearch.locations import find_index_dir, index_dir_for, repo_root_of
+from codesearch.index.locations import find_index_dir, index_dir_for, repo_root_of
+from codesearch.indexer.watcher import WatchRound
 from codesearch.parsing.ignore_rules import find_repo_root
 from codesearch.server.protocol import REPO_UNAVAILABLE
 from codesearch.server.repos import ServedRepo
 from codesearch.server.shared_encoder import SharedEncoder
-from codesearch.watcher import WatchRound
 
 logger = logging.getLogger(__name__)
 

@@ -32,6 +32,8 @@ from codesearch.errors import (
 from codesearch.index import lexical, rows
 from codesearch.index.database import connect_readonly, translate_corruption
 from codesearch.index.filters import ChunkFilter, register_functions
+from codesearch.index.hybrid_search import SearchRequest, search, validate_query
+from codesearch.index.locations import record_repo_root
 from codesearch.index.opening import DB_FILE_NAME
 from codesearch.index.records import (
     BatchResult,
@@ -41,16 +43,14 @@ from codesearch.index.records import (
     ScoredId,
     StoredChunk,
 )
-from codesearch.index.search import SearchRequest, search, validate_query
 from codesearch.index.store import IndexStore
-from codesearch.live_index import store_updater
-from codesearch.locations import record_repo_root
+from codesearch.indexer.live_index import store_updater
+from codesearch.indexer.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRound
 from codesearch.parsing.text_formats import TextFiles
 from codesearch.records import Hit, IndexSummary, SemanticCoverage
+from codesearch.search.similar import similar_definitions
 from codesearch.server.read_write_lock import ReadWriteLock
 from codesearch.server.shared_encoder import SharedEncoder
-from codesearch.similar import similar_definitions
-from codesearch.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRound
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from typing import Any
 from codesearch import __version__
 from codesearch.config import Settings
 from codesearch.errors import CodesearchError
+from codesearch.indexer.watcher import WatchRound
 from codesearch.server.address import (
     MAX_UNIX_SOCKET_PATH,
     bind_unix_socket,
@@ -40,7 +41,6 @@ from codesearch.server.protocol import SERVER_BUSY, error_message, notification_
 from codesearch.server.registry import RepoRegistry
 from codesearch.server.repos import ServedRepo
 from codesearch.server.shared_encoder import ServerEncoder, SharedEncoder
-from codesearch.watcher import WatchRound
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.cli import cli
+from codesearch.cli.commands import cli
 from codesearch.distributed.cluster import RayConnection, import_ray
 from codesearch.errors import ClusterError
 from tests.distributed.conftest import copy_fixture_repo

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.cli import cli
+from codesearch.cli.commands import cli
 from codesearch.distributed.cluster import RayConnection
 from codesearch.distributed.many_repositories import read_repository_list
 from codesearch.errors import ConfigError

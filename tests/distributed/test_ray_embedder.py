@@ -16,7 +16,7 @@ from codesearch.distributed.cluster import RayConnection
 from codesearch.distributed.ray_embedder import RayEmbedder, check_workers, plan_pool
 from codesearch.errors import ClusterError
 from codesearch.index.store import IndexStore
-from codesearch.indexing import index_repository
+from codesearch.indexer.updates import index_repository
 from codesearch.records import IndexProgress
 from tests.distributed.conftest import copy_fixture_repo
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.cli import cli
+from codesearch.cli.commands import cli
 
 pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def test_a_cold_ask_embeds_its_query_without_torch(tmp_path: Path) -> None:
     assert indexed.exit_code == 0, indexed.output
     program = (
         "import sys\n"
-        "from codesearch.entry import main\n"
+        "from codesearch.cli.entry import main\n"
         "sys.argv = ['codesearch', 'ask', 'multiply two matrices', '--json', '-k', '1']\n"
         "try:\n    main()\n"
         "finally:\n    print('torch imported:', 'torch' in sys.modules, file=sys.stderr)\n"

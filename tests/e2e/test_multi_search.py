@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.cli import cli
+from codesearch.cli.commands import cli
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
@@ -39,7 +39,7 @@ def test_one_ranking_over_two_repositories_names_each_hit_s_repository(
     hits = json.loads(result.stdout)
     assert (hits[0]["repository"], hits[0]["qualified_name"]) == (repository, name)
     assert {hit["repository"] for hit in hits} == {"shop", "tearoom"}
-    # The repository that answers the query comes first (multi_search.py), each in its own order.
+    # The repository that answers the query comes first (search/multi_repository.py), each in its own order.
     repositories = [hit["repository"] for hit in hits]
     assert repositories[:5] == [repository] * 5
     for each in ("shop", "tearoom"):

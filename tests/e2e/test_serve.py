@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from codesearch.cli import cli
+from codesearch.cli.commands import cli
 from codesearch.server.client import ServerConnection
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ def warm_only(served: Served, monkeypatch: pytest.MonkeyPatch) -> Served:
     def no_in_process_search(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("ask fell back to searching in-process")
 
-    monkeypatch.setattr("codesearch.searcher.Searcher.open", no_in_process_search)
+    monkeypatch.setattr("codesearch.search.searcher.Searcher.open", no_in_process_search)
     return served
 
 
@@ -163,7 +163,7 @@ def test_in_process_answers_match_and_stop_works(served: Served, monkeypatch: py
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(served.runtime))
     queries = ["multiply two matrices", "hash a password with a random salt", "turn a title into a url slug"]
     with monkeypatch.context() as patch:
-        patch.setattr("codesearch.searcher.Searcher.open", lambda *a, **k: pytest.fail("not warm"))
+        patch.setattr("codesearch.search.searcher.Searcher.open", lambda *a, **k: pytest.fail("not warm"))
         warm = {query: ask(served.repo, query, "-k", "5") for query in queries}
     assert CliRunner().invoke(cli, ["serve", "--stop"]).exit_code == 0
     assert served.process.wait(TIMEOUT_S) == 0

@@ -44,7 +44,7 @@ SNIPPETS = [
 
 
 def test_default_model_shape_and_settings(default_encoder: Encoder) -> None:
-    # 128 tokens, not the 256 it was trained at: faster and better on the mined set (README, Speed)
+    # 128 tokens, not the 256 it was trained at: faster and better on the mined set (docs/speed.md "Measurements")
     assert (default_encoder.dim, default_encoder.max_length) == (384, 128)
     vectors = default_encoder.embed_code(SNIPPETS)
     assert vectors.shape == (len(SNIPPETS), 384)

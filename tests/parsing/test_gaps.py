@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from codesearch.parsing.extract import PARSE_TIMEOUT, extract_chunks
-from codesearch.parsing.gaps import BLOCK, IMPORTS
 from codesearch.parsing.languages import get_language, language_for_path
 from codesearch.parsing.line_windows import MAX_WINDOW_LINES
-from codesearch.records import Chunk
+from codesearch.records import BLOCK, IMPORTS, Chunk
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gaps"
 

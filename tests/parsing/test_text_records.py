@@ -6,8 +6,8 @@ from pathlib import Path
 
 from codesearch.parsing.line_windows import MAX_WINDOW_LINES
 from codesearch.parsing.text_formats import format_for_path, get_format
-from codesearch.parsing.text_records import SECTION, WINDOW, extract_text_records
-from codesearch.records import Chunk
+from codesearch.parsing.text_records import extract_text_records
+from codesearch.records import SECTION, WINDOW, Chunk
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "text"
 
@@ -98,7 +98,6 @@ def test_a_file_of_blank_lines_gives_nothing() -> None:
 
 
 def test_every_line_record_kind_is_declared() -> None:
-    from codesearch.parsing.gaps import BLOCK, IMPORTS
-    from codesearch.records import LINE_RECORD_KINDS
+    from codesearch.records import BLOCK, IMPORTS, LINE_RECORD_KINDS
 
     assert {BLOCK, IMPORTS, SECTION, WINDOW} == LINE_RECORD_KINDS

@@ -3,7 +3,7 @@
 Every command runs as its own process (``python -m codesearch``) in a private HOME and runtime
 folder, so no real server or cache is touched. What a suite wants reported (kills survived,
 inputs tried, errors seen) goes through ``record``; conftest.py prints the totals at the end of
-the run, and the README's RELIABILITY section quotes them.
+the run, and docs/reliability.md "Reliability" quotes them.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ Ranking = tuple[tuple[str, str, float], ...]  # (path, qualified name, score) be
 
 def search_results(index_dir: Path, query_vectors: Mapping[str, np.ndarray], k: int = 10) -> list[Ranking]:
     """The hybrid search answers to QUERIES, read the way ``codesearch ask`` reads them."""
-    from codesearch.index.search import SearchRequest, search
+    from codesearch.index.hybrid_search import SearchRequest, search
     from codesearch.index.store import IndexStore
 
     answers = []

@@ -23,7 +23,7 @@ import pytest
 
 from codesearch.config import Settings
 from codesearch.index.store import IndexStore
-from codesearch.indexing import update_repository
+from codesearch.indexer.updates import update_repository
 from codesearch.records import IndexSummary
 from tests.fakes import HashingEncoder, hashing_params
 from tests.reliability.harness import Cli, assert_ok, check_passes, record, source_files

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codesearch.index.search import SearchRequest, search
+from codesearch.index.hybrid_search import SearchRequest, search
 from codesearch.index.store import IndexStore
 from codesearch.records import LINE_RECORD_KINDS
 from tests.reliability.conftest import Reference, StartState
@@ -190,7 +190,7 @@ def test_the_servers_watcher_and_the_cli_at_once(
     cli: Cli, reference: Reference, start_states: dict[str, StartState], query_vectors: dict[str, np.ndarray],
     tmp_path: Path,
 ) -> None:
-    from codesearch.locations import record_repo_root
+    from codesearch.index.locations import record_repo_root
     from codesearch.server.client import ServerConnection
 
     repo = copy_tree(reference.repo, tmp_path / "repo")

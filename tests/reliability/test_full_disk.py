@@ -172,12 +172,12 @@ def refuse_as_nobody(repo: Path, index_dir: Path) -> None:
     """Without mounting: the folder loses its write bits and ``index`` runs in a child that dropped root."""
     from click.testing import CliRunner
 
-    import codesearch.rendering
-    import codesearch.status  # imported here: the child cannot read a Python installed under /root
-    from codesearch.cli import cli as command
+    import codesearch.cli.summaries
+    import codesearch.indexer.status  # imported here: the child cannot read a Python installed under /root
+    from codesearch.cli.commands import cli as command
     from tests.reliability.test_adversarial_repos import as_nobody
 
-    assert codesearch.status and codesearch.rendering
+    assert codesearch.indexer.status and codesearch.cli.summaries
 
     shared = Path(tempfile.mkdtemp(prefix="cs-ro-"))  # /tmp: reachable by nobody, unlike tmp_path
     try:

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from codesearch.config import Settings
 from codesearch.errors import DataError, QueryError
 from codesearch.evaluation.pairs import read_pair_file
-from codesearch.index.search import MAX_QUERY_CHARS, SearchRequest, search
+from codesearch.index.hybrid_search import MAX_QUERY_CHARS, SearchRequest, search
 from codesearch.index.store import IndexStore
-from codesearch.indexing import update_repository
+from codesearch.indexer.updates import update_repository
 from codesearch.parsing.ignore_rules import load_ignore_rules
 from tests.fakes import HashingEncoder, hashing_params
 from tests.reliability.harness import record
@@ -156,7 +156,7 @@ def test_a_one_megabyte_query_is_refused_quickly(small_index: IndexStore) -> Non
 
 def test_ask_answers_hostile_query_lines_with_one_line_errors(tmp_path: Path) -> None:
     """Through the real ``ask`` (real encoder): odd lines get answers, impossible ones one line and exit 1."""
-    from codesearch.cli import cli
+    from codesearch.cli.commands import cli
 
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -69,7 +69,7 @@ class RingBuffer:
 
 def serve(cli: Cli, repo: Path, index_dir: Path, crash_at: str) -> subprocess.Popen[str]:
     """A ``codesearch serve`` of ``repo``, its index in ``index_dir`` (a copy made for another folder)."""
-    from codesearch.locations import record_repo_root
+    from codesearch.index.locations import record_repo_root
 
     record_repo_root(index_dir, repo.resolve())  # the server serves an index only for its own repository
     process = cli.start("serve", repo, crash_at=crash_at, CODESEARCH_INDEX_DIR=str(index_dir),
@@ -128,7 +128,7 @@ def test_kill_at_a_random_instant_of_an_edit_round(
 
 
 def test_kill_while_a_round_stores_new_vectors(cli: Cli, reference: Reference, tmp_path: Path) -> None:
-    from codesearch.embedding_text import chunk_text
+    from codesearch.encoder.embedding_text import chunk_text
     from codesearch.encoder.model import Encoder
     from codesearch.parsing.file_records import extract_records
 

@@ -66,8 +66,8 @@ def test_search_answers_like_ask_json(connect: Connect, repo: Path) -> None:
 
 def test_the_server_finishes_embedding_an_interrupted_index(short_dir: Path, repo: Path) -> None:
     from codesearch.config import Settings
-    from codesearch.indexing import update_repository
-    from tests.test_indexing import Interrupted, StopsAfter
+    from codesearch.indexer.updates import update_repository
+    from tests.indexer.test_updates import Interrupted, StopsAfter
 
     with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
         with pytest.raises(Interrupted):
@@ -379,7 +379,8 @@ def test_search_over_several_served_repositories_is_one_ranking(server: Server, 
     result = connect().call("search", {"roots": [str(repo), str(other)], "query": "charge the card", "k": 4})
     assert result["roots"] == [str(repo), str(other.resolve())]
     hits = result["hits"]
-    # Each index's fused scores are z-scores over its own candidates: the merge is by them (see multi_search.py).
+    # Each index's fused scores are z-scores over its own candidates: the merge is by them
+    # (see search/multi_repository.py).
     assert ("billing", "charge_card") in [(hit["repository"], hit["qualified_name"]) for hit in hits[:2]]
     assert {hit["repository"] for hit in hits} == {"shop", "billing"}
     assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)

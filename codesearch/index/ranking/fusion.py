@@ -9,7 +9,7 @@ The weight is not one number for every query. The lexical standout: when the bes
 stands far above the rest of its list (its z-score over ``standout_from``), the query's words are
 in that code (a docstring, a name, a string) and BM25 is the better judge; the weight grows with
 the standout, up to ``standout_max_weight``. Chosen on the dev halves of the mined sets, with and
-without docstrings, and CoSQA dev (README, Search quality).
+without docstrings, and CoSQA dev (docs/quality.md "Function level").
 """
 
 from __future__ import annotations

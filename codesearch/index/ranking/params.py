@@ -2,7 +2,7 @@
 
 Scores are in z-units (standard deviations of a retriever's scores over its own candidates), so a
 bonus of 1.0 moves a candidate as far as one spread of the dense list. Each default names the dev
-figure that chose it in the README's ranking table; ``with_overrides`` applies NAME=VALUE strings
+figure that chose it in docs/quality.md "Ranking constants"; ``with_overrides`` applies NAME=VALUE strings
 (the benches' ``--set``) so that every ablation runs on the same code path as ``ask``.
 """
 

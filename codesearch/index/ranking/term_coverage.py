@@ -4,7 +4,7 @@ When the words of a query are all in one chunk (its docstring says what the quer
 names spell it), BM25 ranks that chunk first but the fusion may not: z-scores reward standing out,
 not being complete. A candidate holding every query term (each anywhere in its name, path, code or
 doc comment) rises by ``term_coverage_bonus``, for queries of at least ``term_coverage_min_terms``
-terms, where holding them all is rare by chance. On the dev halves (README, ranking table) this
+terms, where holding them all is rare by chance. On the dev halves (docs/quality.md "Ranking constants") this
 took the mined set with docstrings in the files from below BM25 alone to above it, and left the
 docstring-free set and CoSQA at or above the fusion without it.
 """
