@@ -117,6 +117,13 @@ def read_config_file(repo_root: Path) -> dict[str, Any]:
     unknown = sorted(set(section) - set(_FIELD_TYPES))
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    if "index_dir" in section:
+        # The file comes with the checkout: a repository choosing where its index is written (and so
+        # which recorded repository an index folder names) could point a server at any folder.
+        raise ConfigError(
+            f"{path}: index_dir cannot be set in a repository's {CONFIG_FILE_NAME}; "
+            "use --index-dir or CODESEARCH_INDEX_DIR"
+        )
     return {key: _coerce(key, value, str(path)) for key, value in section.items()}
 
 

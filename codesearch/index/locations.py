@@ -1,14 +1,20 @@
 """Where an index lives: ``<repo>/.codesearch`` found by walking up like git, or ``--index-dir``.
 
-An index folder records the repository root it indexes (file ``repo_root``), so an index kept
-elsewhere with ``--index-dir`` still knows what its relative paths are relative to.
+Which repository an index indexes decides what the server watches, indexes and returns, so it is
+never read from a file a checkout can carry (docs/threat-model.md). An index in the default place
+indexes the folder that holds it, whatever is written inside it: a checkout may commit a
+``.codesearch/`` of its own. Only an index kept elsewhere, a place the user names (``--index-dir`` or
+``CODESEARCH_INDEX_DIR``; never ``codesearch.toml``), records its repository (file ``repo_root``), and
+that record is believed only when the user's own ``codesearch index`` could have written it.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
-from codesearch.errors import IndexNotFoundError
+from codesearch.errors import ConfigError, IndexNotFoundError
 
 INDEX_DIR_NAME = ".codesearch"
 DB_FILE_NAME = "index.sqlite3"
@@ -16,8 +22,20 @@ REPO_ROOT_FILE = "repo_root"
 
 
 def index_dir_for(repo_root: Path, override: str | None) -> Path:
-    """The folder that holds (or will hold) the index of ``repo_root``."""
-    return Path(override).expanduser().resolve() if override else repo_root / INDEX_DIR_NAME
+    """The folder that holds (or will hold) the index of ``repo_root``.
+
+    Raises ConfigError for an ``override`` named ``.codesearch`` outside ``repo_root``: a folder of
+    that name is always the index of the folder that holds it (``repo_root_of``).
+    """
+    if not override:
+        return repo_root / INDEX_DIR_NAME
+    folder = Path(override).expanduser().resolve()
+    if folder.name == INDEX_DIR_NAME and folder.parent != repo_root.resolve():
+        raise ConfigError(
+            f"--index-dir {override}: a folder named {INDEX_DIR_NAME} is the index of the folder that holds it, "
+            f"not of {repo_root}; give the index another name"
+        )
+    return folder
 
 
 def find_index_dir(start: Path, override: str | None) -> Path:
@@ -50,10 +68,44 @@ def record_repo_root(index_dir: Path, repo_root: Path) -> None:
 
 
 def repo_root_of(index_dir: Path) -> Path:
-    """The repository ``index_dir`` indexes (its parent folder for the default location)."""
+    """The repository ``index_dir`` indexes.
+
+    ``<repo>/.codesearch``: ``<repo>``, always; its ``repo_root`` file is not read. Elsewhere: the
+    recorded root, believed only if the record and the folder holding it are the current user's
+    own and not writable by every user, and it names an existing folder by an absolute path.
+
+    Raises IndexNotFoundError when an index kept elsewhere names no repository it may index.
+    """
+    if index_dir.name == INDEX_DIR_NAME:
+        return index_dir.parent
     recorded = index_dir / REPO_ROOT_FILE
-    if recorded.is_file():
-        text = recorded.read_text(encoding="utf-8").strip()
-        if text:
-            return Path(text)
-    return index_dir.parent
+    problem = _untrusted(index_dir) or _untrusted(recorded)
+    root = None
+    if problem is None:
+        try:
+            root = Path(recorded.read_text(encoding="utf-8").strip())
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            problem = f"cannot read it ({exc.__class__.__name__})"
+    if root is not None and problem is None and not (root.is_absolute() and root.is_dir()):
+        problem = "it does not name an existing folder"
+    if problem is not None or root is None:
+        raise IndexNotFoundError(
+            f"{index_dir} does not say which repository it indexes ({recorded.name}: {problem}); "
+            f"run `codesearch index REPO --index-dir {index_dir}` again"
+        )
+    return root
+
+
+def _untrusted(path: Path) -> str | None:
+    """Why ``path`` may not be believed (another user's, or writable by others), or None."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link"
+    if info.st_uid != os.geteuid():
+        return f"owned by user {info.st_uid}, not by you"
+    if info.st_mode & stat.S_IWOTH:  # (group-writable is common under a umask of 002, with a group of one)
+        return "writable by every user"
+    return None

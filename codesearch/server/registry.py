@@ -100,12 +100,12 @@ class RepoRegistry:
         """The index folder for ``start`` and the repository root it indexes."""
         try:
             found = find_index_dir(start, index_dir)
-            return found, repo_root_of(found).resolve()
         except IndexNotFoundError:
             if not create:
                 raise
-        root = find_repo_root(start).resolve()
-        return index_dir_for(root, index_dir), root
+            root = find_repo_root(start).resolve()
+            return index_dir_for(root, index_dir), root
+        return found, repo_root_of(found).resolve()  # never from a file inside the index (locations.py)
 
     def _open(self, root: Path, index_dir: Path, create: bool) -> ServedRepo:
         try:
