@@ -107,7 +107,7 @@ def test_bad_text_file_settings(tmp_path: Path, toml: str, message: str | None) 
 def test_a_repository_cannot_choose_where_its_index_is_written(tmp_path: Path) -> None:
     """codesearch.toml comes with the checkout; index_dir comes only from the user (docs/threat-model.md)."""
     (tmp_path / "codesearch.toml").write_text("[codesearch]\nindex_dir = '/tmp/elsewhere'\n")
-    with pytest.raises(ConfigError, match="index_dir cannot be set in a repository's codesearch.toml"):
+    with pytest.raises(ConfigError, match=r"index_dir cannot be set in a repository's codesearch\.toml"):
         resolve_settings(tmp_path, environ={})
     (tmp_path / "codesearch.toml").write_text("k = 5\n")
     chosen = resolve_settings(tmp_path, {"index_dir": None}, environ={"CODESEARCH_INDEX_DIR": "/tmp/mine"})

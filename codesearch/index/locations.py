@@ -72,7 +72,7 @@ def repo_root_of(index_dir: Path) -> Path:
 
     ``<repo>/.codesearch``: ``<repo>``, always; its ``repo_root`` file is not read. Elsewhere: the
     recorded root, believed only if the record and the folder holding it are the current user's
-    own and not writable by every user, and it names an existing folder by an absolute path.
+    own (or root's) and not writable by every user, and it names an existing folder by an absolute path.
 
     Raises IndexNotFoundError when an index kept elsewhere names no repository it may index.
     """
@@ -86,14 +86,21 @@ def repo_root_of(index_dir: Path) -> Path:
             root = Path(recorded.read_text(encoding="utf-8").strip())
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             problem = f"cannot read it ({exc.__class__.__name__})"
-    if root is not None and problem is None and not (root.is_absolute() and root.is_dir()):
-        problem = "it does not name an existing folder"
+    if root is not None and problem is None and not (root.is_absolute() and _is_folder(root)):
+        problem = "it does not name an existing folder you can read"
     if problem is not None or root is None:
         raise IndexNotFoundError(
             f"{index_dir} does not say which repository it indexes ({recorded.name}: {problem}); "
             f"run `codesearch index REPO --index-dir {index_dir}` again"
         )
     return root
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a folder on the way that this user may not enter
+        return False
 
 
 def _untrusted(path: Path) -> str | None:
@@ -104,7 +111,7 @@ def _untrusted(path: Path) -> str | None:
         return "missing"
     if stat.S_ISLNK(info.st_mode):
         return "a symbolic link"
-    if info.st_uid != os.geteuid():
+    if info.st_uid not in (os.geteuid(), 0):  # root could change anything anyway (a shared read-only index)
         return f"owned by user {info.st_uid}, not by you"
     if info.st_mode & stat.S_IWOTH:  # (group-writable is common under a umask of 002, with a group of one)
         return "writable by every user"

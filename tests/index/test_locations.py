@@ -38,7 +38,7 @@ def test_an_index_kept_elsewhere_names_its_repository(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("recorded", "reason"),
-    [("relative/path", "does not name an existing folder"), ("/no/such/folder", "does not name an existing folder"),
+    [("relative/path", "does not name an existing folder"), ("/no/such/folder", "existing folder you can read"),
      ("", "does not name an existing folder")],
 )
 def test_a_record_that_names_no_folder_is_refused(tmp_path: Path, recorded: str, reason: str) -> None:

@@ -175,6 +175,7 @@ def refuse_as_nobody(repo: Path, index_dir: Path) -> None:
     import codesearch.cli.summaries
     import codesearch.indexer.status  # imported here: the child cannot read a Python installed under /root
     from codesearch.cli.commands import cli as command
+    from codesearch.index.locations import record_repo_root
     from tests.reliability.test_adversarial_repos import as_nobody
 
     assert codesearch.indexer.status and codesearch.cli.summaries
@@ -183,6 +184,7 @@ def refuse_as_nobody(repo: Path, index_dir: Path) -> None:
     try:
         shared_repo = copy_tree(repo, shared / "repo")
         shared_index = copy_tree(index_dir, shared / "index")
+        record_repo_root(shared_index, shared_repo)  # an index kept elsewhere names its repository
         for path in (shared, *shared.rglob("*")):
             path.chmod(0o755 if path.is_dir() else 0o644)
         for path in (shared_index, *shared_index.iterdir()):
