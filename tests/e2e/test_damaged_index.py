@@ -80,7 +80,7 @@ def test_every_damage_is_repaired_by_index_with_nothing_re_embedded(tmp_path: Pa
         shutil.copytree(clean_index, repo / ".codesearch")
         damage()
         for before in (run("status", str(repo), "--check"), run("ask", "--repo", str(repo), "x y z")):
-            assert "Traceback" not in before.output and before.exception is None or isinstance(
+            assert ("Traceback" not in before.output and before.exception is None) or isinstance(
                 before.exception, SystemExit), (name, before.output)
         repaired = run("index", str(repo))
         assert repaired.exit_code == 0, (name, repaired.output)
@@ -90,3 +90,42 @@ def test_every_damage_is_repaired_by_index_with_nothing_re_embedded(tmp_path: Pa
         assert answers(repo) == clean, name
         if "stored" in name or "truncated" in name:
             assert list((repo / ".codesearch").glob("damaged-*")), name  # kept for inspection
+
+
+def test_a_server_repairs_a_damaged_index_it_opens_and_says_so(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from codesearch.server.client import ServerConnection
+
+    repo = tmp_path / "shop"
+    shutil.copytree(FIXTURE, repo)
+    assert run("index", str(repo)).exit_code == 0
+    clean = answers(repo)
+    flip_inside(repo / ".codesearch" / "index.sqlite3", stored_vector(repo / ".codesearch" / "index.sqlite3"))
+    runtime = Path(tempfile.mkdtemp(prefix="cs-heal-"))  # Unix socket paths are limited to ~104 bytes
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(FIXTURE.parents[3]), os.environ.get("PYTHONPATH")]))}
+    server = subprocess.Popen([sys.executable, "-m", "codesearch", "serve", str(repo)], env=env,
+                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert server.stderr is not None
+    try:
+        log = []
+        while "serving on" not in (line := server.stderr.readline()):
+            assert line, f"the server exited with {server.wait()}: {log}"
+            log.append(line)
+        assert any("moved the damaged index to" in line for line in log), log  # said in its log
+        with ServerConnection.connect(runtime / "codesearch" / "server.sock") as connection:
+            connection.call("initialize", {"rootUri": repo.resolve().as_uri(), "create": False})
+            while not connection.call("status")["repos"][0]["generation"]:
+                connection.next_notification(120)
+            (state,) = connection.call("status")["repos"]
+        assert "stored embeddings that differ" in state["repaired"]  # and in status
+        assert state["lastUpdate"]["chunks_embedded"] == 0, state["lastUpdate"]
+    finally:
+        server.terminate()
+        server.wait(60)
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert answers(repo) == clean
