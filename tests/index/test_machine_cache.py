@@ -30,6 +30,7 @@ def test_vectors_come_back_exactly_with_their_backend(tmp_path: Path) -> None:
         assert cache.get("other-model", ["a"]) == {}
     with MachineCache(tmp_path, max_bytes=1 << 20) as again:  # another process, later
         assert np.array_equal(again.get(MODEL, ["b"])["b"].vector, vector(2))
+    assert (tmp_path / FILE_NAME).stat().st_mode & 0o777 == 0o600  # vectors of the user's code: theirs alone
 
 
 def test_a_row_damaged_on_disk_is_dropped_never_returned(tmp_path: Path) -> None:
