@@ -30,21 +30,25 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 FILE_NAME = "embeddings.sqlite3"
+SCHEMA_VERSION = 1
+# A rowid table, not WITHOUT ROWID: rows of ~1.6 KB would spill every b-tree page of a table keyed
+# by text (4.9 KB per 384-dim row that way, 2.2 KB this way: python -m bench.heal).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
+    id INTEGER PRIMARY KEY,
     model_hash TEXT NOT NULL,
     embed_hash TEXT NOT NULL,
     backend TEXT NOT NULL,
     vector BLOB NOT NULL,          -- (dim,) little-endian float32
     checksum INTEGER NOT NULL,     -- crc32 of the four columns above
-    used_s INTEGER NOT NULL,       -- last use, for least-recently-used eviction
-    PRIMARY KEY (model_hash, embed_hash)
-) WITHOUT ROWID;
+    used_s INTEGER NOT NULL        -- last use, for least-recently-used eviction
+);
+CREATE UNIQUE INDEX IF NOT EXISTS vectors_by_key ON vectors (model_hash, embed_hash);
 CREATE INDEX IF NOT EXISTS vectors_by_use ON vectors (used_s);
 """
 _BATCH = 500  # SQLite's variable limit is 999 or more; a hash list is cut into parts this long
 _BUSY_TIMEOUT_MS = 5000
-_ROW_OVERHEAD_BYTES = 200  # keys, checksum, b-tree cells: measured ~170 per row beside the vector
+_ROW_OVERHEAD_BYTES = 400  # keys (twice: table and index), checksum, b-tree cells beside the vector
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,8 @@ class MachineCache:
             if conn is None or not rows:
                 return
             with conn:
-                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?, ?)", rows)
+                conn.executemany("INSERT OR REPLACE INTO vectors (model_hash, embed_hash, backend, vector, checksum, "
+                                 "used_s) VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._evict(conn, len(rows[0][3]))
 
     def _evict(self, conn: sqlite3.Connection, vector_bytes: int) -> None:
@@ -132,11 +137,8 @@ class MachineCache:
         if count <= keep:
             return
         with conn:
-            conn.execute(
-                "DELETE FROM vectors WHERE (model_hash, embed_hash) IN "
-                "(SELECT model_hash, embed_hash FROM vectors ORDER BY used_s LIMIT ?)",
-                (count - keep,),
-            )
+            conn.execute("DELETE FROM vectors WHERE id IN (SELECT id FROM vectors ORDER BY used_s LIMIT ?)",
+                         (count - keep,))
 
     @contextlib.contextmanager
     def _using(self) -> Iterator[sqlite3.Connection | None]:
@@ -172,6 +174,9 @@ class MachineCache:
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # a lost last write costs one re-embedding, no more
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version != SCHEMA_VERSION:  # another layout (or a new file): a cache is rebuilt, not migrated
+                conn.executescript(f"DROP TABLE IF EXISTS vectors; PRAGMA user_version = {SCHEMA_VERSION};")
             conn.executescript(SCHEMA)
             (result,) = conn.execute("PRAGMA quick_check(1)").fetchone()
             if result != "ok":

@@ -70,7 +70,7 @@ def test_a_damaged_file_is_moved_aside_and_a_new_one_made(tmp_path: Path, damage
 
 
 def test_the_least_recently_used_rows_go_first(tmp_path: Path) -> None:
-    row_bytes = DIM * 4 + 200
+    row_bytes = DIM * 4 + 400
     with MachineCache(tmp_path, max_bytes=10 * row_bytes) as cache:
         cache.put(MODEL, "torch", {f"old{i}": vector(i) for i in range(5)})
         with sqlite3.connect(tmp_path / FILE_NAME) as conn:
