@@ -44,6 +44,10 @@ class Settings:
     max_text_file_bytes: int = 256 * 1024
     text_include: tuple[str, ...] = ()  # globs of files to index as plain text though no format knows them
     text_exclude: tuple[str, ...] = ()  # globs of text files never to index (files with a grammar stay)
+    # The machine-wide embedding cache (index/machine_cache.py): vectors shared by every index.
+    embedding_cache: bool = True
+    embedding_cache_dir: str | None = None  # None: the user cache folder (XDG_CACHE_HOME/codesearch)
+    embedding_cache_max_mb: int = 2048
 
 
 _FIELD_TYPES: dict[str, type] = {
@@ -63,7 +67,13 @@ _FIELD_TYPES: dict[str, type] = {
     "max_text_file_bytes": int,
     "text_include": tuple,
     "text_exclude": tuple,
+    "embedding_cache": bool,
+    "embedding_cache_dir": str,
+    "embedding_cache_max_mb": int,
 }
+# Settings a repository's codesearch.toml may not set: it comes with the checkout, and these decide
+# where codesearch writes (docs/threat-model.md).
+_USER_ONLY = ("index_dir", "embedding_cache_dir")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -117,13 +127,14 @@ def read_config_file(repo_root: Path) -> dict[str, Any]:
     unknown = sorted(set(section) - set(_FIELD_TYPES))
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
-    if "index_dir" in section:
-        # The file comes with the checkout: a repository choosing where its index is written (and so
-        # which recorded repository an index folder names) could point a server at any folder.
-        raise ConfigError(
-            f"{path}: index_dir cannot be set in a repository's {CONFIG_FILE_NAME}; "
-            "use --index-dir or CODESEARCH_INDEX_DIR"
-        )
+    for name in _USER_ONLY:
+        if name in section:
+            # The file comes with the checkout: a repository choosing where its index is written (and
+            # so which recorded repository an index folder names) could point a server at any folder.
+            raise ConfigError(
+                f"{path}: {name} cannot be set in a repository's {CONFIG_FILE_NAME}; "
+                f"use --{name.replace('_', '-')} or {ENV_PREFIX}{name.upper()}"
+            )
     return {key: _coerce(key, value, str(path)) for key, value in section.items()}
 
 
@@ -160,6 +171,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("max_file_bytes must be positive")
     if settings.batch_size <= 0:
         raise ConfigError("batch_size must be positive")
+    if settings.embedding_cache_max_mb <= 0:
+        raise ConfigError("embedding_cache_max_mb must be positive")
     if not 1 <= settings.k <= 1000:
         raise ConfigError("k must be between 1 and 1000")
     if settings.threads < 0:

@@ -132,7 +132,8 @@ def is_corruption(exc: sqlite3.Error) -> bool:
     if code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return True
     text = str(exc)
-    return "malformed" in text or "not a database" in text
+    # "Could not decode to UTF-8": a stored text whose bytes were damaged (SQLite reads them fine).
+    return "malformed" in text or "not a database" in text or "Could not decode" in text
 
 
 @contextlib.contextmanager

@@ -57,6 +57,22 @@ def sqlite_problems(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
+def damage_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: IndexParams) -> list[str]:
+    """What damage does to a database that still opens: pages or indexes SQLite finds broken, and
+    stored embeddings that no longer match their vouched-for HNSW vectors (bytes flipped in a blob).
+
+    Cheaper than ``check_integrity`` (no vectors file reload, a sample of vectors): ``index`` runs it
+    before every update (65 ms on a 75 MB index of 20k records).
+    """
+    (result,) = conn.execute("PRAGMA integrity_check(1)").fetchone()
+    if result != "ok":
+        return [f"SQLite integrity_check: {result}"]
+    with snapshot(conn):
+        live = sorted(embedded_chunk_ids(conn, params.model_hash) & vectors.labels())
+        wrong = _wrong_vectors(conn, vectors, live, params)
+    return [f"stored embeddings that differ from their vectors: {_sample(wrong)}"] if wrong else []
+
+
 def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: IndexParams) -> list[str]:
     """Embedded chunks vs live vectors, chunks vs FTS5 rows, vectors vs the cache (one snapshot).
 

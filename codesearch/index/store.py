@@ -35,10 +35,11 @@ from types import TracebackType
 import numpy as np
 
 from codesearch import crash_points
-from codesearch.errors import CodesearchError, IndexNotFoundError
+from codesearch.errors import CodesearchError, IndexCorruptError, IndexNotFoundError
 from codesearch.index import lexical, rows
 from codesearch.index.batch import write_batch
 from codesearch.index.database import (
+    REBUILD_HINT,
     make_durable,
     snapshot,
     transaction,
@@ -48,7 +49,7 @@ from codesearch.index.database import (
 from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.file_names import chunks_in_files_named
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
-from codesearch.index.integrity import check_integrity, count_rows
+from codesearch.index.integrity import check_integrity, count_rows, damage_problems
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.meta import read_generation, read_meta, set_records_version
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
@@ -320,6 +321,16 @@ class IndexStore:
     def counts(self) -> IndexCounts:
         with self._database() as conn:
             return count_rows(conn, self._vectors, self._meta.params.model_hash)
+
+    def check_damage(self) -> None:
+        """Raise IndexCorruptError for damage the database shows while it still opens
+        (integrity.damage_problems): broken pages, or stored embeddings flipped."""
+        with self._database() as conn:
+            problems = damage_problems(conn, self._vectors, self._meta.params)
+        if problems:
+            raise IndexCorruptError(
+                f"the index database {self.index_dir / DB_FILE_NAME} is damaged ({problems[0]}); {REBUILD_HINT}"
+            )
 
     def check_integrity(self) -> IntegrityReport:
         """Check everything: SQLite pages, chunks vs vectors vs FTS5 vs cache, the vectors file."""

@@ -13,12 +13,15 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from codesearch import crash_points
+from codesearch.config import Settings, user_cache_dir
 from codesearch.encoder.embedding_text import chunk_text, text_hash
+from codesearch.index.machine_cache import MachineCache
 from codesearch.index.records import Embedding, IndexBatch, StoredChunk
 from codesearch.index.store import IndexStore
 
@@ -57,30 +60,57 @@ class EmbeddingTally:
     """What the stage did so far (mutable; read by progress reports)."""
 
     embedded: int = 0  # texts embedded
+    from_machine_cache: int = 0  # texts whose vector the machine-wide cache gave
     seconds: float = 0.0  # in the encoder (not loading it)
     to_embed: int = 0  # distinct texts the stage found without a vector; 0 until it starts
 
 
+def open_machine_cache(settings: Settings) -> MachineCache | None:
+    """The machine-wide embedding cache ``settings`` ask for (None: switched off)."""
+    if not settings.embedding_cache:
+        return None
+    folder = Path(settings.embedding_cache_dir).expanduser() if settings.embedding_cache_dir else user_cache_dir()
+    return MachineCache(folder, settings.embedding_cache_max_mb * 1024 * 1024)
+
+
 def embed_unembedded(
     store: IndexStore, round_chunks: int, batch_size: int, encoder: LazyEncoder, tally: EmbeddingTally,
-    report: Callable[[], None],
+    report: Callable[[], None], cache: MachineCache | None = None,
 ) -> None:
-    """Embed every chunk of ``store`` without a vector, ``round_chunks`` chunks per committed round."""
+    """Give every chunk of ``store`` without a vector one, ``round_chunks`` chunks per committed round:
+    from the machine-wide ``cache`` where it has one (no model loaded for those), else embedded."""
     tally.to_embed = store.count_unembedded_texts()
     if tally.to_embed == 0:
         return
     after_id = 0
     while found := store.unembedded_chunks(after_id, round_chunks):
         after_id = found[-1].chunk_id
-        _embed_round(store, texts_by_hash(found), batch_size, encoder, tally, report)
+        texts = texts_by_hash(found)
+        if cache is not None:
+            texts = _from_cache(store, cache, texts, tally)
+        _embed_round(store, texts, batch_size, encoder, tally, report, cache)
+
+
+def _from_cache(store: IndexStore, cache: MachineCache, texts: dict[str, str], tally: EmbeddingTally) -> dict[str, str]:
+    """Commit the vectors ``cache`` holds for ``texts`` (one batch per backend that made them); the rest."""
+    model_hash = store.meta.params.model_hash
+    found = cache.get(model_hash, texts)
+    by_backend: dict[str, list[Embedding]] = {}
+    for embed_hash, cached in found.items():
+        by_backend.setdefault(cached.backend, []).append(Embedding(embed_hash, cached.vector))
+    for backend, embeddings in sorted(by_backend.items()):
+        store.apply_batch(IndexBatch(embeddings=tuple(embeddings), embeddings_backend=backend))
+    tally.from_machine_cache += len(found)
+    return {embed_hash: text for embed_hash, text in texts.items() if embed_hash not in found}
 
 
 def _embed_round(
     store: IndexStore, texts: dict[str, str], batch_size: int, encoder: LazyEncoder, tally: EmbeddingTally,
-    report: Callable[[], None],
+    report: Callable[[], None], cache: MachineCache | None = None,
 ) -> None:
-    """Embed ``texts`` (embed hash -> text) and commit their vectors in one batch."""
+    """Embed ``texts`` (embed hash -> text), commit their vectors in one batch and remember them in ``cache``."""
     if not texts:
+        report()
         return
     live = encoder.get()  # loading it is not embedding: the rate the summary prints is the encoder's
     started = time.perf_counter()
@@ -97,6 +127,8 @@ def _embed_round(
     tally.seconds = seconds_before + time.perf_counter() - started
     embeddings = tuple(Embedding(h, vectors[i]) for i, h in enumerate(texts))
     store.apply_batch(IndexBatch(embeddings=embeddings, embeddings_backend=live.backend))
+    if cache is not None:
+        cache.put(store.meta.params.model_hash, live.backend, {e.embed_hash: e.vector for e in embeddings})
     report()
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from codesearch.config import Settings
 from codesearch.encoder.embedding_text import chunk_text, text_hash
-from codesearch.errors import CodesearchError
+from codesearch.errors import CodesearchError, IndexCorruptError
 from codesearch.index.records import FileState, FileUpdate, IndexBatch, PendingChunk
 from codesearch.index.store import IndexStore
 from codesearch.indexer.embedding_rounds import (
@@ -35,7 +35,9 @@ from codesearch.indexer.embedding_rounds import (
     EncoderProvider,
     LazyEncoder,
     embed_unembedded,
+    open_machine_cache,
 )
+from codesearch.indexer.healing import set_aside
 from codesearch.parsing.discovery import QUIET_REASONS, check_path, load_ignore_rules, read_source
 from codesearch.parsing.extraction_runs import plan_files
 from codesearch.parsing.file_records import RECORDS_VERSION, extract_records
@@ -196,8 +198,13 @@ def _apply(
             pending = _Round()
     _commit(store, pending, tally, on_progress, len(candidates))
     tally.keywords_done_s = time.perf_counter()
-    embed_unembedded(store, settings.round_chunks, settings.batch_size, encoder, tally.embedding,
-                     lambda: _report(on_progress, tally, len(candidates)))
+    cache = open_machine_cache(settings)
+    try:
+        embed_unembedded(store, settings.round_chunks, settings.batch_size, encoder, tally.embedding,
+                         lambda: _report(on_progress, tally, len(candidates)), cache)
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def _read_into(
@@ -274,7 +281,7 @@ def _summary(store: IndexStore, tally: _Tally, started: float) -> IndexSummary:
         files_unchanged=tally.unchanged,
         chunks_total=store.counts().chunks,
         chunks_embedded=tally.embedding.embedded,
-        chunks_cached=tally.cached,
+        chunks_cached=tally.cached + tally.embedding.from_machine_cache,
         skipped_by_reason=tuple(sorted(tally.skipped.items())),
         syntax_error_files=tuple(tally.syntax_errors),
         failures=tuple(tally.failures),
@@ -310,15 +317,25 @@ def index_repository(
     params = IndexParams(identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m,
                          settings.hnsw_ef_construction)
     index_dir = index_dir_for(repo_root, settings.index_dir)
-    with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
-        record_repo_root(index_dir, repo_root)
-        def provide() -> CodeEmbedder:
-            if embedder is None:
-                return _load_encoder(settings, identity.model_hash)
-            _ensure_query_export(settings, identity.model_hash)
-            return embedder
 
-        summary = update_repository(store, repo_root, settings, provide, on_progress)
+    def provide() -> CodeEmbedder:
+        if embedder is None:
+            return _load_encoder(settings, identity.model_hash)
+        _ensure_query_export(settings, identity.model_hash)
+        return embedder
+
+    def update() -> IndexSummary:
+        with IndexStore.open(index_dir, expected=params, create=True, reset=full, lock_wait=lock_wait) as store:
+            store.check_damage()
+            record_repo_root(index_dir, repo_root)
+            return update_repository(store, repo_root, settings, provide, on_progress)
+
+    try:
+        summary = update()
+    except IndexCorruptError as exc:
+        aside = set_aside(index_dir)
+        logger.warning("%s: moved the damaged index to %s and rebuilt it", exc.args[0].split(";")[0], aside)
+        summary = update()
     _ensure_query_export(settings, identity.model_hash)  # when nothing was embedded; ~50 ms if it is there
     return summary
 

@@ -221,6 +221,7 @@ def status(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
                 "busy": repo_state.is_busy,
                 "lastUpdate": summary_to_json(repo_state.last_summary) if repo_state.last_summary else None,
                 "lastError": repo_state.last_error,
+                "repaired": repo_state.repaired,
             }
         )
     return {

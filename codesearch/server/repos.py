@@ -26,9 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from codesearch.config import Settings
-from codesearch.errors import (
-    CodesearchError,
-)
+from codesearch.errors import CodesearchError, IndexCorruptError
 from codesearch.index import lexical, rows
 from codesearch.index.database import connect_readonly, translate_corruption
 from codesearch.index.filters import ChunkFilter, register_functions
@@ -44,6 +42,7 @@ from codesearch.index.records import (
     StoredChunk,
 )
 from codesearch.index.store import IndexStore
+from codesearch.indexer.healing import set_aside
 from codesearch.indexer.live_index import store_updater
 from codesearch.indexer.watcher import ChangeBatch, ProgressCallback, Watcher, WatchRound
 from codesearch.parsing.text_formats import TextFiles
@@ -124,6 +123,34 @@ class _GuardedStore(IndexStore):
         return conn
 
 
+def _open_repairing(index_dir: Path, params: IndexParams, create: bool) -> tuple[_GuardedStore, str | None]:
+    """The served store; a damaged index is moved aside first (indexer/healing.py), and the watcher's
+    catch-up round rebuilds it from the files and the machine-wide embedding cache."""
+    try:
+        store = _guarded(_GuardedStore.open(index_dir, expected=params, create=create))
+        try:
+            store.check_damage()
+        except BaseException:
+            store.close()
+            raise
+    except IndexCorruptError as exc:
+        aside = set_aside(index_dir)
+        repaired: str | None = f"{exc.args[0].split(';')[0]}: moved the damaged index to {aside} and rebuilt it"
+        logger.warning("%s", repaired)
+        store = _guarded(_GuardedStore.open(index_dir, expected=params, create=True))
+    else:
+        repaired = None
+    return store, repaired
+
+
+def _guarded(store: IndexStore) -> _GuardedStore:
+    assert isinstance(store, _GuardedStore)
+    store.guard = ReadWriteLock()
+    store._readers = threading.local()
+    store._reader_connections = []
+    return store
+
+
 @dataclass(frozen=True, slots=True)
 class RepoState:
     """A served repository as ``status`` reports it."""
@@ -136,6 +163,7 @@ class RepoState:
     is_busy: bool
     last_summary: IndexSummary | None
     last_error: str | None
+    repaired: str | None = None  # the damage found when the server opened the index, and where it went
 
 
 class ServedRepo:
@@ -152,6 +180,7 @@ class ServedRepo:
         """Use ``ServedRepo.open``."""
         self.root = root
         self.index_dir = store.index_dir
+        self.repaired: str | None = None
         self._store = store
         self._guard = store.guard
         self._settings = settings
@@ -185,14 +214,11 @@ class ServedRepo:
         params = IndexParams(
             encoder.model_id, encoder.model_hash, encoder.dim, settings.hnsw_m, settings.hnsw_ef_construction
         )
-        store = _GuardedStore.open(index_dir, expected=params, create=create)
-        assert isinstance(store, _GuardedStore)
-        store.guard = ReadWriteLock()
-        store._readers = threading.local()
-        store._reader_connections = []
+        store, repaired = _open_repairing(index_dir, params, create)
         try:
             record_repo_root(index_dir, root)
             repo = cls(root, store, settings, encoder, on_round)
+            repo.repaired = repaired
             repo._watcher.start()
         except BaseException:
             store.close()
@@ -236,6 +262,7 @@ class ServedRepo:
             self._watcher.is_busy,
             last.summary if last else None,
             last.error if last else None,
+            self.repaired,
         )
 
     @property

@@ -35,7 +35,8 @@ def stored_vectors(index_dir: Path) -> dict[str, np.ndarray]:
 def test_vectors_equal_a_local_build(ray_embedder: RayEmbedder, tmp_path: Path) -> None:
     repo = copy_fixture_repo("shop", tmp_path)
     local = Settings(index_dir=str(tmp_path / "local"))
-    on_ray = Settings(index_dir=str(tmp_path / "ray"), batch_size=3)  # other batches and slices than local
+    # Other batches and slices than local, and no machine-wide cache handing back the local vectors.
+    on_ray = Settings(index_dir=str(tmp_path / "ray"), batch_size=3, embedding_cache=False)
     index_repository(repo, local)
     summary = index_repository(repo, on_ray, embedder=ray_embedder)
 

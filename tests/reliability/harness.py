@@ -74,6 +74,9 @@ class Cli:
             PYTHONUNBUFFERED="1",
             CODESEARCH_THREADS="1",  # the model shares 2 cores with everything else
             CODESEARCH_ROUND_CHUNKS=str(ROUND_CHUNKS),
+            # Kills must land while vectors are computed and written: no machine-wide cache hands them
+            # back (its own crash tests: tests/index/test_machine_cache.py, tests/e2e/test_damaged_index.py).
+            CODESEARCH_EMBEDDING_CACHE="false",
         )
         return cls(env)
 
