@@ -127,12 +127,16 @@ def gold_targets(
         targets = []
         for doc_id in sorted(relevant):
             name, path, rest = doc_id.split(":", 2)
-            line, qualified = rest.rstrip("'").split(":", 1)
+            line, qualified = rest.split(":", 1)
             if (name, path) not in spans:
                 spec = language_for_path(path)
                 assert spec is not None, path
                 chunks = extract(path, (roots[name] / path).read_bytes(), spec).chunks
                 spans[(name, path)] = {(chunk.start_line, chunk.qualified_name): chunk for chunk in chunks}
+            # mined.py marks a second definition of one name on one line with a trailing "'", which a
+            # Haskell name may also end with: the longest name that exists is the one.
+            while (int(line), qualified) not in spans[(name, path)] and qualified.endswith("'"):
+                qualified = qualified[:-1]
             chunk = spans[(name, path)][(int(line), qualified)]
             length = chunk.end_line - chunk.start_line + 1
             targets.append(Target(path, chunk.signature_line, MAX_SPAN_FACTOR * length + MAX_SPAN_SLACK))

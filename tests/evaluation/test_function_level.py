@@ -77,3 +77,20 @@ def test_a_hit_answers_in_the_file_across_the_definition_line_and_not_too_long()
     hits = [hit("b.py", 1, 3), hit("a.py", 1, 100), hit("a.py", 10, 12)]
     assert reciprocal_rank(hits, [target]) == pytest.approx(1 / 3)
     assert reciprocal_rank(hits[:2], [target]) == 0.0
+
+
+def test_gold_targets_read_the_mined_ids_back_to_lines(tmp_path: Path) -> None:
+    """Ids are ``package:path:line:qualified_name``; a Haskell name may end in ' like a duplicate mark."""
+    from codesearch.evaluation.function_level import gold_targets
+    from codesearch.evaluation.records import Benchmark
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "Var.hs").write_text(
+        "module Var where\n\n-- | Modify a variable strictly.\nmodifyVar' :: Int -> Int\nmodifyVar' x = x + 1\n"
+    )
+    package = PackageSource("var", "haskell", tmp_path)
+    doc_id = "var:src/Var.hs:3:modifyVar'"
+    benchmark = Benchmark("b", {"q": "modify a variable strictly"}, {doc_id: ""}, {"q": frozenset({doc_id})},
+                          {doc_id: "haskell"}, {doc_id: "var"})
+    ((package_name, (target,)),) = gold_targets(benchmark, [package], extract_chunks).values()
+    assert package_name == "var" and target.path == "src/Var.hs" and target.definition_line in (4, 5)
