@@ -1,9 +1,10 @@
 """fuse(): the whole ranking, composed from the base fusion and one pure function per signal.
 
 Order matters and is fixed: the base z-score fusion; the additive signals that judge a candidate
-by itself (term coverage, definitions, path match, path priors); file coherence, which reads the scores those
-produced; diversity, which reads the final order within each file; and last the exact-name lift,
-which puts the chunks an identifier query names above everything. Each signal has its switch in
+by itself (term coverage, definitions, path match, path priors, line records); file coherence, which
+reads the scores those produced; diversity, which reads the final order within each file; the
+exact-name lift, which puts the chunks an identifier query names above everything; and last, inside
+the ranks each file holds, its definitions before its line records. Each signal has its switch in
 RankingParams, so an ablation turns one off and keeps the rest.
 """
 
@@ -20,6 +21,7 @@ from codesearch.index.ranking.exact_names import ExactNames, lift_exact_names
 from codesearch.index.ranking.file_coherence import coherence_boosts
 from codesearch.index.ranking.fusion import Scored, fuse_scores
 from codesearch.index.ranking.header_declarations import header_penalties
+from codesearch.index.ranking.line_records import definitions_first, line_record_penalties
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.path_match import path_boosts
 from codesearch.index.ranking.path_priors import prior_penalties
@@ -61,6 +63,8 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
         _add(scores, prior_penalties(facts, heads, params))
     if params.header_declarations:
         _add(scores, header_penalties(facts, heads, params))
+    if params.line_record_demotion:
+        _add(scores, line_record_penalties(facts, heads, params))
     if params.file_coherence:
         _add(scores, coherence_boosts(scores, heads, params))
     if params.diversity:
@@ -71,4 +75,4 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
     fused = [FusedCandidate(chunk_id, score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))
              for chunk_id, score in scores.items()]
     fused.sort(key=lambda c: (-c.score, c.dense_rank or math.inf, c.chunk_id))
-    return fused
+    return definitions_first(fused, heads) if params.definitions_first else fused

@@ -52,6 +52,12 @@ class RankingParams:
     # Diversity: the 2nd, 3rd... chunk of one file fall by this much per chunk ahead of them.
     diversity: bool = True
     diversity_decay: float = 0.3
+    # Line records (blocks, imports) lose this much for a question in words (line_records.py).
+    line_record_demotion: bool = False  # off: +0.001 function level, -0.002 architecture (docs/quality.md)
+    line_record_penalty: float = 0.5
+    imports_record_penalty: float = 1.0
+    # Within the ranks one file holds, its definitions before its line records (line_records.py).
+    definitions_first: bool = True
 
 
 def with_overrides(params: RankingParams, overrides: Mapping[str, str]) -> RankingParams:
