@@ -217,6 +217,20 @@ def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str
         sys.exit(1)
 
 
+def _read_queries(handle: IO[bytes] | None) -> list[str | None]:
+    """The lines of a queries file (None for a blank one); a line that is not UTF-8 is a QueryError."""
+    from codesearch.errors import QueryError
+
+    queries: list[str | None] = []
+    for number, raw in enumerate(handle or (), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError(f"line {number} of the queries file is not valid UTF-8 (byte {exc.start})") from exc
+        queries.append(line if line.strip() else None)
+    return queries
+
+
 @cli.command()
 @click.argument("query", required=False)
 @click.option("--repo", "repos", multiple=True, type=click.Path(path_type=Path, file_okay=False),
@@ -225,14 +239,14 @@ def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str
 @click.option("--lang", "langs", multiple=True, help="Only these languages (repeatable).")
 @click.option("--path", "path_glob", help="Only paths matching this glob, e.g. 'src/**/*.py'.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of hits.")
-@click.option("--queries-file", type=click.File("r", encoding="utf-8"),
+@click.option("--queries-file", type=click.File("rb"),
               help="One query per line; prints one JSON array per line (JSON Lines).")
 @click.option("--files", "by_file", is_flag=True,
               help="Rank files: the best file first, its best definitions under it (-k counts files).")
 @click.option("--model", help="Encoder (default: the one the index was built with).")
 @click.option("--index-dir", help="Use the index in this folder.")
 def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[str, ...], path_glob: str | None,
-        as_json: bool, queries_file: IO[str] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
+        as_json: bool, queries_file: IO[bytes] | None, by_file: bool, model: str | None, index_dir: str | None) -> None:
     """Search the index with a natural-language QUERY (or an identifier).
 
     A running `codesearch serve` answers when it can (the model and index are already loaded
@@ -247,8 +261,7 @@ def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[
     start = (repos[0] if repos else Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
     languages = tuple(sorted({record_language(name) for name in langs})) or None
-    queries: list[str | None] = [query] if query is not None else [
-        line if line.strip() else None for line in queries_file or ()]
+    queries: list[str | None] = [query] if query is not None else _read_queries(queries_file)
     hits_k = hits_needed(settings.k) if by_file else settings.k
     answers = None
     if len(repos) > 1:

@@ -57,6 +57,10 @@ def validate_query(query: str) -> str:
         raise QueryError(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     if "\x00" in text:
         raise QueryError("the query contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: from a JSON escape, or undecodable argv bytes
+        raise QueryError(f"the query holds a character that is not valid Unicode at position {exc.start}") from exc
     return text
 
 

@@ -109,9 +109,13 @@ class SharedEncoder:
         """Under _lock: embed ``batch`` and hand each waiter its vector (or the error)."""
         try:
             vectors = self._encoder.embed_queries([waiting.text for waiting in batch])  # (n, dim)
-        except Exception as exc:  # every waiter re-raises it in its own thread
+        except Exception as exc:
+            if len(batch) == 1:  # the waiter re-raises it in its own thread
+                batch[0].error = exc
+                return
+            # One bad query must fail alone, never its neighbours: each is tried again by itself.
             for waiting in batch:
-                waiting.error = exc
+                self._embed_waiting([waiting])
             return
         for waiting, vector in zip(batch, vectors, strict=True):
             waiting.vector = vector

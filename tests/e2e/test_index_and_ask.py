@@ -174,12 +174,18 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_bad_input_gets_one_clear_line_and_exit_1(indexed_repo: Path, tmp_path: Path) -> None:
+    bad_lines = tmp_path / "queries.txt"
+    bad_lines.write_bytes(b"parse json\n\xff\xfe broken\n")
     cases = [
         (("ask", "   ", "--repo", str(indexed_repo)), "the query is empty"),
         (("ask", "x" * 5000, "--repo", str(indexed_repo)), "the limit is 2000"),
         (("ask", "sort", "--lang", "cobol", "--repo", str(indexed_repo)), "unknown language 'cobol'"),
         (("ask", "sort", "--repo", str(tmp_path)), "no index found"),
         (("index", str(indexed_repo), "--model", str(tmp_path / "nope")), "does not exist"),
+        # Hostile input row 2: bytes that are not UTF-8 on the command line, and in a queries file.
+        (("ask", "x \udcff", "--repo", str(indexed_repo)), "not valid Unicode"),
+        (("ask", "--queries-file", str(bad_lines), "--repo", str(indexed_repo)),
+         "line 2 of the queries file is not valid UTF-8"),
     ]
     for args, message in cases:
         result = run_cli(*args, cwd=tmp_path)

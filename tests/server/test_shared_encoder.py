@@ -30,7 +30,7 @@ class GatedEncoder(HashingEncoder):
         if len(self.query_calls) == 1:
             self.entered.set()
             self.release.wait(TIMEOUT_S)
-        if self.fail:
+        if self.fail or any("\udcff" in text for text in texts):  # a text the tokenizer cannot take
             raise RuntimeError("encoder broke")
         return super().embed_queries(texts)
 
@@ -83,6 +83,16 @@ def test_an_encoder_error_reaches_every_waiting_query() -> None:
     encoder.fail = True
     results = run_concurrently(SharedEncoder(encoder), encoder, ["a", "b", "c"])
     assert all(isinstance(result, RuntimeError) for result in results)
+
+
+def test_one_bad_query_fails_alone_not_its_batch() -> None:
+    """Hostile input row 2: a query the encoder cannot take, batched with others' queries."""
+    encoder = GatedEncoder()
+    texts = ["parse json", "hash password", "x \udcff", "retry request", "open file"]
+    results = run_concurrently(SharedEncoder(encoder), encoder, texts)
+    assert isinstance(results[2], RuntimeError)
+    for text, vector in [(t, r) for t, r in zip(texts, results, strict=True) if t != texts[2]]:
+        np.testing.assert_allclose(vector, HashingEncoder().embed_queries([text])[0])
 
 
 @pytest.mark.parametrize("count", [0, 1, CODE_SLICE + 5])
