@@ -90,7 +90,7 @@ def test_text_file_settings_from_file_environment_and_flags(tmp_path: Path) -> N
         ("index_text_files = 'sometimes'\n", "index_text_files must be true or false"),
         ("text_include = '*.md'\n", None),  # one string is one glob
         ("text_include = [1, 2]\n", "text_include must be a list of glob strings"),
-        ("max_text_file_bytes = 0\n", "max_text_file_bytes must be positive"),
+        ("max_text_file_bytes = 0\n", "max_text_file_bytes must be between 1 and"),
     ],
 )
 def test_bad_text_file_settings(tmp_path: Path, toml: str, message: str | None) -> None:
@@ -113,3 +113,28 @@ def test_a_repository_cannot_choose_where_its_index_is_written(tmp_path: Path) -
     chosen = resolve_settings(tmp_path, {"index_dir": None}, environ={"CODESEARCH_INDEX_DIR": "/tmp/mine"})
     assert (chosen.k, chosen.index_dir) == (5, "/tmp/mine")
     assert resolve_settings(tmp_path, {"index_dir": "/tmp/flag"}, environ={}).index_dir == "/tmp/flag"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("threads = 100000\n", "threads must be between 0 and 256"), ("hnsw_m = 0\n", "hnsw_m must be between 2 and 100"),
+     ("hnsw_m = -1\n", "hnsw_m must be between"), ("hnsw_ef_construction = -3\n", "hnsw_ef_construction must be"),
+     ("hnsw_ef_search = 0\n", "hnsw_ef_search must be"), ("debounce_s = nan\n", "debounce_s must be"),
+     ("batch_size = 1000000\n", "batch_size must be"), ("log_level = 'loud'\n", "log_level must be one of"),
+     ("codesearch = 5\n", r"\[codesearch\] must be a table")],
+)
+def test_settings_out_of_range_are_refused_when_read(tmp_path: Path, toml: str, message: str) -> None:
+    """Hostile input row 3: a checkout's codesearch.toml never hands a library a value it cannot take."""
+    (tmp_path / "codesearch.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        resolve_settings(tmp_path, environ={})
+
+
+@pytest.mark.parametrize(("variable", "value"), [("CODESEARCH_THREADS", "100000"), ("CODESEARCH_HNSW_M", "0"),
+                                                 ("CODESEARCH_DEBOUNCE_S", "inf")])
+def test_the_same_ranges_hold_for_the_environment_and_flags(variable: str, value: str) -> None:
+    name = variable.removeprefix("CODESEARCH_").lower()
+    with pytest.raises(ConfigError, match=f"{name} must be between"):
+        resolve_settings(None, environ={variable: value})
+    with pytest.raises(ConfigError, match=f"{name} must be between"):
+        resolve_settings(None, {name: value}, environ={})
