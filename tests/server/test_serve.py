@@ -220,6 +220,12 @@ def test_hostile_messages_get_errors_and_the_connection_goes_on(connect: Connect
     assert unknown.error is not None and unknown.error.code == METHOD_NOT_FOUND
     client.send_raw(encode_frame({"jsonrpc": "2.0", "id": 99, "method": "search", "params": [1, 2]}))
     assert client.answer(99).error.code == INVALID_PARAMS  # type: ignore[union-attr]
+    deep = b"[" * 60_000  # deeper than the JSON parser's recursion limit, under the test's 64 KiB frames
+    for body in (deep, b"\xff\xfe{}"):
+        client.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        answer = client.receive()
+        assert isinstance(answer, Response) and answer.id is None and answer.error is not None
+        assert answer.error.code == PARSE_ERROR and "\n" not in answer.error.message
     assert client.call("status")["repos"]
 
 
