@@ -1,6 +1,7 @@
 """Where the server listens and how clients find it: files in the per-user runtime folder.
 
-    <runtime>/server.sock     the Unix socket (0600), <runtime> = config.user_runtime_dir() (0700)
+    <runtime>/server.sock     the Unix socket (0600), <runtime> = config.user_runtime_dir() (0700;
+                              an existing folder must be this user's and writable by no one else)
     <runtime>/server.sock.lock flock'ed by the running server: two servers never share a socket
     <runtime>/server.json     the running server's pid, socket, TCP port (if any), model (0600)
     <runtime>/token           the TCP token, created on first use (0600)
@@ -46,16 +47,33 @@ def info_path_for(socket_path: Path) -> Path:
 
 
 def prepare_private_dir(folder: Path) -> None:
-    """Create ``folder`` (mode 0700) or check an existing one is this user's and private."""
+    """Create the socket's ``folder`` (mode 0700), or check that an existing one may hold it.
+
+    An existing folder is never chmod-ed: it may be shared (``/tmp``), and its mode is its
+    owner's. It must be this user's and writable by no one else, sticky bit or not: whoever can
+    create files in it could take the socket's lock first, or plant the server's info file.
+
+    Raises:
+        ConfigError: it cannot be created, is not a folder, is another user's, or others may write in it.
+    """
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
+        folder.mkdir(mode=0o700, parents=True)
+        return
+    except FileExistsError:
+        pass
     except OSError as exc:
         raise ConfigError(f"cannot create the server folder {folder}: {exc.strerror}") from exc
+    try:
+        info = folder.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot use the server folder {folder}: {exc.strerror}") from exc
+    advice = "give --socket a path in a folder only you can write"
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{folder} is not a folder; {advice}")
     if info.st_uid != os.getuid():
-        raise ConfigError(f"{folder} belongs to another user; refusing to put the server socket there")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(folder, 0o700)
+        raise ConfigError(f"the socket folder {folder} belongs to another user; {advice}")
+    if info.st_mode & 0o022:
+        raise ConfigError(f"the socket folder {folder} is writable by other users; {advice}")
 
 
 def read_or_create_token(path: Path) -> str:
@@ -144,11 +162,14 @@ def bind_unix_socket(socket_path: Path) -> socket.socket:
     """A listening Unix socket at ``socket_path`` (mode 0600); call with the server lock held."""
     remove_quietly(socket_path)  # a dead server's socket: whoever holds the lock may remove it
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Made 0600 by bind itself: a chmod after would leave a moment when anyone could connect.
+    umask = os.umask(0o177)
     try:
         listener.bind(str(socket_path))
-        os.chmod(socket_path, 0o600)
         listener.listen(64)
     except BaseException:
         listener.close()
         raise
+    finally:
+        os.umask(umask)
     return listener

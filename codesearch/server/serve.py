@@ -299,6 +299,8 @@ def run_server(
     from codesearch.encoder.model import Encoder
     from codesearch.server.address import default_socket_path, default_token_path, read_or_create_token
 
+    socket_path = socket_path or default_socket_path()
+    prepare_private_dir(socket_path.parent)  # before the model loads: a refusal is one line, at once
     token = read_or_create_token(token_path or default_token_path()) if tcp_port is not None else None
     roots = [root.resolve() for root in repos]
     with (
@@ -306,7 +308,7 @@ def run_server(
         Server(
             encoder,
             settings_for,
-            socket_path or default_socket_path(),
+            socket_path,
             tcp_port=tcp_port,
             token=token,
             fixed_roots=roots or None,
