@@ -297,11 +297,11 @@ def run_server(
     serves nothing else; without, it serves any indexed repository a client names.
     """
     from codesearch.encoder.model import Encoder
-    from codesearch.server.address import default_socket_path, default_token_path, read_or_create_token
+    from codesearch.server.address import default_socket_path, tcp_token
 
     socket_path = socket_path or default_socket_path()
     prepare_private_dir(socket_path.parent)  # before the model loads: a refusal is one line, at once
-    token = read_or_create_token(token_path or default_token_path()) if tcp_port is not None else None
+    token = tcp_token(token_path) if tcp_port is not None else None
     roots = [root.resolve() for root in repos]
     with (
         Encoder.load(settings.model, threads=settings.threads) as encoder,

@@ -65,3 +65,22 @@ def test_a_socket_in_a_folder_of_another_user_is_refused(shared: Path) -> None:
     result = serve("--socket", str(theirs / "s.sock"))
     assert_refused_in_one_line(result, "belongs to another user")
     assert stat.S_IMODE(theirs.stat().st_mode) == 0o700 and list(theirs.iterdir()) == []
+
+
+@needs_nobody
+def test_a_token_file_another_user_wrote_is_refused(shared: Path) -> None:
+    """Before, the server took this token, and with it nobody could search (and read, with
+    includeCode) any repository the server's user may read."""
+    token = shared / "token"
+    subprocess.run([*AS_NOBODY, "sh", "-c", f"umask 077 && echo theirs > {token}"], check=True, timeout=TIMEOUT_S)
+    assert token.stat().st_uid != os.getuid() and stat.S_IMODE(token.stat().st_mode) == 0o600
+    private = Path(tempfile.mkdtemp(prefix="cs-"))  # a short path: Unix socket paths are limited
+    try:
+        result = serve("--tcp", "0", "--token-file", str(token), "--socket", str(private / "s.sock"))
+        assert_refused_in_one_line(result, "belongs to another user")
+        link = private / "token"
+        link.symlink_to(token)
+        result = serve("--tcp", "0", "--token-file", str(link), "--socket", str(private / "s.sock"))
+        assert_refused_in_one_line(result, "it is a link")
+    finally:
+        shutil.rmtree(private)
