@@ -337,6 +337,22 @@ def test_tcp_needs_the_token_in_initialize(short_dir: Path, repo: Path) -> None:
         server.stop()
 
 
+def test_long_path_globs_and_relative_roots_are_refused(
+    connect: Connect, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 12: a relative root or index folder once meant one under the server's working folder."""
+    monkeypatch.chdir(repo.parent)  # the server's folder, here this process's: "shop" names the repo
+    client = connect()
+    glob = client.answer(client.send("search", {"root": str(repo), "query": "cart", "path": "*" * 60_000}))
+    assert glob.error is not None and glob.error.code == USER_ERROR
+    assert glob.error.message == "the path glob is 60,000 characters long; the limit is 1,024"
+    for params in ({"roots": [repo.name, str(repo)]}, {"root": str(repo), "indexDir": "shop/.codesearch"}):
+        refused = client.answer(client.send("search", {"query": "cart", **params}))
+        assert refused.error is not None and refused.error.code == INVALID_PARAMS
+        assert "must be an absolute path" in refused.error.message
+    assert names(client.call("search", {"roots": [str(repo)], "query": "cart", "path": "server/c*"}))
+
+
 def refused_or_cut(sock: socket.socket) -> Response:
     """The one error a TCP connection got before the server closed it."""
     reader = sock.makefile("rb")
