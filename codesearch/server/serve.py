@@ -1,12 +1,13 @@
 """The server: listens on a Unix socket (and, if asked, on 127.0.0.1), one thread per connection.
 
 Requests run on a shared thread pool; the repositories, their watchers and the one encoder live
-in a RepoRegistry (registry.py, repos.py). The socket folder is private (0700) and the socket 0600, so only
-this user can connect; TCP, being open to every local user, needs the token from a 0600 file in
-``initialize``, and TCP connections that have not sent it yet have a cap of their own (besides a
-deadline and a small frame limit: connection.py), so other users cannot crowd out the owner's
-clients. A flock on ``<socket>.lock`` makes a second server on the same socket fail
-instead of stealing it, and lets a new server remove a dead one's socket file safely.
+in a RepoRegistry (registry.py, repos.py). The socket folder is this user's, writable by no one
+else (address.py), and the socket 0600, so only this user can connect; TCP, being open to every
+local user, needs the token from a file of this user's in ``initialize``, and TCP connections that
+have not sent it yet have a cap of their own (besides a deadline and a small frame limit:
+connection.py), so other users cannot crowd out the owner's clients. A flock on
+``<socket>.lock`` makes a second server on the same socket fail instead of stealing it, and lets
+a new server remove a dead one's socket file safely.
 """
 
 from __future__ import annotations
