@@ -252,12 +252,14 @@ def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[
     A running `codesearch serve` answers when it can (the model and index are already loaded
     there); otherwise the search runs in this process.
     """
+    from codesearch.index.filters import validate_path_glob
     from codesearch.parsing.text_formats import record_language
 
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries-file (not both)")
     if len(repos) > 1 and (by_file or index_dir is not None):
         raise click.UsageError("--files and --index-dir go with one --repo")
+    validate_path_glob(path_glob)  # before a server or a model is asked anything
     start = (repos[0] if repos else Path.cwd()).resolve()
     settings = _settings(start, model=model, index_dir=index_dir, k=k)
     languages = tuple(sorted({record_language(name) for name in langs})) or None

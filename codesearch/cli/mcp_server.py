@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
 from pydantic import Field
 
 from codesearch import __version__
@@ -24,6 +25,7 @@ from codesearch.config import Settings
 from codesearch.errors import CodesearchError
 from codesearch.records import Answers
 from codesearch.server.messages import coverage_to_json, hit_to_json
+from codesearch.server.protocol import INVALID_PARAMS
 from codesearch.server.repository_search import RepositorySearch
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
         include_code: Annotated[bool, Field(description="Add each definition's source code.")] = False,
     ) -> dict[str, Any]:
         """Find functions, methods and classes by meaning, best first (hybrid semantic + keyword ranking)."""
+        _refuse_nul(query=query, lang=lang, path=path)
         return _answer(
             repository,
             lambda: repository.search(query, k=k, languages=lang, path_glob=path, include_code=include_code),
@@ -65,6 +68,7 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
         include_code: Annotated[bool, Field(description="Add each definition's source code.")] = False,
     ) -> dict[str, Any]:
         """Find the definitions most like the innermost function, method or class at file:line."""
+        _refuse_nul(file=file)
         return _answer(
             repository,
             lambda: Answers([repository.similar(file, line, k=k, include_code=include_code)], None),
@@ -72,6 +76,15 @@ def build_mcp_server(repository: RepositorySearch) -> MCPServer[Any]:
         )
 
     return server
+
+
+def _refuse_nul(**arguments: str | list[str] | None) -> None:
+    """A NUL is in no text or path anyone means: like a lone surrogate (which mcp_stdio.py refuses),
+    it makes the params malformed, a JSON-RPC INVALID_PARAMS error. Anything else wrong with an
+    argument (an empty query, an unknown language) is a tool error, written for the agent to read."""
+    for name, value in arguments.items():
+        if any("\x00" in text for text in (value if isinstance(value, list) else [value or ""])):
+            raise MCPError(INVALID_PARAMS, f"{name} contains a NUL character")
 
 
 def _answer(repository: RepositorySearch, find: Callable[[], Answers], include_code: bool) -> dict[str, Any]:
@@ -91,6 +104,10 @@ def _answer(repository: RepositorySearch, find: Callable[[], Answers], include_c
 
 
 def serve_mcp(start: Path, settings: Settings, *, socket_path: Path | None = None) -> None:
-    """Serve the tools over stdin/stdout until the client closes stdin."""
+    """Serve the tools over stdin/stdout until the client closes stdin (mcp_stdio.py: every line answered)."""
+    import anyio
+
+    from codesearch.cli.mcp_stdio import serve_checked_stdio
+
     with RepositorySearch(start, settings, socket_path=socket_path) as repository:
-        build_mcp_server(repository).run("stdio")
+        anyio.run(serve_checked_stdio, build_mcp_server(repository))

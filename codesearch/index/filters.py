@@ -6,14 +6,26 @@ repo-relative POSIX path: case-sensitive; ``*`` matches any run of characters *i
 character classes. The match runs as a Python function registered on the connection, over the
 ``files`` table (one call per file, not per chunk), so the semantics are exactly fnmatch's rather
 than SQLite GLOB's (which differs on ``[^...]`` and on unbalanced brackets).
+
+A glob comes from whoever asks (a flag, a socket or MCP client), so it is bounded: at most
+``MAX_PATH_GLOB_CHARS`` characters (translating a glob of 1 MB took 10 s of CPU), compiled into a
+cache of ``_COMPILED_GLOBS`` patterns rather than fnmatch's own, which keeps 32,768 (some 13 MB
+each for globs that long).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from codesearch.errors import QueryError
+
+MAX_PATH_GLOB_CHARS = 1024
+_COMPILED_GLOBS = 64
 _GLOB_FUNCTION = "codesearch_path_matches"
 
 
@@ -33,8 +45,28 @@ class ChunkFilter:
         return self.languages is not None and not self.languages
 
 
+def validate_path_glob(glob: str | None) -> str | None:
+    """``glob`` as given; QueryError when it is too long or holds a NUL or a lone surrogate."""
+    if glob is None:
+        return None
+    if len(glob) > MAX_PATH_GLOB_CHARS:
+        raise QueryError(f"the path glob is {len(glob):,} characters long; the limit is {MAX_PATH_GLOB_CHARS:,}")
+    if "\x00" in glob:
+        raise QueryError("the path glob contains a NUL character")
+    try:
+        glob.encode("utf-8")
+    except UnicodeEncodeError as exc:  # SQLite cannot take it as a parameter
+        raise QueryError(f"the path glob holds a character that is not valid Unicode at position {exc.start}") from exc
+    return glob
+
+
+@functools.lru_cache(maxsize=_COMPILED_GLOBS)
+def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(fnmatch.translate(pattern)).match  # what fnmatch.fnmatchcase does, minus its cache
+
+
 def _path_matches(pattern: str, path: str) -> bool:
-    return fnmatch.fnmatchcase(path, pattern)
+    return _compiled(pattern)(path) is not None
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

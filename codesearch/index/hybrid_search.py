@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from codesearch.errors import QueryError
+from codesearch.index.filters import validate_path_glob
 from codesearch.index.lexical import query_terms
 from codesearch.index.ranking import (
     ExactNames,
@@ -73,6 +74,7 @@ def search(
 ) -> list[Hit]:
     """The top ``request.k`` hits for ``request.query`` (``embed_queries`` may be None for lexical)."""
     query = validate_query(request.query)
+    validate_path_glob(request.path_glob)
     pool = max(params.candidates_per_side, request.k)
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []

@@ -148,8 +148,8 @@ def search_via_server(
     """The hits of each query (None queries get no hits) and the coverage the server reported with
     them, or None when no server can answer."""
     params: dict[str, Any] = {
-        "root": str(start),
-        "indexDir": index_dir,
+        "root": str(start.resolve()),
+        "indexDir": absolute_index_dir(index_dir),
         "k": k,
         "path": path_glob,
         "languages": list(languages) if languages is not None else None,
@@ -184,7 +184,8 @@ def similar_via_server(
 ) -> list[Hit] | None:
     """The definitions most like the one around ``path:line`` (absolute path, 1-based line), or
     None when no server can answer."""
-    params = {"path": str(path), "line": line, "k": k, "indexDir": index_dir, "includeCode": include_code}
+    params = {"path": str(path.resolve()), "line": line, "k": k, "indexDir": absolute_index_dir(index_dir),
+              "includeCode": include_code}
     try:
         with ServerConnection.connect(socket_path) as connection:
             result = connection.call("similar", params)
@@ -215,8 +216,8 @@ def reindex_via_server(
             on_progress(progress_from_json(value["codesearch"]))
 
     params = {
-        "root": str(start),
-        "indexDir": index_dir,
+        "root": str(start.resolve()),
+        "indexDir": absolute_index_dir(index_dir),
         "full": full,
         "ifServed": if_served,
         "exact": True,
@@ -242,6 +243,12 @@ def stop_server(socket_path: Path | None = None) -> bool:
     except (OSError, ProtocolError):
         return False
     return True
+
+
+def absolute_index_dir(index_dir: str | None) -> str | None:
+    """``index_dir`` as the server needs it: resolved here, against this process's folder, as
+    index_dir_for would resolve it (the server refuses a relative one)."""
+    return str(Path(index_dir).expanduser().resolve()) if index_dir else None
 
 
 def _raise_if_for_user(exc: RemoteError) -> None:

@@ -6,7 +6,11 @@ Hostile or broken clients are answered and cut off without disturbing anyone els
 - invalid JSON or a non-request in a good frame gets an error and the connection carries on;
 - a frame must arrive whole within ``frame_timeout_s`` of its first byte (slow or stalled
   clients), and a client that stops reading its answers for ``send_timeout_s`` is dropped;
-- a client that disconnects mid-request: its answer fails to send and is dropped.
+- a client that disconnects mid-request: its answer fails to send and is dropped;
+- a TCP client, until ``initialize`` has checked its token, may send frames of at most
+  ``unauthenticated_message_bytes`` and must be through within ``auth_timeout_s`` of connecting:
+  any local user can connect to the port, and must not make the server hold 16 MiB frames or
+  threads for long without knowing the token (the server also caps how many wait: serve.py).
 
 Requests of one connection run concurrently on the server's pool, at most ``max_in_flight`` at
 a time (then reading pauses: back-pressure, not an error). ``initialize`` runs inline, so later
@@ -58,6 +62,8 @@ class ConnectionLimits:
     idle_timeout_s: float | None = None  # between frames; None: an idle editor stays connected
     send_timeout_s: float = 10.0  # a client must take its answers
     max_in_flight: int = 32
+    auth_timeout_s: float = 5.0  # TCP: from connecting to initialize with the right token
+    unauthenticated_message_bytes: int = 64 * 1024  # TCP before the token: enough for any initialize
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -109,13 +115,17 @@ class Connection:
         *,
         is_tcp: bool,
         on_stop_request: Callable[[], None],
+        on_authorized: Callable[[Connection], None] = lambda connection: None,
     ) -> None:
         self._sock = sock
         self._state = state
         self._executor = executor
         self._limits = limits
         self._on_stop_request = on_stop_request
+        self._on_authorized = on_authorized
+        self.is_tcp = is_tcp
         self.session = Session(is_authorized=not is_tcp)
+        self._auth_deadline = time.monotonic() + limits.auth_timeout_s
         self._source = _DeadlineReader(sock)
         self._reader = io.BufferedReader(self._source, 65536)
         self._writer = MessageWriter(_SocketWriter(sock))
@@ -160,21 +170,33 @@ class Connection:
         self._sock.close()
 
     def _next_frame(self) -> bool:
-        self._source.deadline = (
-            None if self._limits.idle_timeout_s is None else time.monotonic() + self._limits.idle_timeout_s
-        )
-        if not self._reader.peek(1):
-            return False  # the client closed the connection between frames
-        self._source.deadline = time.monotonic() + self._limits.frame_timeout_s
+        is_authorized = self.session.is_authorized
+        limit = self._limits.max_message_bytes if is_authorized else self._limits.unauthenticated_message_bytes
         try:
-            body = read_frame(self._reader, self._limits.max_message_bytes)
+            self._source.deadline = self._deadline(self._limits.idle_timeout_s, is_authorized)
+            if not self._reader.peek(1):
+                return False  # the client closed the connection between frames
+            self._source.deadline = self._deadline(self._limits.frame_timeout_s, is_authorized)
+            body = read_frame(self._reader, limit)
         except ProtocolError as exc:
-            self.send(error_message(None, exc.code, str(exc)))
+            self.send(error_message(None, exc.code, str(exc) + ("" if is_authorized else " before initialize")))
             return False
         except TimeoutError:
-            self.send(error_message(None, INVALID_REQUEST, "the message did not arrive in time"))
+            if not is_authorized and self._source.deadline == self._auth_deadline:  # the deadline that ran out
+                message = f"send initialize with the token within {self._limits.auth_timeout_s:g} s"
+            else:  # idle for idle_timeout_s between frames, or a frame too slow
+                message = "the message did not arrive in time"
+            self.send(error_message(None, INVALID_REQUEST, message))
             return False
         return body is not None and self._dispatch(body)
+
+    def _deadline(self, span_s: float | None, is_authorized: bool) -> float | None:
+        """When the next read must have finished: ``span_s`` from now, and for a client that has not
+        authorized yet never later than its authorization deadline."""
+        deadline = None if span_s is None else time.monotonic() + span_s
+        if is_authorized:
+            return deadline
+        return self._auth_deadline if deadline is None else min(deadline, self._auth_deadline)
 
     def _dispatch(self, body: bytes) -> bool:
         try:
@@ -191,7 +213,10 @@ class Connection:
             )
             return False
         if message.method == "initialize":
+            was_authorized = self.session.is_authorized
             self._answer(message)
+            if self.session.is_authorized and not was_authorized:
+                self._on_authorized(self)
             return self.session.is_authorized
         self._in_flight.acquire()
         try:

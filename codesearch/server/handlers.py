@@ -31,7 +31,15 @@ from codesearch.server.messages import (
     summary_to_json,
     symbol_information,
 )
-from codesearch.server.params import k_param, optional, path_from, required, root_param
+from codesearch.server.params import (
+    index_dir_param,
+    k_param,
+    optional,
+    path_from,
+    required,
+    root_param,
+    roots_param,
+)
 from codesearch.server.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -117,7 +125,7 @@ def initialize(context: RequestContext, params: Mapping[str, Any]) -> dict[str, 
             raise ProtocolError("initialize needs the server's token", SERVER_NOT_INITIALIZED)
         session.is_authorized = True
     session.root = root_param(params)
-    session.index_dir = optional(params, "indexDir", str)
+    session.index_dir = index_dir_param(params)
     repo_info: dict[str, str] | None = None
     repo_error: str | None = None
     if session.root is not None:
@@ -153,7 +161,7 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
         optional(params, "path", str),
     )
     include_code = bool(optional(params, "includeCode", bool, False))
-    roots = optional(params, "roots", list)
+    roots = roots_param(params)
     if roots is not None:
         return _search_many(context, roots, request, include_code)
     repo = _repo(context, params)
@@ -162,12 +170,10 @@ def search(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]
             "semantic": coverage_to_json(repo.semantic_coverage())}
 
 
-def _search_many(context: RequestContext, roots: list[Any], request: SearchRequest,
+def _search_many(context: RequestContext, roots: list[Path], request: SearchRequest,
                  include_code: bool) -> dict[str, Any]:
     """One ranking over several served repositories (one server, one model: the scores compare)."""
-    if not roots or not all(isinstance(root, str) for root in roots):
-        raise ProtocolError("roots must be a non-empty list of paths", INVALID_PARAMS)
-    repos = [context.state.registry.get(path_from(root), None) for root in roots]
+    repos = [context.state.registry.get(root, None) for root in roots]
     names = repository_names([repo.root for repo in repos])
     hits = merge_ranked([[dataclasses.replace(hit, repository=name) for hit in repo.search(request)]
                          for repo, name in zip(repos, names, strict=True)], request.k)
@@ -186,7 +192,7 @@ def similar(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
     path = path_from(raw)
     if path.is_absolute():
         given_root = root_param(params)
-        repo = context.state.registry.get(given_root or path.parent, optional(params, "indexDir", str))
+        repo = context.state.registry.get(given_root or path.parent, index_dir_param(params))
         rel = _inside(repo, path)
     else:
         repo = _repo(context, params)
@@ -244,7 +250,7 @@ def reindex(context: RequestContext, params: Mapping[str, Any]) -> dict[str, Any
     start = root_param(params) or context.session.root
     if start is None:
         raise ProtocolError("give root (or initialize with a rootUri)", INVALID_PARAMS)
-    index_dir = optional(params, "indexDir", str) or context.session.index_dir
+    index_dir = index_dir_param(params) or context.session.index_dir
     exact = bool(optional(params, "exact", bool, False))
     repo = context.state.registry.get(start, index_dir, create=True, open_=not only_served, exact=exact)
     token = params.get("workDoneToken")
@@ -287,7 +293,7 @@ def _repo(context: RequestContext, params: Mapping[str, Any]) -> ServedRepo:
     start = root_param(params) or context.session.root
     if start is None:
         raise ProtocolError("give root (or initialize with a rootUri)", INVALID_PARAMS)
-    index_dir = optional(params, "indexDir", str) or context.session.index_dir
+    index_dir = index_dir_param(params) or context.session.index_dir
     return context.state.registry.get(start, index_dir)
 
 

@@ -1,4 +1,8 @@
-"""Reading a request's params: types checked, paths and file URIs resolved, errors as INVALID_PARAMS."""
+"""Reading a request's params: types checked, paths and file URIs resolved, errors as INVALID_PARAMS.
+
+Paths that name a repository or an index must be absolute: resolved here, a relative one would
+mean a folder under the server's working folder, which the client knows nothing of.
+"""
 
 from __future__ import annotations
 
@@ -61,3 +65,27 @@ def root_param(params: Mapping[str, Any]) -> Path | None:
     if not path.is_absolute() or not path.is_dir():
         raise ProtocolError(f"the root {raw} is not an existing absolute folder", INVALID_PARAMS)
     return path.resolve()
+
+
+def roots_param(params: Mapping[str, Any]) -> list[Path] | None:
+    """The repositories of a search over several (``roots``: absolute paths or file URIs), or None."""
+    raw_roots = optional(params, "roots", list)
+    if raw_roots is None:
+        return None
+    if not raw_roots or not all(isinstance(raw, str) for raw in raw_roots):
+        raise ProtocolError("roots must be a non-empty list of paths", INVALID_PARAMS)
+    roots = [path_from(raw) for raw in raw_roots]
+    for raw, root in zip(raw_roots, roots, strict=True):
+        if not root.is_absolute():
+            raise ProtocolError(f"the root {raw} is relative; a root must be an absolute path", INVALID_PARAMS)
+    return roots
+
+
+def index_dir_param(params: Mapping[str, Any]) -> str | None:
+    """The index folder a request names (``indexDir``): an absolute path, or None."""
+    raw = optional(params, "indexDir", str)
+    if not raw:
+        return None
+    if "\x00" in raw or not Path(raw).is_absolute():
+        raise ProtocolError(f"indexDir {raw!r} must be an absolute path", INVALID_PARAMS)
+    return str(raw)

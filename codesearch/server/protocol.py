@@ -150,6 +150,26 @@ def encode_frame(message: dict[str, Any]) -> bytes:
     return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
+def parse_json(body: bytes) -> Any:
+    """The JSON value in ``body``, one untrusted message (socket, LSP and MCP alike).
+
+    Deep nesting (``[[[[...``) needs no check of its own: the json module's parser counts against
+    the interpreter's recursion limit and raises RecursionError after about a thousand levels,
+    cheaply, and nothing after it walks a message recursively.
+
+    Raises:
+        InvalidMessage: PARSE_ERROR for bytes that are not UTF-8 or not JSON, or nested too deeply.
+    """
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidMessage(f"the message is not UTF-8: {exc.reason} at byte {exc.start}", PARSE_ERROR) from None
+    except RecursionError:
+        raise InvalidMessage("invalid JSON: nested too deeply", PARSE_ERROR) from None
+    except ValueError as exc:
+        raise InvalidMessage(f"invalid JSON: {exc}", PARSE_ERROR) from None
+
+
 def decode_message(body: bytes) -> Message:
     """Parse a frame body into a Request, Notification or Response.
 
@@ -157,10 +177,7 @@ def decode_message(body: bytes) -> Message:
         InvalidMessage: PARSE_ERROR for bytes that are not UTF-8 JSON, INVALID_REQUEST for JSON
             that is not a JSON-RPC 2.0 message object (batches included: they are not supported).
     """
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidMessage(f"invalid JSON: {exc}", PARSE_ERROR) from None
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise InvalidMessage("a message must be a JSON object (batches are not supported)", INVALID_REQUEST)
     raw_id = data.get("id")

@@ -29,7 +29,7 @@ from codesearch.config import Settings
 from codesearch.errors import CodesearchError, IndexCorruptError
 from codesearch.index import lexical, rows
 from codesearch.index.database import connect_readonly, translate_corruption
-from codesearch.index.filters import ChunkFilter, register_functions
+from codesearch.index.filters import ChunkFilter, register_functions, validate_path_glob
 from codesearch.index.hybrid_search import SearchRequest, search, validate_query
 from codesearch.index.locations import record_repo_root
 from codesearch.index.opening import DB_FILE_NAME
@@ -227,6 +227,7 @@ class ServedRepo:
 
     def search(self, request: SearchRequest) -> list[Hit]:
         """Like ``codesearch ask``: the query is embedded before the index is locked for reading."""
+        validate_path_glob(request.path_glob)
         vector = self._encoder.embed_query(validate_query(request.query))  # (dim,)
         with self._guard.reading():
             return search(

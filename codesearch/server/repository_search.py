@@ -16,6 +16,7 @@ from types import TracebackType
 
 from codesearch.config import Settings
 from codesearch.errors import QueryError
+from codesearch.index.filters import validate_path_glob
 from codesearch.index.hybrid_search import SearchRequest, validate_query
 from codesearch.index.locations import find_index_dir, repo_root_of
 from codesearch.parsing.text_formats import record_language
@@ -53,6 +54,7 @@ class RepositorySearch:
         if answers is not None:
             return answers
         validate_query(query)  # before loading the model
+        validate_path_glob(path_glob)
         searcher = self._local()
         hits = searcher.search(SearchRequest(query, k, names, path_glob), ef=self._settings.hnsw_ef_search)
         return Answers([hits], searcher.semantic_coverage())

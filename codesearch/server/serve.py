@@ -1,10 +1,13 @@
 """The server: listens on a Unix socket (and, if asked, on 127.0.0.1), one thread per connection.
 
 Requests run on a shared thread pool; the repositories, their watchers and the one encoder live
-in a RepoRegistry (registry.py, repos.py). The socket folder is private (0700) and the socket 0600, so only
-this user can connect; TCP, being open to every local user, needs the token from a 0600 file in
-``initialize``. A flock on ``<socket>.lock`` makes a second server on the same socket fail
-instead of stealing it, and lets a new server remove a dead one's socket file safely.
+in a RepoRegistry (registry.py, repos.py). The socket folder is this user's, writable by no one
+else (address.py), and the socket 0600, so only this user can connect; TCP, being open to every
+local user, needs the token from a file of this user's in ``initialize``, and TCP connections that
+have not sent it yet have a cap of their own (besides a deadline and a small frame limit:
+connection.py), so other users cannot crowd out the owner's clients. A flock on
+``<socket>.lock`` makes a second server on the same socket fail instead of stealing it, and lets
+a new server remove a dead one's socket file safely.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ from codesearch.server.shared_encoder import ServerEncoder, SharedEncoder
 
 logger = logging.getLogger(__name__)
 
-MAX_CONNECTIONS = 128
+MAX_CONNECTIONS = 128  # of each listener: Unix-socket clients never wait for TCP ones, nor the reverse
+MAX_UNAUTHENTICATED = 8  # TCP connections that have not yet sent initialize with the token
 DEFAULT_LIMITS = ConnectionLimits()
 WORKERS = 16
 
@@ -58,6 +62,8 @@ class Server:
         socket_path: the Unix socket to listen on.
         tcp_port: also listen on 127.0.0.1:<port> (0: any free port); needs ``token``.
         fixed_roots: serve only these repositories (None: any repository a client names).
+        max_connections: connections at once on each listener (Unix socket, TCP); more are refused.
+        max_unauthenticated: TCP connections at once that have not yet sent initialize with the token.
     """
 
     def __init__(
@@ -70,6 +76,8 @@ class Server:
         token: str | None = None,
         fixed_roots: Iterable[Path] | None = None,
         limits: ConnectionLimits = DEFAULT_LIMITS,
+        max_connections: int = MAX_CONNECTIONS,
+        max_unauthenticated: int = MAX_UNAUTHENTICATED,
     ) -> None:
         if tcp_port is not None and not token:
             raise CodesearchError("listening on TCP needs a token")
@@ -84,9 +92,12 @@ class Server:
         self._tcp_port = tcp_port
         self._token = token
         self._limits = limits
+        self._max_connections = max_connections
+        self._max_unauthenticated = max_unauthenticated
         self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="codesearch-request")
-        self._lock = threading.Lock()  # guards _connections, _listeners, _is_stopping
+        self._lock = threading.Lock()  # guards _connections, _unauthenticated, _listeners, _is_stopping
         self._connections: set[Connection] = set()
+        self._unauthenticated: set[Connection] = set()  # TCP, before initialize with the token
         self._listeners: list[socket.socket] = []
         self._is_stopping = False
         self._stopped = threading.Event()
@@ -192,12 +203,19 @@ class Server:
 
     def _start_connection(self, sock: socket.socket, *, is_tcp: bool) -> None:
         connection = Connection(
-            sock, self._state, self._executor, self._limits, is_tcp=is_tcp, on_stop_request=self.request_stop
+            sock, self._state, self._executor, self._limits, is_tcp=is_tcp, on_stop_request=self.request_stop,
+            on_authorized=self._authorized,
         )
         with self._lock:
-            is_refused = self._is_stopping or len(self._connections) >= MAX_CONNECTIONS
+            is_refused = (
+                self._is_stopping
+                or sum(c.is_tcp == is_tcp for c in self._connections) >= self._max_connections
+                or (is_tcp and len(self._unauthenticated) >= self._max_unauthenticated)
+            )
             if not is_refused:
                 self._connections.add(connection)
+                if is_tcp:
+                    self._unauthenticated.add(connection)
         if is_refused:
             connection.send(error_message(None, SERVER_BUSY, "too many connections; try again later"))
             connection.close()
@@ -213,7 +231,12 @@ class Server:
         finally:
             with self._lock:
                 self._connections.discard(connection)
+                self._unauthenticated.discard(connection)
             connection.release()
+
+    def _authorized(self, connection: Connection) -> None:
+        with self._lock:
+            self._unauthenticated.discard(connection)
 
     def _broadcast_round(self, repo: ServedRepo, finished: WatchRound) -> None:
         """Tell the clients whose root is in ``repo`` that its index changed."""
@@ -275,16 +298,18 @@ def run_server(
     serves nothing else; without, it serves any indexed repository a client names.
     """
     from codesearch.encoder.model import Encoder
-    from codesearch.server.address import default_socket_path, default_token_path, read_or_create_token
+    from codesearch.server.address import default_socket_path, tcp_token
 
-    token = read_or_create_token(token_path or default_token_path()) if tcp_port is not None else None
+    socket_path = socket_path or default_socket_path()
+    prepare_private_dir(socket_path.parent)  # before the model loads: a refusal is one line, at once
+    token = tcp_token(token_path) if tcp_port is not None else None
     roots = [root.resolve() for root in repos]
     with (
         Encoder.load(settings.model, threads=settings.threads) as encoder,
         Server(
             encoder,
             settings_for,
-            socket_path or default_socket_path(),
+            socket_path,
             tcp_port=tcp_port,
             token=token,
             fixed_roots=roots or None,

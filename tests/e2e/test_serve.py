@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from codesearch.cli.commands import cli
-from codesearch.server.client import ServerConnection
+from codesearch.server.client import RemoteError, ServerConnection
+from codesearch.server.protocol import USER_ERROR
 
 pytestmark = pytest.mark.e2e
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -150,6 +152,18 @@ def test_similar_and_workspace_symbols_with_the_real_encoder(warm_only: Served) 
         connection.call("initialize", {"rootUri": warm_only.repo.as_uri()})
         symbols = connection.call("workspace/symbol", {"query": "least recently used cache"})
     assert symbols[0]["location"]["uri"] == (warm_only.repo / "tools" / "lru.go").as_uri()
+
+
+def test_a_megabyte_path_glob_is_refused_at_once(warm_only: Served) -> None:
+    """Row 12 of "Hostile input": such a glob cost the server 10 s of CPU and ~13 MB held per glob."""
+    with ServerConnection.connect(warm_only.socket) as connection:
+        started = time.monotonic()
+        with pytest.raises(RemoteError, match="the path glob is 1,000,000 characters long") as refused:
+            connection.call("search", {"root": str(warm_only.repo), "query": "cart", "path": "*" * 1_000_000})
+        assert refused.value.code == USER_ERROR and time.monotonic() - started < 2.0
+        assert connection.call("search", {"root": str(warm_only.repo), "query": "cart", "path": "server/*"})["hits"]
+    result = CliRunner().invoke(cli, ["ask", "--repo", str(warm_only.repo), "cart", "--path", "x" * 100_000])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "limit is 1,024" in result.output
 
 
 def test_index_is_delegated_to_the_server(warm_only: Served) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from codesearch.server.client import ServerConnection
 from codesearch.server.messages import hit_from_json, symbol_information
-from codesearch.server.protocol import USER_ERROR
+from codesearch.server.protocol import PARSE_ERROR, USER_ERROR, Response
 from tests.lsp.helpers import REPO_ROOT, LspProcess, lsp_environment
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repos" / "shop"
@@ -45,6 +45,21 @@ def test_a_session_over_stdio_without_an_index(tmp_path: Path) -> None:
     code, rest, stderr = lsp.finish()
     assert (code, rest) == (0, [])
     assert "Traceback" not in stderr
+
+
+def test_malformed_frames_get_a_parse_error_and_the_session_goes_on(tmp_path: Path) -> None:
+    lsp = LspProcess([], cwd=tmp_path, env=lsp_environment(XDG_RUNTIME_DIR=str(tmp_path)))
+    for body in (b"[" * 200_000, b'{"a":' * 50_000, b"\xff\xfe{}", b"{not json"):
+        lsp.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        answer = lsp.receive()
+        assert isinstance(answer, Response) and answer.id is None and answer.error is not None
+        assert answer.error.code == PARSE_ERROR
+    assert lsp.initialize({"rootUri": tmp_path.as_uri(), "capabilities": {}})["capabilities"]
+    assert lsp.call("shutdown") is None
+    lsp.notify("exit")
+    code, rest, stderr = lsp.finish()
+    assert (code, rest) == (0, [])
+    assert "Traceback" not in stderr and "RecursionError" not in stderr
 
 
 @dataclass

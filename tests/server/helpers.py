@@ -40,9 +40,9 @@ def verify_password(password, salt, digest):
 '''
 
 
-def start_server(socket_path: Path, **kwargs: Any) -> Server:
+def start_server(socket_path: Path, limits: ConnectionLimits = LIMITS, **kwargs: Any) -> Server:
     server = Server(
-        HashingEncoder(), lambda root: Settings(debounce_s=0.05), socket_path, limits=LIMITS, **kwargs
+        HashingEncoder(), lambda root: Settings(debounce_s=0.05), socket_path, limits=limits, **kwargs
     )
     server.start()
     return server

@@ -90,3 +90,12 @@ def test_stop_server(server: Server) -> None:
     assert server.wait(10)
     with pytest.raises(OSError):
         ServerConnection.connect(server.socket_path)
+
+
+def test_a_relative_index_folder_is_resolved_here_before_it_is_sent(
+    server: Server, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo)  # the client's folder: ".codesearch" is the repository's index
+    assert search(server.socket_path, Path("."), "hash_password", index_dir=".codesearch") == [
+        ["hash_password", "verify_password", "apply_discount"]
+    ]

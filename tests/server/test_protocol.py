@@ -82,6 +82,8 @@ def test_a_frame_over_the_limit_is_refused_before_its_body_is_read() -> None:
     [
         (b"{not json", PARSE_ERROR, None),
         (b"\xff\xfe", PARSE_ERROR, None),
+        (b"[" * 200_000, PARSE_ERROR, None),  # deeper than the parser's recursion limit
+        (b'{"a":' * 200_000, PARSE_ERROR, None),
         (b"[1, 2]", INVALID_REQUEST, None),
         (b'{"jsonrpc": "1.0", "id": 4, "method": "x"}', INVALID_REQUEST, 4),
         (b'{"jsonrpc": "2.0", "id": 5, "method": 7}', INVALID_REQUEST, 5),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
 import stat
 import threading
 from collections.abc import Callable
@@ -20,16 +22,19 @@ from codesearch.server.protocol import (
     METHOD_NOT_FOUND,
     PARSE_ERROR,
     REPO_UNAVAILABLE,
+    SERVER_BUSY,
     SERVER_NOT_INITIALIZED,
     USER_ERROR,
     Notification,
     Response,
+    decode_message,
     encode_frame,
+    read_frame,
     request_message,
 )
 from codesearch.server.serve import Server
 from tests.fakes import hashing_params
-from tests.server.helpers import TIMEOUT_S, RawClient, start_server
+from tests.server.helpers import LIMITS, TIMEOUT_S, RawClient, start_server
 
 Connect = Callable[[], RawClient]
 
@@ -220,6 +225,12 @@ def test_hostile_messages_get_errors_and_the_connection_goes_on(connect: Connect
     assert unknown.error is not None and unknown.error.code == METHOD_NOT_FOUND
     client.send_raw(encode_frame({"jsonrpc": "2.0", "id": 99, "method": "search", "params": [1, 2]}))
     assert client.answer(99).error.code == INVALID_PARAMS  # type: ignore[union-attr]
+    deep = b"[" * 60_000  # deeper than the JSON parser's recursion limit, under the test's 64 KiB frames
+    for body in (deep, b"\xff\xfe{}"):
+        client.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        answer = client.receive()
+        assert isinstance(answer, Response) and answer.id is None and answer.error is not None
+        assert answer.error.code == PARSE_ERROR and "\n" not in answer.error.message
     assert client.call("status")["repos"]
 
 
@@ -322,6 +333,81 @@ def test_tcp_needs_the_token_in_initialize(short_dir: Path, repo: Path) -> None:
         assert polite.call("search", {"query": "cart"})["hits"]
         for client in (rude, wrong, polite):
             client.close()
+    finally:
+        server.stop()
+
+
+def test_long_path_globs_and_relative_roots_are_refused(
+    connect: Connect, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 12: a relative root or index folder once meant one under the server's working folder."""
+    monkeypatch.chdir(repo.parent)  # the server's folder, here this process's: "shop" names the repo
+    client = connect()
+    glob = client.answer(client.send("search", {"root": str(repo), "query": "cart", "path": "*" * 60_000}))
+    assert glob.error is not None and glob.error.code == USER_ERROR
+    assert glob.error.message == "the path glob is 60,000 characters long; the limit is 1,024"
+    for params in ({"roots": [repo.name, str(repo)]}, {"root": str(repo), "indexDir": "shop/.codesearch"}):
+        refused = client.answer(client.send("search", {"query": "cart", **params}))
+        assert refused.error is not None and refused.error.code == INVALID_PARAMS
+        assert "must be an absolute path" in refused.error.message
+    assert names(client.call("search", {"roots": [str(repo)], "query": "cart", "path": "server/c*"}))
+
+
+def refused_or_cut(sock: socket.socket) -> Response:
+    """The one error a TCP connection got before the server closed it."""
+    reader = sock.makefile("rb")
+    body = read_frame(reader)
+    assert body is not None
+    answer = decode_message(body)
+    assert isinstance(answer, Response) and answer.error is not None
+    assert reader.read(1) == b""  # then closed
+    reader.close()
+    return answer
+
+
+def test_idle_tcp_connections_never_crowd_out_unix_clients(short_dir: Path) -> None:
+    """Another local user holding 128 silent TCP connections: the owner's socket clients are served,
+    only 8 TCP connections wait for a token at a time, and those are cut at the deadline."""
+    limits = dataclasses.replace(LIMITS, auth_timeout_s=1.0)
+    server = start_server(short_dir / "tcp.sock", limits, tcp_port=0, token="s3cret")
+    assert server.tcp_address is not None
+    idle = [socket.create_connection(server.tcp_address, timeout=TIMEOUT_S) for _ in range(128)]
+    try:
+        owners = [RawClient(server.socket_path) for _ in range(4)]
+        assert all(owner.call("status")["server"]["pid"] for owner in owners)
+        assert server.connection_count() <= 8 + len(owners)
+        answers = [refused_or_cut(sock) for sock in idle]
+        refused = [a for a in answers if a.error is not None and a.error.code == SERVER_BUSY]
+        cut = [a for a in answers if a.error is not None and "within 1 s" in a.error.message]
+        # Connections the kernel queued late are accepted once the first 8 are cut: more than 8 may be.
+        assert len(refused) + len(cut) == len(idle) and len(cut) >= 8 and len(refused) >= 64
+        polite = RawClient(server.tcp_address)  # the slots of the cut ones are free again
+        assert polite.call("initialize", {"token": "s3cret"})["capabilities"]
+        for client in (*owners, polite):
+            client.close()
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()
+
+
+def test_before_the_token_a_tcp_frame_is_limited_to_64_kib(short_dir: Path) -> None:
+    limits = dataclasses.replace(LIMITS, max_message_bytes=16 * 1024 * 1024)
+    server = start_server(short_dir / "tcp.sock", limits, tcp_port=0, token="s3cret")
+    assert server.tcp_address is not None
+    try:
+        stranger = socket.create_connection(server.tcp_address, timeout=TIMEOUT_S)
+        stranger.sendall(b"Content-Length: 16777216\r\n\r\n" + b"[" * 100_000)  # the rest never comes
+        answer = refused_or_cut(stranger)  # at once: the body is not waited for (nor held)
+        assert answer.error is not None and answer.error.code == MESSAGE_TOO_LARGE
+        assert "65536" in answer.error.message and "before initialize" in answer.error.message
+        stranger.close()
+        owner = RawClient(server.tcp_address)
+        owner.call("initialize", {"token": "s3cret"})
+        big = "x" * 200_000  # over 64 KiB, fine once authorized
+        error = owner.answer(owner.send("search", {"query": big})).error
+        assert error is not None and error.code != MESSAGE_TOO_LARGE
+        owner.close()
     finally:
         server.stop()
 
