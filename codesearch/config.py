@@ -116,8 +116,11 @@ def _coerce_globs(name: str, value: Any, source: str) -> tuple[str, ...]:
 def read_config_file(repo_root: Path) -> dict[str, Any]:
     """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings."""
     path = repo_root / CONFIG_FILE_NAME
-    if not path.is_file():
-        return {}
+    try:
+        if not path.is_file():
+            return {}
+    except OSError as exc:  # a folder that may not be searched: is_file raises rather than say no
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     import tomllib  # only when the file exists: `codesearch ask` on a warm server counts milliseconds
 
     try:

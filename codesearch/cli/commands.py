@@ -1,9 +1,9 @@
 """The ``codesearch`` command line: parses flags, builds Settings, calls the library, renders.
 
 Heavy modules (torch, transformers, tree-sitter) are imported inside the command bodies so that
-``codesearch --help`` stays fast. CodesearchError is caught in one place (``_Group``) and becomes a
-one-line message with exit code 1; any other exception is a bug and keeps its traceback. Text from a
-checkout is escaped before it is printed (cli/safe_text.py).
+``codesearch --help`` stays fast. CodesearchError and click's usage errors are caught in one place
+(``_Group``, cli/user_errors.py) and become a one-line message with exit code 1; any other exception is
+a bug and keeps its traceback. Text from a checkout is escaped before it is printed (cli/safe_text.py).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import IO, Any
 import click
 
 from codesearch.cli.safe_text import dumps_json, terminal_safe
+from codesearch.cli.user_errors import one_line_errors
 from codesearch.config import Settings, resolve_settings
-from codesearch.errors import CodesearchError
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
 from codesearch.records import Answers, FileHit, Hit, IndexProgress, IndexSummary
 from codesearch.search.file_grouping import group_by_file, hits_needed
@@ -65,13 +65,16 @@ def _progress(description: str, enabled: bool = True) -> Iterator[Any]:
 
 
 class _Group(click.Group):
-    """Maps CodesearchError, the errors written for users, to one line and exit code 1."""
+    """Maps every error written for users, usage errors included, to one line and exit code 1 (user_errors.py)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with one_line_errors():  # a flag of the group itself, a command that does not exist
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with one_line_errors():  # the command's own flags, then its body
             return super().invoke(ctx)
-        except CodesearchError as exc:
-            raise click.ClickException(terminal_safe(str(exc))) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -583,7 +586,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 
 
 def main() -> None:
-    """Console entry point. CodesearchError becomes a message and exit 1 (see _Group)."""
+    """Console entry point. Errors for the user become one line and exit 1 (see _Group)."""
     try:
         cli()
     except BrokenPipeError:
