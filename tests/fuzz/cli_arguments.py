@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+import traceback
 from collections.abc import Sequence
 
 from click.testing import CliRunner
@@ -83,7 +84,8 @@ def _choices(world: World) -> dict[str, tuple[str, ...]]:
                   str(world.hashed_repo / ".codesearch"), str(world.nowhere / ".codesearch")),
         "model": ("default", "no/such/model", str(world.nowhere), "\x1b[2J"),
         "queries": (*queries, "missing.txt", str(world.nowhere), "-"),
-        "out": (str(world.scratch / "out.jsonl"), str(world.nowhere), str(world.scratch / "no" / "x"), queries[0]),
+        "out": (str(world.scratch / "out.jsonl"), str(world.nowhere), str(world.scratch / "no" / "x"),
+                str(world.scratch)),  # never an input file: what one line writes, the next would read
         "socket": (str(world.scratch / "s.sock"), str(world.nowhere), queries[0], str(world.scratch / ("x" * 120)),
                    str(world.scratch / "no" / "s.sock")),
         "query": ("total price of the cart", "hash_password", "Cart", *HOSTILE),
@@ -136,8 +138,6 @@ def check_in_process(world: World, argv: list[str]) -> str:
     with contextlib.chdir(world.repo):  # `ask`, `status` and `extract` without a path: the world's repository
         result = CliRunner().invoke(cli, argv, catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        import traceback
-
         trace = "".join(traceback.format_exception(result.exception))
         raise Failure(clipped(trace))
     return _judge(argv, result.exit_code, result.stderr)
