@@ -8,7 +8,6 @@ passed explicitly; nothing else reads ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,6 +77,18 @@ _USER_ONLY = ("index_dir", "embedding_cache_dir")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
+def _shown(value: Any) -> str:
+    """``value`` as a message quotes it, in at most ~60 characters: a value in codesearch.toml may be
+    a string of megabytes, or an integer too long for ``repr`` (over 4,300 digits raises ValueError)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = repr(value)
+    except ValueError:  # such an integer inside a list or a table
+        return f"a {type(value).__name__} holding an integer too long to print"
+    return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
     expected = _FIELD_TYPES[name]
     if expected is bool:
@@ -92,8 +103,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         except ValueError:
             pass
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    raise ConfigError(f"{source}: {name} must be {expected.__name__}, got {value!r}")
+        try:
+            return float(value)
+        except OverflowError:
+            pass  # an integer beyond any float: not a number of seconds
+    raise ConfigError(f"{source}: {name} must be {expected.__name__}, got {_shown(value)}")
 
 
 def _coerce_bool(name: str, value: Any, source: str) -> bool:
@@ -102,34 +116,40 @@ def _coerce_bool(name: str, value: Any, source: str) -> bool:
     text = str(value).strip().lower() if isinstance(value, str) else None
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    raise ConfigError(f"{source}: {name} must be true or false, got {value!r}")
+    raise ConfigError(f"{source}: {name} must be true or false, got {_shown(value)}")
 
 
 def _coerce_globs(name: str, value: Any, source: str) -> tuple[str, ...]:
     """A list of glob strings; in the environment, one string of comma-separated globs."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
-        raise ConfigError(f"{source}: {name} must be a list of glob strings, got {value!r}")
+        raise ConfigError(f"{source}: {name} must be a list of glob strings, got {_shown(value)}")
     return tuple(item.strip() for item in items if item.strip())
 
 
 def read_config_file(repo_root: Path) -> dict[str, Any]:
     """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings."""
     path = repo_root / CONFIG_FILE_NAME
-    if not path.is_file():
-        return {}
+    try:
+        if not path.is_file():
+            return {}
+    except OSError as exc:  # a folder that may not be searched: is_file raises rather than say no
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     import tomllib  # only when the file exists: `codesearch ask` on a warm server counts milliseconds
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, undecodable bytes, an integer of 5,000 digits
         raise ConfigError(f"cannot read {path}: {exc}") from exc
+    except RecursionError as exc:  # tomllib descends once per level of `a = [[[[...`
+        raise ConfigError(f"cannot read {path}: values nested too deeply") from exc
     section = data.get("codesearch", data)
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [codesearch] must be a table of settings, got {section!r}")
+        raise ConfigError(f"{path}: [codesearch] must be a table of settings, got {_shown(section)}")
     unknown = sorted(set(section) - set(_FIELD_TYPES))
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(_shown(name) for name in unknown[:5])}{more}")
     for name in _USER_ONLY:
         if name in section:
             # The file comes with the checkout: a repository choosing where its index is written (and
@@ -190,10 +210,12 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 def _validate(settings: Settings) -> None:
     for name, (low, high) in _RANGES.items():
         value = getattr(settings, name)
-        if not (math.isfinite(value) and low <= value <= high):
-            raise ConfigError(f"{name} must be between {low} and {high}, got {value!r}")
+        # A comparison, not math.isfinite: that overflows on an integer beyond a float (10**400);
+        # NaN and the infinities fail the comparison all the same.
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {_shown(value)}")
     if settings.log_level.upper() not in _LOG_LEVELS:
-        raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, got {settings.log_level!r}")
+        raise ConfigError(f"log_level must be one of {', '.join(_LOG_LEVELS)}, got {_shown(settings.log_level)}")
 
 
 

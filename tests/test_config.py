@@ -138,3 +138,27 @@ def test_the_same_ranges_hold_for_the_environment_and_flags(variable: str, value
         resolve_settings(None, environ={variable: value})
     with pytest.raises(ConfigError, match=f"{name} must be between"):
         resolve_settings(None, {name: value}, environ={})
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("k = " + "1" * 5000 + "\n", "cannot read .*digits"),  # past int()'s limit: tomllib's ValueError
+     ("k = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),  # tomllib's RecursionError
+     (f"threads = {10**400}\n", "threads must be between 0 and 256, got an integer of 1329 bits"),
+     ("debounce_s = " + str(2**1100) + "\n", "debounce_s must be float, got an integer of 1101 bits"),
+     ("embedding_cache = [true, 0x" + "f" * 5000 + "]\n", "must be true or false, got a list holding an integer"),
+     ("k = '" + "x" * 100_000 + "'\n", r"k must be int, got 'x{40,}\.\.\. \(100002 characters\)")],
+)
+def test_found_by_the_fuzz_suite_each_a_one_line_config_error(tmp_path: Path, toml: str, message: str) -> None:
+    """Each was a traceback (OverflowError, ValueError, RecursionError) or a line of megabytes (tests/fuzz/)."""
+    (tmp_path / "codesearch.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message) as raised:
+        resolve_settings(tmp_path, environ={})
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 500
+
+
+def test_a_number_beyond_any_float_from_a_flag_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="debounce_s must be float"):
+        resolve_settings(None, {"debounce_s": 10**400}, environ={})
+    with pytest.raises(ConfigError, match="k must be between 1 and 1000, got an integer of"):
+        resolve_settings(None, {"k": 10**400}, environ={})

@@ -1,8 +1,9 @@
 """The ``codesearch`` command line: parses flags, builds Settings, calls the library, renders.
 
 Heavy modules (torch, transformers, tree-sitter) are imported inside the command bodies so that
-``codesearch --help`` stays fast. CodesearchError is caught in one place (``main``) and becomes a
-one-line message with exit code 1; any other exception is a bug and keeps its traceback.
+``codesearch --help`` stays fast. CodesearchError and click's usage errors are caught in one place
+(``_Group``, cli/user_errors.py) and become a one-line message with exit code 1; any other exception is
+a bug and keeps its traceback. Text from a checkout is escaped before it is printed (cli/safe_text.py).
 """
 
 from __future__ import annotations
@@ -20,19 +21,20 @@ from typing import IO, Any
 
 import click
 
+from codesearch.cli.safe_text import dumps_json, terminal_safe
+from codesearch.cli.user_errors import one_line_errors
 from codesearch.config import Settings, resolve_settings
-from codesearch.errors import CodesearchError
 from codesearch.parsing.pairs import PAIR_FILTERS_HELP
 from codesearch.records import Answers, FileHit, Hit, IndexProgress, IndexSummary
 from codesearch.search.file_grouping import group_by_file, hits_needed
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.WARNING),
-        format="codesearch: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from codesearch.cli.safe_text import TerminalSafeFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TerminalSafeFormatter("codesearch: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.WARNING), handlers=[handler])
 
 
 def _settings(repo_root: Path | None, **flags: Any) -> Settings:
@@ -49,7 +51,9 @@ def _progress(description: str, enabled: bool = True) -> Iterator[Any]:
 
     console = Console(stderr=True)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        # markup=False: a "[" in the text is printed, never read as rich markup ([link=...], [bold]).
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeRemainingColumn(), console=console, transient=True, disable=not (enabled and console.is_terminal),
     ) as progress:
         task = progress.add_task(description, total=None, rate="")
@@ -61,13 +65,16 @@ def _progress(description: str, enabled: bool = True) -> Iterator[Any]:
 
 
 class _Group(click.Group):
-    """Maps CodesearchError, the errors written for users, to one line and exit code 1."""
+    """Maps every error written for users, usage errors included, to one line and exit code 1 (user_errors.py)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        with one_line_errors():  # a flag of the group itself, a command that does not exist
+            return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with one_line_errors():  # the command's own flags, then its body
             return super().invoke(ctx)
-        except CodesearchError as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +116,7 @@ def extract(paths: tuple[Path, ...], out_path: Path | None, langs: tuple[str, ..
         def write(extraction: FileExtraction) -> None:
             for chunk in extraction.chunks:
                 if not pairs or is_training_pair(chunk):
-                    out.write(json.dumps(chunk_to_csn(chunk, repo), ensure_ascii=False) + "\n")
+                    out.write(dumps_json(chunk_to_csn(chunk, repo)) + "\n")
 
         summary = extract_files(plan, max_file_bytes=settings.max_file_bytes, on_file=write,
                                 on_progress=progress)
@@ -207,7 +214,7 @@ def _index_on_ray(paths: tuple[Path, ...], repos_file: Path | None, address: str
     def finished(root: Path, summary: IndexSummary) -> None:
         nonlocal failed
         failed = failed or bool(summary.failures)
-        click.echo(f"{root}:\n{render_index_summary(summary)}", err=True)
+        click.echo(f"{terminal_safe(str(root))}:\n{render_index_summary(summary)}", err=True)
 
     with _until_interrupted(_INDEX_INTERRUPTED), _progress("indexing") as progress:
         index_on_ray(roots, lambda root: _settings(root, **flags), LOCAL if address == "local" else address,
@@ -289,9 +296,9 @@ def ask(query: str | None, repos: tuple[Path, ...], k: int | None, langs: tuple[
 def _print_answers(answers: list[list[Hit]], *, as_json_lines: bool, as_json: bool) -> None:
     if as_json_lines:
         for hits in answers:
-            click.echo(json.dumps([_hit_json(hit) for hit in hits], ensure_ascii=False))
+            click.echo(dumps_json([_hit_json(hit) for hit in hits]))
     elif as_json:
-        click.echo(json.dumps([_hit_json(hit) for hit in answers[0]], ensure_ascii=False, indent=1))
+        click.echo(dumps_json([_hit_json(hit) for hit in answers[0]], indent=1))
     else:
         from codesearch.cli.terminal import TerminalStyle, render_hits
         from codesearch.config import no_color
@@ -304,9 +311,9 @@ def _print_file_answers(answers: list[list[FileHit]], *, as_json_lines: bool, as
 
     if as_json_lines:
         for files in answers:
-            click.echo(json.dumps([file_hit_to_json(f) for f in files], ensure_ascii=False))
+            click.echo(dumps_json([file_hit_to_json(f) for f in files]))
     elif as_json:
-        click.echo(json.dumps([file_hit_to_json(f) for f in answers[0]], ensure_ascii=False, indent=1))
+        click.echo(dumps_json([file_hit_to_json(f) for f in answers[0]], indent=1))
     else:
         from codesearch.cli.terminal import TerminalStyle, render_file_hits
         from codesearch.config import no_color
@@ -390,7 +397,7 @@ def watch(path: Path | None, model: str | None, index_dir: str | None, debounce_
             click.echo(_update_line(finished.summary), err=True)
 
     with _until_interrupted(), watch_repository(repo_root, settings, on_round=log_round):
-        click.echo(f"watching {repo_root} (Ctrl-C to stop)", err=True)
+        click.echo(f"watching {terminal_safe(str(repo_root))} (Ctrl-C to stop)", err=True)
         threading.Event().wait()
 
 
@@ -564,7 +571,7 @@ def eval_command(model: str, pairs_file: Path | None, protocol: str, cosqa: str 
         if cosqa is not None:
             reports.append(score_cosqa(encoder, Path(cosqa) if cosqa else find_cosqa_dir(Path.cwd())))
     text = "\n".join(line for report in reports for line in report_json_lines(report)) if as_json else None
-    click.echo(text if text is not None else render_table(reports))
+    click.echo(text if text is not None else terminal_safe(render_table(reports), keep_newlines=True))
 
 
 @contextmanager
@@ -581,7 +588,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 
 
 def main() -> None:
-    """Console entry point. CodesearchError becomes a message and exit 1 (see _Group)."""
+    """Console entry point. Errors for the user become one line and exit 1 (see _Group)."""
     try:
         cli()
     except BrokenPipeError:

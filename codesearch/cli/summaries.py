@@ -1,10 +1,15 @@
-"""Plain-text rendering of run summaries for people (the CLI prints these to stderr)."""
+"""Plain-text rendering of run summaries for people (the CLI prints these to stderr).
+
+Each line is escaped on its own (cli/safe_text.py): a path or a failure's detail quoted in it may come
+from the checkout, and a newline in one must not start a line of its own.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from codesearch.cli.safe_text import terminal_safe
 from codesearch.records import ExtractionSummary, IndexSummary, SemanticCoverage
 
 if TYPE_CHECKING:
@@ -25,7 +30,7 @@ def render_extraction_summary(summary: ExtractionSummary) -> str:
         lines.append(f"  files with syntax errors (extracted as far as they parse): {len(summary.syntax_error_files)}")
     for failure in summary.failures:
         lines.append(f"  failed: {failure.path}: {failure.reason}: {failure.detail}")
-    return "\n".join(lines)
+    return _joined(lines)
 
 
 def render_index_summary(summary: IndexSummary) -> str:
@@ -43,7 +48,7 @@ def render_index_summary(summary: IndexSummary) -> str:
     if summary.syntax_error_files:
         lines.append(f"  files with syntax errors (indexed as far as they parse): {len(summary.syntax_error_files)}")
     lines.extend(f"  failed: {f.path}: {f.reason}: {f.detail}" for f in summary.failures)
-    return "\n".join(lines)
+    return _joined(lines)
 
 
 def render_coverage_notice(coverage: SemanticCoverage) -> str:
@@ -79,4 +84,8 @@ def render_status(status: IndexStatus) -> str:
         problems = status.integrity.problems
         lines.append("integrity:    ok" if not problems else f"integrity:    {len(problems)} problem(s)")
         lines.extend(f"  - {problem}" for problem in problems)
-    return "\n".join(lines)
+    return _joined(lines)
+
+
+def _joined(lines: list[str]) -> str:
+    return "\n".join(terminal_safe(line) for line in lines)

@@ -4,7 +4,8 @@ Each hit is one header line (rank, score, ``path:start-end``, qualified name, ki
 of its code from the signature on, with line numbers, cut to the terminal width. Plain ANSI
 escapes rather than rich: rich's console and syntax highlighting cost ~80-150 ms of CPU per
 ``ask`` (import, pygments lexers), more than the search itself once the model loads fast. Colour
-only when the stream is a terminal and NO_COLOR is unset (https://no-color.org).
+only when the stream is a terminal and NO_COLOR is unset (https://no-color.org). Paths, names and
+code come from the checkout: each is escaped (cli/safe_text.py) before it is cut and painted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from codesearch.cli.safe_text import terminal_safe
 from codesearch.records import FileHit, Hit
 
 CODE_LINES_PER_HIT = 4
@@ -39,7 +41,7 @@ class TerminalStyle:
 
 def _preview(hit: Hit, lines: int) -> tuple[list[str], int]:
     """Up to ``lines`` code lines from the signature line on, and the first one's line number."""
-    code_lines = hit.code.splitlines()
+    code_lines = _code_lines(hit.code)
     offset = 0
     if hit.signature:
         first_words = hit.signature.split("(")[0].strip()
@@ -48,6 +50,13 @@ def _preview(hit: Hit, lines: int) -> tuple[list[str], int]:
                 offset = index
                 break
     return code_lines[offset : offset + lines], hit.start_line + offset
+
+
+def _code_lines(code: str) -> list[str]:
+    """The lines of ``code``, split at newlines only: ``str.splitlines`` also splits at a form feed or a
+    vertical tab, which would number the lines after it wrongly; those are shown escaped instead."""
+    lines = [line.removesuffix("\r") for line in code.split("\n")]
+    return lines[:-1] if not lines[-1] else lines
 
 
 def _crop(text: str, width: int) -> str:
@@ -69,7 +78,8 @@ def render_hits(hits: Sequence[Hit], style: TerminalStyle, *, code_lines: int = 
         number_width = len(str(first_line + max(0, len(preview) - 1)))
         for number, line in enumerate(preview, start=first_line):
             gutter = f"{number:>{number_width}} "
-            out.append(style.paint(gutter, "dim") + _crop(line.expandtabs(4), style.width - len(gutter)))
+            shown = terminal_safe(line.expandtabs(4))
+            out.append(style.paint(gutter, "dim") + _crop(shown, style.width - len(gutter)))
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -89,11 +99,11 @@ def render_file_hits(files: Sequence[FileHit], style: TerminalStyle) -> str:
 
 
 def _line(parts: Sequence[tuple[str, str]], style: TerminalStyle) -> str:
-    """``parts`` (text, style) painted and cut to the terminal width."""
+    """``parts`` (text, style) escaped, cut to the terminal width and painted."""
     room = style.width
     shown_parts = []
     for text, part_style in parts:
-        shown = _crop(text, room)
+        shown = _crop(terminal_safe(text), room)
         shown_parts.append(style.paint(shown, part_style))
         room -= len(shown)
         if room <= 0:

@@ -12,7 +12,6 @@ and the click CLI then handles the whole command, so messages and exit codes sta
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -100,9 +99,10 @@ def answer(argv: Sequence[str]) -> bool:
         return False
     if answers is None:
         return False
+    from codesearch.cli.safe_text import dumps_json  # the same JSON text as cli.ask prints
     from codesearch.server.messages import hit_to_json
 
-    sys.stdout.write(json.dumps([hit_to_json(hit) for hit in answers.hits[0]], ensure_ascii=False, indent=1) + "\n")
+    sys.stdout.write(dumps_json([hit_to_json(hit) for hit in answers.hits[0]], indent=1) + "\n")
     sys.stdout.flush()
     if answers.coverage is not None and not answers.coverage.is_complete:
         from codesearch.cli.summaries import render_coverage_notice

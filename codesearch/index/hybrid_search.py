@@ -65,6 +65,17 @@ def validate_query(query: str) -> str:
     return text
 
 
+def validate_filters(languages: Sequence[str] | None, path_glob: str | None) -> None:
+    """QueryError for a filter SQLite cannot take: a lone surrogate (``--path`` bytes that are not UTF-8,
+    a JSON ``\\udcff`` escape) failed to encode as a UnicodeEncodeError inside the search."""
+    for text in (*(languages or ()), *([path_glob] if path_glob is not None else [])):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise QueryError(f"a language or path filter holds a character that is not valid Unicode "
+                             f"at position {exc.start}") from exc
+
+
 def search(
     store: IndexStore,
     embed_queries: QueryEmbedder | None,
@@ -75,6 +86,7 @@ def search(
     """The top ``request.k`` hits for ``request.query`` (``embed_queries`` may be None for lexical)."""
     query = validate_query(request.query)
     validate_path_glob(request.path_glob)
+    validate_filters(request.languages, request.path_glob)
     pool = max(params.candidates_per_side, request.k)
     dense: list[tuple[int, float]] = []
     lexical: list[tuple[int, float]] = []

@@ -42,14 +42,20 @@ def find_index_dir(start: Path, override: str | None) -> Path:
     """The index for ``start``: ``override``, else the nearest ``.codesearch`` in it or a parent."""
     if override:
         folder = Path(override).expanduser().resolve()
-        if not (folder / DB_FILE_NAME).is_file():
-            raise IndexNotFoundError(f"no index in {folder}; run `codesearch index --index-dir {override}` first")
+        try:
+            if not (folder / DB_FILE_NAME).is_file():
+                raise IndexNotFoundError(f"no index in {folder}; run `codesearch index --index-dir {override}` first")
+        except OSError as exc:  # a name too long for the system, a folder that may not be searched
+            raise IndexNotFoundError(f"cannot look for an index in {folder}: {exc.strerror}") from exc
         return folder
     here = start.resolve()
     for folder in (here, *here.parents):
         candidate = folder / INDEX_DIR_NAME
-        if (candidate / DB_FILE_NAME).is_file():
-            return candidate
+        try:
+            if (candidate / DB_FILE_NAME).is_file():
+                return candidate
+        except OSError:  # as above: no index to be found there
+            continue
     raise IndexNotFoundError(
         f"no index found in {here} or any parent folder; run `codesearch index` at the repository root"
     )

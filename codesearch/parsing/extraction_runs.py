@@ -53,7 +53,12 @@ def plan_files(
     failures: list[SkippedFile] = []
     for given in paths:
         path = given.resolve()
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:  # a name too long for the system, a folder that may not be searched
+            failures.append(SkippedFile(str(given), "unreadable", exc.strerror or str(exc)))
+            continue
+        if not exists:
             failures.append(SkippedFile(str(given), "missing", "no such file or directory"))
             continue
         prefix = _relative_prefix(path if path.is_dir() else path.parent, root)

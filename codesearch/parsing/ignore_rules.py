@@ -107,10 +107,16 @@ def find_repo_root(start: Path) -> Path:
     Returns ``start`` itself, made absolute, when no such folder exists.
     """
     start = Path(start).absolute()
-    folder = start.parent if start.is_file() else start
+    try:
+        folder = start.parent if start.is_file() else start
+    except OSError:  # a name too long for the system, a folder that may not be searched: as if missing
+        folder = start
     for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists() or (candidate / ".codesearch").is_dir():
-            return candidate
+        try:
+            if (candidate / ".git").exists() or (candidate / ".codesearch").is_dir():
+                return candidate
+        except OSError:
+            continue
     return start
 
 

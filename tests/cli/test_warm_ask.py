@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,23 @@ def test_no_server_or_an_error_leaves_the_command_to_the_cli(
     server.stop()
     assert not answer(["ask", "q", "--json", "--repo", str(repo)])
     assert capsys.readouterr().out == ""
+
+
+def test_a_hostile_file_name_is_escaped_in_exact_json(
+    server: Server, repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """json.dumps leaves C1 controls and bidi overrides raw; they reach stdout as \\u escapes, same value."""
+    name = "server/evil\x9b2J\u202eexe.py"
+    (repo / name).write_text('def hash_password_fast():\n    return "\x1b]0;pwned\x07\x9b2J"\n', encoding="utf-8")
+    argv = ["ask", "hash password fast", "--json", "--repo", str(repo)]
+    assert started_watcher_sees(server, repo)
+    assert answer(argv)
+    printed = capsys.readouterr().out
+    assert not any(char in printed for char in ("\x1b", "\x9b", "\u202e", "\x07"))
+    assert name in [hit["path"] for hit in json.loads(printed)]
+    assert printed == CliRunner().invoke(cli, argv).stdout
+
+
+def started_watcher_sees(server: Server, repo: Path) -> bool:
+    """Wait for the server's watcher to index what was just written (a round after the first)."""
+    return server.registry.get(repo, None, create=True).watcher.wait_for(2, TIMEOUT_S) is not None

@@ -80,4 +80,4 @@ def test_a_malformed_address_is_refused_before_ray_starts() -> None:
 
 def test_a_repository_after_a_bare_ray_flag_is_not_taken_for_an_address(tmp_path: Path) -> None:
     code, output = index_on_ray(tmp_path, "--ray", str(tmp_path))
-    assert code == 2 and "put repositories before --ray" in output
+    assert code == 1 and "put repositories before --ray" in output

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from codesearch.errors import ConfigError, IndexNotFoundError
-from codesearch.index.locations import INDEX_DIR_NAME, index_dir_for, record_repo_root, repo_root_of
+from codesearch.index.locations import (
+    INDEX_DIR_NAME,
+    find_index_dir,
+    index_dir_for,
+    record_repo_root,
+    repo_root_of,
+)
 
 NOBODY_UID = 65534
 
@@ -86,3 +92,11 @@ def test_a_folder_named_codesearch_is_only_its_parents_index(tmp_path: Path) -> 
     assert index_dir_for(repo, str(repo / INDEX_DIR_NAME)) == repo / INDEX_DIR_NAME
     with pytest.raises(ConfigError, match="is the index of the folder that holds it"):
         index_dir_for(repo, str(tmp_path / "other" / INDEX_DIR_NAME))
+
+
+def test_a_name_too_long_for_the_system_is_no_index(tmp_path: Path) -> None:
+    """Found by tests/fuzz/: `--index-dir` of 300 characters raised OSError (ENAMETOOLONG) from is_file()."""
+    with pytest.raises(IndexNotFoundError, match=r"cannot look for an index in .*: File name too long"):
+        find_index_dir(tmp_path, "x" * 300)
+    with pytest.raises(IndexNotFoundError, match="no index found"):
+        find_index_dir(tmp_path / ("x" * 300), None)

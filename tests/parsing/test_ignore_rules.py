@@ -217,3 +217,9 @@ def test_agrees_with_git_on_a_tangled_tree(make_tree: TreeMaker) -> None:
     rules = load_ignore_rules(root)
     assert {path for path in candidates if not rules.is_ignored(path, is_dir=False)} == kept_by_git
     assert selected(root) == {path for path in kept_by_git if path.endswith(".py")}
+
+
+def test_a_start_the_system_cannot_look_into_has_no_repository_above_it(tmp_path: Path) -> None:
+    """Found by tests/fuzz/: a name too long for the system raised OSError (ENAMETOOLONG) from is_file()."""
+    start = tmp_path / ("x" * 300)
+    assert find_repo_root(start) == start

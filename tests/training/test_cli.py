@@ -99,4 +99,4 @@ def test_eval_scores_cosqa_from_a_folder_and_prints_a_table(tiny_bert: Path, tmp
 
 def test_eval_needs_something_to_score(tiny_bert: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "--model", str(tiny_bert)])
-    assert result.exit_code == 2 and "--pairs FILE, --cosqa, or both" in result.output
+    assert result.exit_code == 1 and "--pairs FILE, --cosqa, or both" in result.output
