@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codesearch.errors import ConfigError
+from codesearch.errors import ConfigError, SourceFileError
+from codesearch.repository_files import VANISHED, read_repository_file
 
 CONFIG_FILE_NAME = "codesearch.toml"
+MAX_CONFIG_FILE_BYTES = 1 << 20  # every setting fits in a few hundred bytes
 ENV_PREFIX = "CODESEARCH_"
 DEFAULT_MODEL = "default"  # the encoder bundled with codesearch (see encoder.model.resolve_model_path)
 
@@ -114,15 +116,23 @@ def _coerce_globs(name: str, value: Any, source: str) -> tuple[str, ...]:
 
 
 def read_config_file(repo_root: Path) -> dict[str, Any]:
-    """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings."""
+    """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings.
+
+    The file comes with the checkout: it must be a regular file, not a link (never followed) nor a
+    FIFO, of at most ``MAX_CONFIG_FILE_BYTES`` (``codesearch.repository_files``); else a ConfigError.
+    """
     path = repo_root / CONFIG_FILE_NAME
-    if not path.is_file():
-        return {}
+    try:
+        raw = read_repository_file(repo_root, CONFIG_FILE_NAME, MAX_CONFIG_FILE_BYTES)
+    except SourceFileError as exc:
+        if exc.reason == VANISHED:
+            return {}
+        raise ConfigError(f"cannot read {path}: {exc.detail}") from exc
     import tomllib  # only when the file exists: `codesearch ask` on a warm server counts milliseconds
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     section = data.get("codesearch", data)
     if not isinstance(section, dict):
