@@ -197,6 +197,11 @@ _RANGES: dict[str, tuple[float, float]] = {
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+def setting_range(name: str) -> tuple[float, float]:
+    """The lowest and highest value the numeric setting ``name`` may hold (for values read back from an index)."""
+    return _RANGES[name]
+
+
 def _validate(settings: Settings) -> None:
     for name, (low, high) in _RANGES.items():
         value = getattr(settings, name)
