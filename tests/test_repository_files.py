@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from codesearch import repository_files
 from codesearch.errors import SourceFileError
 from codesearch.repository_files import (
     NOT_REGULAR,
@@ -94,11 +93,11 @@ def swap_during_lstat(monkeypatch: pytest.MonkeyPatch, name: str, swap: Callable
     def stat_then_swap(path: str, *args: object, **kwargs: object) -> os.stat_result:
         status = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
         if path == name and kwargs.get("follow_symlinks") is False:
-            monkeypatch.setattr(repository_files.os, "stat", real_stat)
+            monkeypatch.setattr(os, "stat", real_stat)
             swap()
         return status
 
-    monkeypatch.setattr(repository_files.os, "stat", stat_then_swap)
+    monkeypatch.setattr(os, "stat", stat_then_swap)
 
 
 @pytest.mark.parametrize("swapped_in", ["link to a file outside", "fifo", "another file"])
