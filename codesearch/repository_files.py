@@ -9,9 +9,8 @@ So every such read goes through here:
 - the path is opened one component at a time from the folder's descriptor, each with ``O_NOFOLLOW``:
   a link anywhere below the folder, there at discovery or swapped in since, is refused, never
   followed, so the file opened is inside the folder (the folder itself is the caller's to trust);
-- the file is ``lstat``-ed before the open, so a FIFO, socket or device is never opened at all;
-  the open adds ``O_NONBLOCK`` (a FIFO swapped in between cannot block it), and ``fstat`` on the
-  open descriptor must name the same regular file (device and inode) the ``lstat`` saw;
+- the file is opened with ``O_NONBLOCK`` (a FIFO's open does not wait for a writer) and
+  ``O_NOCTTY``, and ``fstat`` on the open descriptor must say regular file, before any read;
 - the read stops at a byte cap, whatever the file grew to since ``fstat``.
 
 Links inside a repository that discovery follows are resolved by the caller first (their real path,
@@ -24,8 +23,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from codesearch.errors import SourceFileError
 
@@ -35,6 +35,7 @@ UNREADABLE = "unreadable"
 VANISHED = "vanished"
 SYMLINK_IN_PATH = "symlink_in_path"  # a link where a file or folder was expected: not followed
 
+T = TypeVar("T")
 # O_PATH (Linux): a folder on the way needs only search permission, as it does for an open by path.
 _FOLDER_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -42,14 +43,18 @@ _READ_CHUNK_BYTES = 1 << 20
 _NOT_FOLLOWED = "a symbolic link (not followed)"
 
 
+Folder = str | os.PathLike[str] | int  # a path, or a descriptor of an open folder (kept open)
+
+
 @contextmanager
 def open_repository_file(
-    folder: str | os.PathLike[str], path: str | os.PathLike[str], max_bytes: int | None = None
+    folder: Folder, path: str | os.PathLike[str], max_bytes: int | None = None
 ) -> Iterator[tuple[int, os.stat_result]]:
     """Open the regular file ``path`` beneath ``folder``; yield its descriptor and ``fstat``.
 
     Args:
-        folder: the folder the file must lie in (opened as given: the caller trusts it).
+        folder: the folder the file must lie in (opened as given: the caller trusts it), or a
+            descriptor of it (``open_repository_folder``), which spares opening it once per file.
         path: relative to ``folder``, or absolute and lexically inside it; no ``..`` component.
         max_bytes: a file larger than this (by ``fstat``) is TOO_LARGE; None: no limit.
 
@@ -57,12 +62,8 @@ def open_repository_file(
         SourceFileError: ``reason`` one of NOT_REGULAR, SYMLINK_IN_PATH, TOO_LARGE, UNREADABLE, VANISHED.
     """
     shown = os.fspath(path)
-    fd = _open_beneath(os.fspath(folder), _components(os.fspath(folder), shown), shown)
+    fd, status = _open_beneath(folder, _components(folder, shown), shown, _open_file)
     try:
-        try:
-            status = os.fstat(fd)
-        except OSError as exc:
-            raise _os_error(shown, exc) from exc
         if max_bytes is not None and status.st_size > max_bytes:
             raise too_large(shown, status.st_size, max_bytes)
         yield fd, status
@@ -70,7 +71,18 @@ def open_repository_file(
         os.close(fd)
 
 
-def read_repository_file(folder: str | os.PathLike[str], path: str | os.PathLike[str], max_bytes: int) -> bytes:
+def open_repository_folder(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> int:
+    """A descriptor of the folder ``path`` beneath ``folder``, reached without following a link; the caller closes it.
+
+    Raises:
+        SourceFileError: as ``open_repository_file`` (VANISHED when it is no folder).
+    """
+    shown = os.fspath(path)
+    parts = [] if shown in ("", ".", os.fspath(folder)) else _components(folder, shown)
+    return _open_beneath(folder, [*parts, "."], shown, _open_folder_step)
+
+
+def read_repository_file(folder: Folder, path: str | os.PathLike[str], max_bytes: int) -> bytes:
     """The bytes of the regular file ``path`` beneath ``folder`` (see ``open_repository_file``), at most ``max_bytes``.
 
     Raises:
@@ -104,11 +116,13 @@ def too_large(path: str, size_bytes: int, max_bytes: int) -> SourceFileError:
     return SourceFileError(f"skipping {path}: {detail}", TOO_LARGE, detail)
 
 
-def _components(folder: str, path: str) -> list[str]:
+def _components(folder: Folder, path: str) -> list[str]:
+    if os.sep not in path and path not in ("", ".", ".."):  # a name in the folder: discovery's common case
+        return [path]
     relative = path
     if os.path.isabs(path):
-        prefix = folder.rstrip(os.sep) + os.sep
-        if not path.startswith(prefix):
+        prefix = ("" if isinstance(folder, int) else os.fspath(folder).rstrip(os.sep)) + os.sep
+        if isinstance(folder, int) or not path.startswith(prefix):
             raise _outside(path, folder)
         relative = path[len(prefix):]
     parts = [part for part in relative.split(os.sep) if part not in ("", ".")]
@@ -117,19 +131,29 @@ def _components(folder: str, path: str) -> list[str]:
     return parts
 
 
-def _open_beneath(folder: str, parts: list[str], shown: str) -> int:
-    try:
-        dir_fd = os.open(folder, _FOLDER_FLAGS)
-    except OSError as exc:
-        raise _os_error(shown, exc) from exc
+def _open_beneath(folder: Folder, parts: list[str], shown: str, open_last: Callable[[int, str, str], T]) -> T:
+    """Open ``parts`` one by one from ``folder``, never following a link; ``open_last`` opens the last."""
+    if isinstance(folder, int):
+        dir_fd, is_ours = folder, False
+    else:
+        try:
+            dir_fd, is_ours = os.open(folder, _FOLDER_FLAGS), True
+        except OSError as exc:
+            raise _os_error(shown, exc) from exc
     try:
         for part in parts[:-1]:
-            next_fd = _open_step(dir_fd, part, _FOLDER_FLAGS | os.O_NOFOLLOW, shown)
-            os.close(dir_fd)
-            dir_fd = next_fd
-        return _open_file(dir_fd, parts[-1], shown)
+            next_fd = _open_folder_step(dir_fd, part, shown)
+            if is_ours:
+                os.close(dir_fd)
+            dir_fd, is_ours = next_fd, True
+        return open_last(dir_fd, parts[-1], shown)
     finally:
-        os.close(dir_fd)
+        if is_ours:
+            os.close(dir_fd)
+
+
+def _open_folder_step(dir_fd: int, name: str, shown: str) -> int:
+    return _open_step(dir_fd, name, _FOLDER_FLAGS | os.O_NOFOLLOW, shown)
 
 
 def _open_step(dir_fd: int, name: str, flags: int, shown: str) -> int:
@@ -142,25 +166,17 @@ def _open_step(dir_fd: int, name: str, flags: int, shown: str) -> int:
         raise _os_error(shown, exc) from exc
 
 
-def _open_file(dir_fd: int, name: str, shown: str) -> int:
-    try:
-        seen = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError as exc:
-        raise _os_error(shown, exc) from exc
-    if stat.S_ISLNK(seen.st_mode):
-        raise _refused(shown, SYMLINK_IN_PATH, _NOT_FOLLOWED)
-    if not stat.S_ISREG(seen.st_mode):
-        raise _refused(shown, NOT_REGULAR, "not a regular file")
+def _open_file(dir_fd: int, name: str, shown: str) -> tuple[int, os.stat_result]:
     fd = _open_step(dir_fd, name, _FILE_FLAGS, shown)
     try:
-        opened = os.fstat(fd)
+        status = os.fstat(fd)
     except OSError as exc:
         os.close(fd)
         raise _os_error(shown, exc) from exc
-    if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
-        raise _refused(shown, NOT_REGULAR, "replaced while being opened")
-    return fd
+        raise _refused(shown, NOT_REGULAR, "not a regular file")
+    return fd, status
 
 
 def _is_link(dir_fd: int, name: str) -> bool:
@@ -174,8 +190,8 @@ def _refused(path: str, reason: str, detail: str) -> SourceFileError:
     return SourceFileError(f"skipping {path}: {detail}", reason, detail)
 
 
-def _outside(path: str, folder: str) -> SourceFileError:
-    detail = f"not inside {folder}"
+def _outside(path: str, folder: Folder) -> SourceFileError:
+    detail = f"not inside {'its folder' if isinstance(folder, int) else os.fspath(folder)}"
     return SourceFileError(f"skipping {path}: {detail}", UNREADABLE, detail)
 
 

@@ -1,7 +1,7 @@
 """Reading a repository's files: regular files only, no link followed, size-capped (Hostile input, rows 4 and 13).
 
-Real files, links and FIFOs under tmp_path. The swaps between a check and the open are made
-deterministic by swapping inside the ``lstat`` the helper does before opening.
+Real files, links and FIFOs under tmp_path. Races are made deterministic by swapping a file or a
+folder right after the helper has opened a folder on its way to it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_a_link_is_never_followed_wherever_it_points(repo: Path, tmp_path: Path)
         assert reason_of(lambda name=name: read_repository_file(repo, name, 1 << 30)) == SYMLINK_IN_PATH, name
 
 
-def test_a_fifo_is_refused_at_once_and_never_opened(repo: Path) -> None:
+def test_a_fifo_is_refused_at_once(repo: Path) -> None:
     os.mkfifo(repo / "pipe")
     reasons: list[str] = []
     reader = threading.Thread(target=lambda: reasons.append(reason_of(lambda: read_repository_file(repo, "pipe", 9))))
@@ -86,39 +86,47 @@ def test_folders_devices_missing_files_and_paths_outside(repo: Path) -> None:
     assert reason_of(lambda: read_repository_file(repo, repo.parent / "outside" / "secret", 9)) == UNREADABLE
 
 
-def swap_during_lstat(monkeypatch: pytest.MonkeyPatch, name: str, swap: Callable[[], None]) -> None:
-    """Run ``swap`` right after the helper's lstat of ``name``: the file changes between look and open."""
-    real_stat = os.stat
+def swap_after_opening(monkeypatch: pytest.MonkeyPatch, name: str, swap: Callable[[], None]) -> None:
+    """Run ``swap`` right after the helper opens the folder ``name`` on its way: a race made deterministic."""
+    real_open = os.open
 
-    def stat_then_swap(path: str, *args: object, **kwargs: object) -> os.stat_result:
-        status = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
-        if path == name and kwargs.get("follow_symlinks") is False:
-            monkeypatch.setattr(os, "stat", real_stat)
+    def open_then_swap(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        fd = real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+        if os.path.basename(path) == name and flags & os.O_DIRECTORY:
+            monkeypatch.setattr(os, "open", real_open)
             swap()
-        return status
+        return fd
 
-    monkeypatch.setattr(os, "stat", stat_then_swap)
+    monkeypatch.setattr(os, "open", open_then_swap)
 
 
-@pytest.mark.parametrize("swapped_in", ["link to a file outside", "fifo", "another file"])
-def test_a_file_swapped_after_the_look_is_not_read(
+@pytest.mark.parametrize("swapped_in", ["link to a file outside", "fifo"])
+def test_a_file_swapped_while_its_path_is_walked_is_not_read(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swapped_in: str
 ) -> None:
     target = repo / "src" / "app.py"
 
     def swap() -> None:
-        target.rename(tmp_path / "app-away.py")  # kept, so its inode number is not handed to the new file
+        target.unlink()
         if swapped_in == "fifo":
             os.mkfifo(target)
-        elif swapped_in == "another file":
-            (tmp_path / "other").write_bytes(b"x = 2\n")
-            os.rename(tmp_path / "other", target)
         else:
             target.symlink_to(tmp_path / "outside" / "secret")
 
-    swap_during_lstat(monkeypatch, "app.py", swap)
-    expected = SYMLINK_IN_PATH if swapped_in.startswith("link") else NOT_REGULAR
+    swap_after_opening(monkeypatch, "src", swap)
+    expected = NOT_REGULAR if swapped_in == "fifo" else SYMLINK_IN_PATH
     assert reason_of(lambda: read_repository_file(repo, target, 1 << 20)) == expected
+
+
+def test_a_folder_swapped_for_a_link_while_the_path_is_walked_is_not_followed(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def swap() -> None:
+        os.rename(repo / "src", tmp_path / "src-away")
+        (repo / "src").symlink_to(tmp_path / "outside" / "src", target_is_directory=True)
+
+    swap_after_opening(monkeypatch, repo.name, swap)  # after the repository folder itself is opened
+    assert reason_of(lambda: read_repository_file(repo, repo / "src" / "app.py", 1 << 20)) == SYMLINK_IN_PATH
 
 
 def test_a_folder_swapped_for_a_link_on_the_way_is_not_followed(repo: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from codesearch.repository_files import (
     TOO_LARGE,
     UNREADABLE,
     VANISHED,
+    Folder,
     open_repository_file,
     read_up_to,
     too_large,
@@ -91,14 +92,14 @@ def probe_source(
     path: str | os.PathLike[str],
     max_file_bytes: int,
     *,
-    root: str | os.PathLike[str] | None = None,
+    root: Folder | None = None,
     minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES,
 ) -> tuple[int, int]:
     """Check that ``path`` is a regular, small enough, hand-written text file.
 
     Its first bytes must not average more than ``minified_avg_line_bytes`` per line (else MINIFIED).
-    ``root`` is the folder the file is read beneath without following a link (see
-    ``codesearch.repository_files``); None: the folder holding ``path``.
+    ``root`` is the folder the file is read beneath without following a link, or a descriptor of
+    it (see ``codesearch.repository_files``); None: the folder holding ``path``.
 
     Returns:
         ``(size_bytes, mtime_ns)`` of the file.
@@ -117,7 +118,7 @@ def sniff_source(
     path: str | os.PathLike[str],
     max_file_bytes: int,
     *,
-    root: str | os.PathLike[str] | None = None,
+    root: Folder | None = None,
     minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES,
 ) -> tuple[int, int, bytes]:
     """``probe_source``, also returning the first ``SNIFF_BYTES`` it judged (``.h`` files need them)."""
@@ -131,7 +132,7 @@ def sniff_source(
 
 
 def read_source(
-    path: str | os.PathLike[str], max_file_bytes: int, *, root: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str], max_file_bytes: int, *, root: Folder | None = None
 ) -> bytes:
     """The content of the regular file ``path`` as UTF-8 bytes, ready to parse.
 
@@ -153,8 +154,8 @@ def read_source(
     return data
 
 
-def _folder(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> str:
-    return os.path.dirname(os.path.abspath(path)) if root is None else os.fspath(root)
+def _folder(path: str | os.PathLike[str], root: Folder | None) -> Folder:
+    return os.path.dirname(os.path.abspath(path)) if root is None else root
 
 
 _SNIFF_DETAILS = {
