@@ -47,7 +47,7 @@ def _measure(root: Path, encoder: Encoder) -> dict[str, object]:
     texts: dict[str, list[str]] = {"definitions": [], "line_records": []}
     started = time.perf_counter()
     for source_file in plan.files:
-        data = read_source(Path(source_file.absolute_path), max(source_file.size_bytes * 2, 1 << 20))
+        data = read_source(source_file.absolute_path, max(source_file.size_bytes * 2, 1 << 20), root=source_file.root)
         for chunk in extract_records(source_file.path, data, source_file.language).chunks:
             kinds[chunk.kind] += 1
             texts["line_records" if chunk.kind in LINE_RECORD_KINDS else "definitions"].append(chunk_text(chunk))

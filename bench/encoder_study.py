@@ -51,7 +51,7 @@ def repository_texts(root: Path) -> list[str]:
     """Every definition of ``root`` as the encoder sees it, shuffled (seeded)."""
     texts = []
     for source in plan_files([root], max_file_bytes=1 << 20).files:
-        data = read_source(Path(source.absolute_path), 1 << 22)
+        data = read_source(source.absolute_path, 1 << 22, root=source.root)
         texts += [chunk_text(c) for c in extract_chunks(source.path, data, get_language(source.language)).chunks]
     random.Random(0).shuffle(texts)
     return texts

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codesearch.errors import ConfigError
+from codesearch.errors import ConfigError, SourceFileError
+from codesearch.repository_files import VANISHED, read_repository_file
 
 CONFIG_FILE_NAME = "codesearch.toml"
+MAX_CONFIG_FILE_BYTES = 1 << 20  # every setting fits in a few hundred bytes
 ENV_PREFIX = "CODESEARCH_"
 DEFAULT_MODEL = "default"  # the encoder bundled with codesearch (see encoder.model.resolve_model_path)
 
@@ -128,18 +130,23 @@ def _coerce_globs(name: str, value: Any, source: str) -> tuple[str, ...]:
 
 
 def read_config_file(repo_root: Path) -> dict[str, Any]:
-    """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings."""
+    """Read ``codesearch.toml`` at ``repo_root``; a missing file gives no settings.
+
+    The file comes with the checkout: it must be a regular file, not a link (never followed) nor a
+    FIFO, of at most ``MAX_CONFIG_FILE_BYTES`` (``codesearch.repository_files``); else a ConfigError.
+    """
     path = repo_root / CONFIG_FILE_NAME
     try:
-        if not path.is_file():
+        raw = read_repository_file(repo_root, CONFIG_FILE_NAME, MAX_CONFIG_FILE_BYTES)
+    except SourceFileError as exc:
+        if exc.reason == VANISHED:
             return {}
-    except OSError as exc:  # a folder that may not be searched: is_file raises rather than say no
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read {path}: {exc.detail}") from exc
     import tomllib  # only when the file exists: `codesearch ask` on a warm server counts milliseconds
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, undecodable bytes, an integer of 5,000 digits
+        data = tomllib.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # TOMLDecodeError, undecodable bytes, an integer of 5,000 digits
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     except RecursionError as exc:  # tomllib descends once per level of `a = [[[[...`
         raise ConfigError(f"cannot read {path}: values nested too deeply") from exc
@@ -205,6 +212,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "debounce_s": (0.0, 3600.0),
 }
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def setting_range(name: str) -> tuple[float, float]:
+    """The lowest and highest value the numeric setting ``name`` may hold (for values read back from an index)."""
+    return _RANGES[name]
 
 
 def _validate(settings: Settings) -> None:

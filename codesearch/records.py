@@ -61,13 +61,14 @@ class SkippedFile:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file selected for extraction."""
+    """A file selected for extraction, and where it is read from (``parsing.source_text.read_source``)."""
 
     path: str  # repo-relative POSIX path
-    absolute_path: str
+    absolute_path: str  # its real path: a link inside the repository is resolved at discovery
     language: str
     size_bytes: int
     mtime_ns: int
+    root: str  # the real folder it is read beneath, following no link below it (the repository's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from codesearch.config import CrashPlan, Settings, crash_plan, resolve_settings, user_runtime_dir
+from codesearch.config import MAX_CONFIG_FILE_BYTES, CrashPlan, Settings, crash_plan, resolve_settings, user_runtime_dir
 from codesearch.errors import ConfigError
 
 
@@ -162,3 +163,19 @@ def test_a_number_beyond_any_float_from_a_flag_is_a_config_error() -> None:
         resolve_settings(None, {"debounce_s": 10**400}, environ={})
     with pytest.raises(ConfigError, match="k must be between 1 and 1000, got an integer of"):
         resolve_settings(None, {"k": 10**400}, environ={})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "link to a file", "too large"])
+def test_a_codesearch_toml_that_is_no_regular_file_is_one_line(tmp_path: Path, kind: str) -> None:
+    """Hostile input row 4: the file comes with the checkout; it is read as a regular file, capped, never waited on."""
+    path = tmp_path / "codesearch.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "too large":
+        path.write_text("k = 5\n" + "#\n" * MAX_CONFIG_FILE_BYTES)
+    else:
+        (tmp_path / "shared.toml").write_text("k = 5\n")
+        path.symlink_to("/dev/zero" if kind == "link to /dev/zero" else tmp_path / "shared.toml")
+    why = r"(not a regular file|a symbolic link|\d+ bytes is over the limit)"
+    with pytest.raises(ConfigError, match=rf"cannot read .*codesearch\.toml: {why}"):
+        resolve_settings(tmp_path, environ={})

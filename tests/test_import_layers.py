@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     "cli": 6,
     "__main__": 7,
 }
-VOCABULARY = {"records", "errors", "config", "crash_points"}
+VOCABULARY = {"records", "errors", "config", "crash_points", "repository_files"}
 # `codesearch train` and `codesearch eval` run the optional training package, lazily.
 MAY_IMPORT_TRAINING = {"codesearch.cli.commands"}
 WARM_PATH_ROOTS = ("codesearch.cli.entry", "codesearch.cli.warm_ask")

@@ -60,7 +60,7 @@ def mine_tree(
             skipped["blocked_folder"] += 1
             continue
         try:
-            data = read_source(Path(source_file.absolute_path), MAX_FILE_BYTES)
+            data = read_source(source_file.absolute_path, MAX_FILE_BYTES, root=source_file.root)
         except (OSError, CodesearchError) as exc:
             logger.warning("%s: cannot read %s: %s", repo, source_file.path, exc)
             skipped["unreadable"] += 1

@@ -16,7 +16,7 @@ from codesearch.index.database import is_corruption, snapshot
 from codesearch.index.meta import read_generation
 from codesearch.index.reconcile import cached_vectors, chunk_ids, count_embedded_chunks, embedded_chunk_ids
 from codesearch.index.records import IndexCounts, IndexParams, IntegrityReport
-from codesearch.index.vector_file import load_vectors_file
+from codesearch.index.vector_file import expected_vectors, load_vectors_file
 from codesearch.index.vectors import VectorIndex
 
 _SHOWN = 5  # ids listed per problem
@@ -130,7 +130,8 @@ def vectors_file_problems(
     missing one is fine only while the index has no chunks: a writer saves a file before its
     first commit, so after that one must always be there.
     """
-    loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
+    embedded = count_embedded_chunks(conn, params.model_hash)
+    loaded = load_vectors_file(index_dir, expected_vectors(params), read_generation(conn), embedded=embedded)
     is_fine = loaded.status.startswith(("current", "stale")) or (
         loaded.status == "missing" and conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
     )

@@ -1,14 +1,26 @@
-"""The ``meta`` table as an ``IndexMeta`` record, and its check against what a caller expects."""
+"""The ``meta`` table as an ``IndexMeta`` record, and its check against what a caller expects.
+
+Values read back are range-checked as settings are when read (``config.setting_range``): an index
+made by an older version, or one that came with a checkout, may hold ``hnsw_m = 0``, on which hnswlib
+segfaults. A value out of range or not a number is damage (``IndexCorruptError``), which ``index``
+repairs by setting the index aside and building it again.
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
-from codesearch.errors import IndexMismatchError
+from codesearch.config import setting_range
+from codesearch.errors import IndexCorruptError, IndexMismatchError
+from codesearch.index.database import REBUILD_HINT
 from codesearch.index.records import IndexMeta, IndexParams
 
 _GENERATION = "vectors_generation"
+_MAX_DIM = 1 << 16  # the widest embedding models give 4,096 dimensions
+_MAX_COUNTER = 1 << 62  # generations and versions: sqlite's INTEGER, with room to count up
 
 
 def read_meta(conn: sqlite3.Connection, schema_version: int) -> IndexMeta | None:
@@ -17,20 +29,49 @@ def read_meta(conn: sqlite3.Connection, schema_version: int) -> IndexMeta | None
     if "model_hash" not in values:
         return None
     params = IndexParams(
-        model_id=values["model_id"],
-        model_hash=values["model_hash"],
-        dim=int(values["dim"]),
-        hnsw_m=int(values["hnsw_m"]),
-        hnsw_ef_construction=int(values["hnsw_ef_construction"]),
+        model_id=str(values.get("model_id")),
+        model_hash=str(values["model_hash"]),
+        dim=_number(values, "dim", 1, _MAX_DIM),
+        hnsw_m=_number(values, "hnsw_m", *setting_range("hnsw_m")),
+        hnsw_ef_construction=_number(values, "hnsw_ef_construction", *setting_range("hnsw_ef_construction")),
     )
     return IndexMeta(
         params=params,
         schema_version=schema_version,
-        created_at_s=float(values["created_at_s"]),
-        updated_at_s=float(values["updated_at_s"]),
-        vectors_generation=int(values[_GENERATION]),
-        lexical_version=int(values.get("lexical_version", "0")),
-        records_version=int(values.get("records_version", "0")),
+        created_at_s=_seconds(values, "created_at_s"),
+        updated_at_s=_seconds(values, "updated_at_s"),
+        vectors_generation=_number(values, _GENERATION, 0, _MAX_COUNTER),
+        lexical_version=_number(values, "lexical_version", 0, _MAX_COUNTER, default="0"),
+        records_version=_number(values, "records_version", 0, _MAX_COUNTER, default="0"),
+    )
+
+
+def _number(values: Mapping[str, object], key: str, low: float, high: float, default: str | None = None) -> int:
+    """The integer ``values[key]`` if it lies in ``low..high``; else IndexCorruptError."""
+    raw = values.get(key, default)
+    try:
+        number = int(str(raw))
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise _out_of_range(key, raw, f"a whole number from {low:g} to {high:g}")
+    return number
+
+
+def _seconds(values: Mapping[str, object], key: str) -> float:
+    raw = values.get(key)
+    try:
+        seconds = float(str(raw))
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds):
+        raise _out_of_range(key, raw, "a time in seconds")
+    return seconds
+
+
+def _out_of_range(key: str, raw: object, wanted: str) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"the index records {key} = {raw!r}, not {wanted} (made by another version, or altered); {REBUILD_HINT}"
     )
 
 

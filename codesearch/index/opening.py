@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -70,6 +72,7 @@ def open_database(
 ) -> tuple[sqlite3.Connection, IndexMeta]:
     """Connect, migrate (or refuse to), and return the connection with the index's meta."""
     db_path = index_dir / DB_FILE_NAME
+    _refuse_odd_files(db_path)
     existed = db_path.exists() and db_path.stat().st_size > 0
     conn = connect_readonly(db_path) if readonly else connect_writable(db_path)
     try:
@@ -86,6 +89,21 @@ def open_database(
         conn.close()
         raise
     return conn, meta
+
+
+def _refuse_odd_files(db_path: Path) -> None:
+    """IndexCorruptError if the database or its WAL files are there but not regular files.
+
+    An index folder may come with a checkout, and SQLite waits on a FIFO and follows a link; as damage,
+    ``index`` sets such files aside and rebuilds, where SQLite gave a "disk I/O error" that stayed.
+    """
+    for path in (db_path, db_path.with_name(DB_FILE_NAME + "-wal"), db_path.with_name(DB_FILE_NAME + "-shm")):
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            raise IndexCorruptError(f"the index file {path} is not a regular file (a link or a FIFO); {REBUILD_HINT}")
 
 
 def _ensure_schema(conn: sqlite3.Connection, index_dir: Path, *, readonly: bool, create: bool) -> None:

@@ -26,7 +26,7 @@ from codesearch.errors import IndexCorruptError
 from codesearch.index.database import REBUILD_HINT
 from codesearch.index.meta import read_generation
 from codesearch.index.records import IndexParams
-from codesearch.index.vector_file import load_vectors_file
+from codesearch.index.vector_file import expected_vectors, load_vectors_file
 from codesearch.index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -143,8 +143,8 @@ def load_vectors(conn: sqlite3.Connection, index_dir: Path, params: IndexParams)
 
     Run inside a snapshot. Vectors that are not current must go through ``reconcile``.
     """
-    loaded = load_vectors_file(index_dir, params.dim, read_generation(conn))
     chunk_count = count_embedded_chunks(conn, params.model_hash)
+    loaded = load_vectors_file(index_dir, expected_vectors(params), read_generation(conn), embedded=chunk_count)
     vectors = loaded.index
     if vectors is not None and (vectors.m, vectors.ef_construction) != (
         params.hnsw_m,

@@ -12,11 +12,16 @@ CRC-32, and only then deletes older vector files. Files are never rewritten in p
 
 A file is "current" when the sidecar vouches for it and names the database's generation. Anything
 else sends the store through ``reconcile``, which repairs the in-memory index from SQLite.
+
+An index folder can come with a checkout, so its files are read as regular files without following
+links, the sidecar size-capped (``codesearch.repository_files``), and a vectors file is checked
+against the database before hnswlib reads it (``hnsw_file``): a vouched-for file can be crafted too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -25,9 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesearch import crash_points
-from codesearch.errors import IndexCorruptError
+from codesearch.errors import IndexCorruptError, SourceFileError
 from codesearch.index.atomic import write_bytes_atomically
-from codesearch.index.vectors import VectorIndex
+from codesearch.index.records import IndexParams
+from codesearch.index.vectors import ExpectedVectors, VectorIndex
+from codesearch.repository_files import VANISHED, open_repository_file, read_repository_file, read_up_to
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,7 @@ _FILE_PATTERN = re.compile(r"vectors\.(\d+)\.hnsw")
 _SIDECAR_FORMAT = 1
 _CRC_BLOCK_BYTES = 1 << 22
 _LOAD_ATTEMPTS = 3
+_MAX_SIDECAR_BYTES = 1 << 12  # one line of JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +71,23 @@ def vectors_file_path(index_dir: Path, generation: int) -> Path:
     return index_dir / f"vectors.{generation}.hnsw"
 
 
-def file_crc32(path: Path) -> int:
+def file_size_and_crc32(path: Path) -> tuple[int, int]:
+    """The size and CRC-32 of the regular file ``path`` (a link or a FIFO is refused: SourceFileError)."""
     crc = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_CRC_BLOCK_BYTES):
+    with open_repository_file(path.parent, path.name) as (fd, status):
+        while block := read_up_to(fd, _CRC_BLOCK_BYTES, path):
             crc = zlib.crc32(block, crc)
-    return crc
+    return status.st_size, crc
 
 
 def read_sidecar(index_dir: Path) -> Sidecar | None:
     """The sidecar's content, or None if it is missing or unreadable."""
     try:
-        data = json.loads((index_dir / SIDECAR_FILE_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_repository_file(index_dir, SIDECAR_FILE_NAME, _MAX_SIDECAR_BYTES))
         if data.get("format") != _SIDECAR_FORMAT:
             return None
         return Sidecar(int(data["generation"]), int(data["size_bytes"]), int(data["crc32"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (SourceFileError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -91,7 +100,7 @@ def save_vectors_file(index_dir: Path, vectors: VectorIndex, generation: int) ->
     path = vectors_file_path(index_dir, generation)
     vectors.save(path)
     crash_points.reached("vectors:saved")
-    sidecar = Sidecar(generation, path.stat().st_size, file_crc32(path))
+    sidecar = Sidecar(generation, *file_size_and_crc32(path))
     payload = {
         "format": _SIDECAR_FORMAT,
         "generation": generation,
@@ -114,15 +123,29 @@ def remove_vector_files(index_dir: Path, keep: Path | None = None) -> None:
                 path.unlink()
 
 
-def load_vectors_file(index_dir: Path, dim: int, db_generation: int) -> LoadedVectors:
-    """Load the best vectors file there is and say how far it can be trusted for ``db_generation``."""
+def expected_vectors(params: IndexParams) -> ExpectedVectors:
+    """What the database's parameters say a vectors file must be."""
+    return ExpectedVectors(params.dim, params.hnsw_m, params.hnsw_ef_construction)
+
+
+def load_vectors_file(
+    index_dir: Path, expected: ExpectedVectors | int, db_generation: int, *, embedded: int = 0
+) -> LoadedVectors:
+    """Load the best vectors file there is and say how far it can be trusted for ``db_generation``.
+
+    ``expected``: the dimension and HNSW parameters the database records; ``embedded``: its embedded
+    records, which a file of its generation holds at least.
+    """
+    expected = ExpectedVectors(expected) if isinstance(expected, int) else expected
     loaded = LoadedVectors(None, "missing")
     for _attempt in range(_LOAD_ATTEMPTS):
         sidecar = read_sidecar(index_dir)
         if sidecar is None:
-            return _load_newest_unvouched(index_dir, dim, db_generation)
+            return _load_newest_unvouched(index_dir, expected, db_generation)
+        is_current = sidecar.generation == db_generation
+        wanted = dataclasses.replace(expected, min_elements=embedded) if is_current else expected
         try:
-            loaded = _load_vouched(index_dir, dim, sidecar, db_generation)
+            loaded = _load_vouched(index_dir, wanted, sidecar, db_generation)
         except FileNotFoundError:
             loaded = LoadedVectors(None, "missing (the sidecar names a file that is gone)")
         if read_sidecar(index_dir) == sidecar:
@@ -131,14 +154,21 @@ def load_vectors_file(index_dir: Path, dim: int, db_generation: int) -> LoadedVe
     return loaded
 
 
-def _load_vouched(index_dir: Path, dim: int, sidecar: Sidecar, db_generation: int) -> LoadedVectors:
+def _load_vouched(index_dir: Path, expected: ExpectedVectors, sidecar: Sidecar, db_generation: int) -> LoadedVectors:
     path = vectors_file_path(index_dir, sidecar.generation)
-    if path.stat().st_size != sidecar.size_bytes or file_crc32(path) != sidecar.crc32:
+    try:
+        fingerprint = file_size_and_crc32(path)
+    except SourceFileError as exc:
+        if exc.reason == VANISHED:
+            raise FileNotFoundError(path) from exc
+        log.warning("vector file %s is damaged (%s); rebuilding the vectors from the database", path, exc.detail)
+        return LoadedVectors(None, f"damaged ({exc.detail})")
+    if fingerprint != (sidecar.size_bytes, sidecar.crc32):
         log.warning(
             "vector file %s is damaged (checksum mismatch); rebuilding the vectors from the database", path
         )
         return LoadedVectors(None, "damaged (checksum mismatch)")
-    index = _try_load(path, dim)
+    index = _try_load(path, expected)
     if index is None:
         if not path.exists():
             raise FileNotFoundError(path)
@@ -148,7 +178,7 @@ def _load_vouched(index_dir: Path, dim: int, sidecar: Sidecar, db_generation: in
     return LoadedVectors(index, "current")
 
 
-def _load_newest_unvouched(index_dir: Path, dim: int, db_generation: int) -> LoadedVectors:
+def _load_newest_unvouched(index_dir: Path, expected: ExpectedVectors, db_generation: int) -> LoadedVectors:
     """No sidecar: fall back to the newest complete-by-construction file, trusting nothing about it."""
     candidates = sorted(
         (int(match.group(1)), path)
@@ -156,15 +186,15 @@ def _load_newest_unvouched(index_dir: Path, dim: int, db_generation: int) -> Loa
         if (match := _FILE_PATTERN.fullmatch(path.name)) is not None and int(match.group(1)) <= db_generation
     )
     for generation, path in reversed(candidates):
-        index = _try_load(path, dim)
+        index = _try_load(path, expected)
         if index is not None:
             return LoadedVectors(index, f"unverified (no sidecar; file of generation {generation})")
     return LoadedVectors(None, "missing")
 
 
-def _try_load(path: Path, dim: int) -> VectorIndex | None:
+def _try_load(path: Path, expected: ExpectedVectors) -> VectorIndex | None:
     try:
-        return VectorIndex.load(path, dim)
+        return VectorIndex.load(path, expected)
     except IndexCorruptError as exc:
         log.warning("%s; rebuilding the vectors from the database", exc)
         return None

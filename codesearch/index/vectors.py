@@ -21,9 +21,7 @@ and scored exactly (exact_vectors.py), which is cheap, instead of being inserted
 
 from __future__ import annotations
 
-import errno
 import logging
-import struct
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -35,15 +33,14 @@ import numpy as np
 from codesearch.errors import IndexCorruptError
 from codesearch.index.atomic import replace_with
 from codesearch.index.exact_vectors import ExactVectors
+from codesearch.index.hnsw_file import ExpectedVectors, check_file_complete, check_vectors_file
 from codesearch.index.records import ScoredId
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SPACE", "ExpectedVectors", "LabelFilter", "VectorIndex", "check_file_complete"]
+
 SPACE = "cosine"
-# hnswlib's file starts with 6 size_t, an int, a tableint, 3 size_t, a double and a size_t.
-_HEADER_BYTES = 96
-_COUNT_AND_ELEMENT_SIZE = struct.Struct("<QQ")  # cur_element_count, size_data_per_element_ at byte 16
-_LINK_LIST_SIZE = struct.Struct("<I")
 LabelFilter = AbstractSet[int] | Callable[[int], bool]
 
 
@@ -70,9 +67,18 @@ class VectorIndex:
         return cls(index, set(), set())
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> VectorIndex:
-        """Load a saved index. Raises IndexCorruptError if the file is missing, truncated or foreign."""
-        index = hnswlib.Index(space=SPACE, dim=dim)
+    def load(cls, path: Path, expected: ExpectedVectors | int) -> VectorIndex:
+        """Load a saved index that fits ``expected`` (or just a dimension).
+
+        The file is checked before hnswlib reads it (hnsw_file.py): hnswlib trusts its numbers.
+        Raises IndexCorruptError if the file is missing, truncated, foreign or out of bounds.
+        """
+        expected = ExpectedVectors(expected) if isinstance(expected, int) else expected
+        try:
+            check_vectors_file(path.parent, path.name, expected)
+        except FileNotFoundError as exc:
+            raise IndexCorruptError(f"the vector file {path} cannot be loaded (it is missing)") from exc
+        index = hnswlib.Index(space=SPACE, dim=expected.dim)
         try:
             index.load_index(str(path), allow_replace_deleted=True)
         except (RuntimeError, OSError, ValueError) as exc:
@@ -284,31 +290,6 @@ class VectorIndex:
         top = np.argpartition(-similarities, k - 1)[:k]
         top = top[np.argsort(-similarities[top], kind="stable")]
         return [ScoredId(int(labels[i]), float(similarities[i])) for i in top]
-
-
-def check_file_complete(path: Path) -> None:
-    """Raise OSError(ENOSPC) unless ``path`` holds a whole hnswlib index, byte for byte.
-
-    hnswlib writes through an unchecked ``std::ofstream``: on a full disk it stops writing and
-    reports success, and the CRC in the sidecar would then vouch for a truncated file. So the
-    layout is walked instead (header, level-0 block, then one length-prefixed link list per
-    element), reading the header and the link lists, not the vectors.
-    """
-    with path.open("rb") as handle:
-        header = handle.read(_HEADER_BYTES)
-        if len(header) == _HEADER_BYTES:
-            count, element_bytes = _COUNT_AND_ELEMENT_SIZE.unpack_from(header, 16)
-            handle.seek(_HEADER_BYTES + count * element_bytes)
-            links = handle.read()
-            position = 0
-            for _ in range(count):
-                if position + _LINK_LIST_SIZE.size > len(links):
-                    break
-                position += _LINK_LIST_SIZE.size + _LINK_LIST_SIZE.unpack_from(links, position)[0]
-            else:
-                if position == len(links):
-                    return
-    raise OSError(errno.ENOSPC, f"hnswlib wrote an incomplete {path.name} (is the disk full?)")
 
 
 def _probe_liveness(index: hnswlib.Index) -> tuple[set[int], set[int]]:

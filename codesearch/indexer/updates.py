@@ -211,7 +211,7 @@ def _read_into(
     store: IndexStore, source_file: SourceFile, state: FileState | None, pending: _Round, tally: _Tally
 ) -> None:
     try:
-        data = read_source(Path(source_file.absolute_path), store_limit(source_file))
+        data = read_source(source_file.absolute_path, store_limit(source_file), root=source_file.root)
     except (OSError, CodesearchError) as exc:
         tally.failures.append(SkippedFile(source_file.path, "unreadable", str(exc)))
         logger.warning("%s: cannot read: %s", source_file.path, exc)

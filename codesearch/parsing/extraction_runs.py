@@ -98,7 +98,7 @@ def extract_files(
     chunk_count = 0
     for done, source_file in enumerate(plan.files, start=1):
         try:
-            data = read_source(Path(source_file.absolute_path), max_file_bytes)
+            data = read_source(source_file.absolute_path, max_file_bytes, root=source_file.root)
         except (OSError, CodesearchError) as exc:
             failures.append(SkippedFile(source_file.path, "unreadable", str(exc)))
             logger.warning("%s: cannot read: %s", source_file.path, exc)

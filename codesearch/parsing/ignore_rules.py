@@ -8,6 +8,10 @@ following git: a pattern file in a folder applies to paths below it, relative to
 deeper files override shallower ones; ``.git/info/exclude`` ranks below every ``.gitignore``; and
 nothing below an excluded folder can be re-included. A folder's ``.ignore`` (ripgrep's convention)
 overrides its ``.gitignore``.
+
+Pattern files come with the checkout, so they are read as ``codesearch.repository_files`` reads
+any file a repository holds: regular files only, no link followed (git does not follow a linked
+``.gitignore`` either), at most ``MAX_PATTERN_FILE_BYTES``. One that is not is left out, and said so.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from pathspec import GitIgnoreSpec
+
+from codesearch.errors import SourceFileError
+from codesearch.repository_files import VANISHED, read_repository_file
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +41,10 @@ VENDORED_DIR_NAMES = frozenset(
      "__pycache__"}
 )
 IGNORE_FILE_NAMES = (".gitignore", ".ignore")  # lowest precedence first
+# Real pattern files stay far below this (GitHub's own templates: under 10 KB); pathspec matches
+# every path against every pattern, so a larger one would cost more than it could be worth.
+MAX_PATTERN_FILE_BYTES = 1 << 20
+_MAX_GIT_POINTER_BYTES = 1 << 16  # a worktree's `.git` file and its `commondir`: one line each
 
 # The pattern files that apply inside one folder, highest precedence first, each as
 # (strip, prepend, spec): the spec sees a root-relative path as `prepend + path[strip:]`, that is,
@@ -84,7 +96,7 @@ def enclosing_chain(root: str) -> IgnoreChain:
     specs_by_folder: dict[str, tuple[GitIgnoreSpec, ...]] = {}
     for folder in folders:
         names = {name for name in (".git", *IGNORE_FILE_NAMES) if os.path.lexists(folder / name)}
-        specs = read_ignore_specs(os.fspath(folder), names, is_root=folder == repo_root)
+        specs = read_ignore_specs(os.fspath(folder), os.fspath(folder), names, is_root=folder == repo_root).logged()
         if specs:
             specs_by_folder[_folder_prefix(folder, repo_root)] = specs
     if IgnoreRules(specs_by_folder).is_ignored(folder_path.relative_to(repo_root).as_posix(), is_dir=True):
@@ -120,19 +132,42 @@ def find_repo_root(start: Path) -> Path:
     return start
 
 
-def read_ignore_specs(abs_dir: str, names: Collection[str], *, is_root: bool) -> tuple[GitIgnoreSpec, ...]:
+class PatternFiles(NamedTuple):
+    """The compiled pattern files of one folder, and those that could not be read."""
+
+    specs: tuple[GitIgnoreSpec, ...]  # lowest precedence first
+    unread: tuple[tuple[str, SourceFileError], ...]  # (path, why): a link, not a regular file, too large
+
+    def logged(self) -> tuple[GitIgnoreSpec, ...]:
+        """The specs, after a warning for each file left out (for callers that count no skips)."""
+        for path, error in self.unread:
+            logger.warning("pattern file %s left out: %s", path, error.detail)
+        return self.specs
+
+
+def read_ignore_specs(root: str, abs_dir: str, names: Collection[str], *, is_root: bool) -> PatternFiles:
     """Compile the pattern files of the folder ``abs_dir`` whose entries are ``names``, lowest first.
 
-    At the root, ``.git/info/exclude`` comes first. Unreadable pattern files are logged and skipped.
+    ``abs_dir`` lies inside ``root``, and the files are read beneath ``root`` without following a
+    link. At the root, ``.git/info/exclude`` comes first (a linked worktree's lies in the git folder
+    its ``.git`` file names). A missing file is no pattern file; any other failure is in ``unread``.
     """
-    paths: list[str] = []
+    places: list[tuple[str, str]] = []  # (folder read beneath, path)
     if is_root and ".git" in names:
-        exclude_path = _info_exclude_path(abs_dir)
-        if exclude_path is not None:
-            paths.append(exclude_path)
-    paths.extend(os.path.join(abs_dir, name) for name in IGNORE_FILE_NAMES if name in names)
-    specs = (_compile(path) for path in paths)
-    return tuple(spec for spec in specs if spec is not None)
+        places.extend(_info_exclude_place(root, abs_dir))
+    places.extend((root, os.path.join(abs_dir, name)) for name in IGNORE_FILE_NAMES if name in names)
+    specs: list[GitIgnoreSpec] = []
+    unread: list[tuple[str, SourceFileError]] = []
+    for folder, path in places:
+        try:
+            spec = _compile(path, read_repository_file(folder, path, MAX_PATTERN_FILE_BYTES))
+        except SourceFileError as exc:
+            if exc.reason != VANISHED:
+                unread.append((path, exc))
+            continue
+        if spec is not None:
+            specs.append(spec)
+    return PatternFiles(tuple(specs), tuple(unread))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +212,10 @@ def load_ignore_rules(root: Path) -> IgnoreRules:
     Walks folders only, without following symlinks (as git does) and without entering built-in skip
     folders or excluded folders, so a rebuild after a ``.gitignore`` edit costs one folder walk.
     """
-    enclosing = enclosing_chain(os.fspath(root))
+    root_dir = os.path.abspath(root)
+    enclosing = enclosing_chain(root_dir)
     specs_by_folder: dict[str, tuple[GitIgnoreSpec, ...]] = {}
-    pending: list[tuple[str, str, IgnoreChain]] = [(os.fspath(root), "", enclosing)]
+    pending: list[tuple[str, str, IgnoreChain]] = [(root_dir, "", enclosing)]
     while pending:
         abs_dir, prefix, chain = pending.pop()
         try:
@@ -188,7 +224,8 @@ def load_ignore_rules(root: Path) -> IgnoreRules:
         except OSError as exc:
             logger.debug("cannot list %s: %s", abs_dir, exc)
             continue
-        specs = read_ignore_specs(abs_dir, {entry.name for entry in entries}, is_root=prefix == "")
+        names = {entry.name for entry in entries}
+        specs = read_ignore_specs(root_dir, abs_dir, names, is_root=prefix == "").logged()
         if specs:
             specs_by_folder[prefix] = specs
             chain = extend_chain(chain, prefix, specs)
@@ -201,15 +238,8 @@ def load_ignore_rules(root: Path) -> IgnoreRules:
     return IgnoreRules(MappingProxyType(specs_by_folder), enclosing)
 
 
-def _compile(path: str) -> GitIgnoreSpec | None:
-    try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
-    except OSError as exc:
-        if not isinstance(exc, FileNotFoundError):
-            logger.warning("ignoring unreadable pattern file %s: %s", path, exc)
-        return None
-    lines = text.splitlines()
+def _compile(path: str, data: bytes) -> GitIgnoreSpec | None:
+    lines = data.decode("utf-8", errors="replace").splitlines()
     try:
         spec = GitIgnoreSpec.from_lines(lines)
     except ValueError:  # pathspec refuses a pattern git just ignores ("!", "\\"): drop only those
@@ -228,23 +258,35 @@ def _compiles(line: str) -> bool:
     return True
 
 
-def _info_exclude_path(root: str) -> str | None:
-    """``info/exclude`` of the repository at ``root``; ``.git`` may be a folder or a worktree's link file."""
-    dot_git = os.path.join(root, ".git")
+def _info_exclude_place(root: str, abs_dir: str) -> list[tuple[str, str]]:
+    """Where ``info/exclude`` of the repository at ``abs_dir`` is, as (folder read beneath, path).
+
+    ``.git`` may be a folder or a linked worktree's file naming its git folder, which shares
+    ``info/exclude`` with the main repository through its ``commondir`` file. The git folder a
+    ``.git`` file names is outside the repository: it is read beneath that folder, links not followed.
+    """
+    dot_git = os.path.join(abs_dir, ".git")
     if os.path.isdir(dot_git):
-        return os.path.join(dot_git, "info", "exclude")
+        if os.path.islink(dot_git):  # a link to the git folder (as Android's `repo` makes)
+            git_dir = os.path.realpath(dot_git)
+            return [(git_dir, os.path.join(git_dir, "info", "exclude"))]
+        return [(root, os.path.join(dot_git, "info", "exclude"))]
     try:
-        with open(dot_git, encoding="utf-8", errors="replace") as handle:
-            first_line = handle.readline().strip()
-    except OSError:
-        return None
+        first_line = _first_line(root, dot_git)
+    except SourceFileError:
+        return []
     if not first_line.startswith("gitdir:"):
-        return None
-    git_dir = os.path.join(root, first_line.removeprefix("gitdir:").strip())
-    # Linked worktrees share info/exclude with the main repository, named by their `commondir` file.
+        return []
+    git_dir = os.path.normpath(os.path.join(abs_dir, first_line.removeprefix("gitdir:").strip()))
     try:
-        with open(os.path.join(git_dir, "commondir"), encoding="utf-8", errors="replace") as handle:
-            git_dir = os.path.join(git_dir, handle.read().strip())
-    except OSError:
-        pass
-    return os.path.join(git_dir, "info", "exclude")
+        common = _first_line(git_dir, os.path.join(git_dir, "commondir"))
+    except SourceFileError:
+        common = ""
+    git_dir = os.path.normpath(os.path.join(git_dir, common)) if common else git_dir
+    return [(git_dir, os.path.join(git_dir, "info", "exclude"))]
+
+
+def _first_line(folder: str, path: str) -> str:
+    data = read_repository_file(folder, path, _MAX_GIT_POINTER_BYTES)
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[0].strip() if lines else ""

@@ -8,22 +8,30 @@ open, one fstat and one small read whatever its size.
 from __future__ import annotations
 
 import codecs
-import errno
 import os
 import re
-import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from codesearch.errors import SourceFileError
+from codesearch.repository_files import (
+    NOT_REGULAR,
+    SYMLINK_IN_PATH,
+    TOO_LARGE,
+    UNREADABLE,
+    VANISHED,
+    Folder,
+    open_repository_file,
+    read_up_to,
+    too_large,
+)
 
-TOO_LARGE = "too_large"
+__all__ = [
+    "BINARY", "GENERATED", "MINIFIED", "NOT_REGULAR", "SYMLINK_IN_PATH", "TOO_LARGE", "UNREADABLE", "VANISHED",
+    "decode_source", "probe_source", "read_source", "sniff_skip_reason", "sniff_source",
+]
+
 BINARY = "binary"
 MINIFIED = "minified"
 GENERATED = "generated"
-NOT_REGULAR = "not_regular"
-UNREADABLE = "unreadable"
-VANISHED = "vanished"
 
 SNIFF_BYTES = 8192
 HEADER_LINES = 10  # where generated-file banners live: Go requires theirs before `package`
@@ -50,12 +58,6 @@ _BOM_CODECS = (
 )
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _ALL_BOMS = (codecs.BOM_UTF8, *_WIDE_BOMS)
-
-# O_NONBLOCK: if a FIFO replaces a file after the walk looked at it, open() must not wait for a writer.
-_OPEN_FLAGS = (
-    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-)
-_READ_CHUNK_BYTES = 1 << 20
 
 
 def decode_source(data: bytes) -> str:
@@ -87,29 +89,41 @@ def sniff_skip_reason(sample: bytes, minified_avg_line_bytes: int = MINIFIED_AVG
 
 
 def probe_source(
-    path: str | os.PathLike[str], max_file_bytes: int, *, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES
+    path: str | os.PathLike[str],
+    max_file_bytes: int,
+    *,
+    root: Folder | None = None,
+    minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES,
 ) -> tuple[int, int]:
     """Check that ``path`` is a regular, small enough, hand-written text file.
 
     Its first bytes must not average more than ``minified_avg_line_bytes`` per line (else MINIFIED).
+    ``root`` is the folder the file is read beneath without following a link, or a descriptor of
+    it (see ``codesearch.repository_files``); None: the folder holding ``path``.
 
     Returns:
         ``(size_bytes, mtime_ns)`` of the file.
 
     Raises:
         SourceFileError: with ``reason`` one of TOO_LARGE, BINARY, MINIFIED, GENERATED,
-            NOT_REGULAR, UNREADABLE, VANISHED.
+            NOT_REGULAR, SYMLINK_IN_PATH, UNREADABLE, VANISHED.
     """
-    size_bytes, mtime_ns, _sample = sniff_source(path, max_file_bytes, minified_avg_line_bytes=minified_avg_line_bytes)
+    size_bytes, mtime_ns, _sample = sniff_source(
+        path, max_file_bytes, root=root, minified_avg_line_bytes=minified_avg_line_bytes
+    )
     return size_bytes, mtime_ns
 
 
 def sniff_source(
-    path: str | os.PathLike[str], max_file_bytes: int, *, minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES
+    path: str | os.PathLike[str],
+    max_file_bytes: int,
+    *,
+    root: Folder | None = None,
+    minified_avg_line_bytes: int = MINIFIED_AVG_LINE_BYTES,
 ) -> tuple[int, int, bytes]:
     """``probe_source``, also returning the first ``SNIFF_BYTES`` it judged (``.h`` files need them)."""
-    with _open_regular(path, max_file_bytes) as (fd, status):
-        sample = _read_up_to(fd, SNIFF_BYTES, path)
+    with open_repository_file(_folder(path, root), path, max_file_bytes) as (fd, status):
+        sample = read_up_to(fd, SNIFF_BYTES, path)
     reason = sniff_skip_reason(sample, minified_avg_line_bytes)
     if reason is not None:
         detail = _SNIFF_DETAILS.get(reason) or f"lines average over {minified_avg_line_bytes} bytes"
@@ -117,78 +131,34 @@ def sniff_source(
     return status.st_size, status.st_mtime_ns, sample
 
 
-def read_source(path: str | os.PathLike[str], max_file_bytes: int) -> bytes:
+def read_source(
+    path: str | os.PathLike[str], max_file_bytes: int, *, root: Folder | None = None
+) -> bytes:
     """The content of the regular file ``path`` as UTF-8 bytes, ready to parse.
 
     A byte-order mark is dropped and UTF-16/32 text is re-encoded as UTF-8 (undecodable units
-    become U+FFFD); any other content comes back byte for byte, invalid UTF-8 included.
+    become U+FFFD); any other content comes back byte for byte, invalid UTF-8 included. ``root``:
+    as ``probe_source`` (a ``SourceFile``'s ``root``).
 
     Raises:
-        SourceFileError: with ``reason`` one of TOO_LARGE (over ``max_file_bytes`` on disk),
-            NOT_REGULAR, UNREADABLE, VANISHED.
+        SourceFileError: with ``reason`` one of TOO_LARGE (over ``max_file_bytes``),
+            NOT_REGULAR, SYMLINK_IN_PATH, UNREADABLE, VANISHED.
     """
-    with _open_regular(path, max_file_bytes) as (fd, _status):
+    with open_repository_file(_folder(path, root), path, max_file_bytes) as (fd, _status):
         # Read one byte past the limit: the file may have grown since fstat.
-        data = _read_up_to(fd, max_file_bytes + 1, path)
+        data = read_up_to(fd, max_file_bytes + 1, path)
     if len(data) > max_file_bytes:
-        raise _too_large(path, len(data), max_file_bytes)
+        raise too_large(os.fspath(path), len(data), max_file_bytes)
     if data.startswith(_ALL_BOMS):
         return decode_source(data).encode("utf-8")
     return data
+
+
+def _folder(path: str | os.PathLike[str], root: Folder | None) -> Folder:
+    return os.path.dirname(os.path.abspath(path)) if root is None else root
 
 
 _SNIFF_DETAILS = {
     BINARY: f"NUL byte in the first {SNIFF_BYTES} bytes",
     GENERATED: f"generated-code banner in the first {HEADER_LINES} lines",
 }
-
-
-@contextmanager
-def _open_regular(path: str | os.PathLike[str], max_file_bytes: int) -> Iterator[tuple[int, os.stat_result]]:
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise _os_error(path, exc) from exc
-    try:
-        try:
-            status = os.fstat(fd)
-        except OSError as exc:
-            raise _os_error(path, exc) from exc
-        if not stat.S_ISREG(status.st_mode):
-            detail = "not a regular file"
-            raise SourceFileError(f"skipping {os.fspath(path)}: {detail}", NOT_REGULAR, detail)
-        if status.st_size > max_file_bytes:
-            raise _too_large(path, status.st_size, max_file_bytes)
-        yield fd, status
-    finally:
-        os.close(fd)
-
-
-def _read_up_to(fd: int, limit: int, path: str | os.PathLike[str]) -> bytes:
-    chunks: list[bytes] = []
-    remaining = limit
-    try:
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, _READ_CHUNK_BYTES))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except OSError as exc:
-        raise _os_error(path, exc) from exc
-    return b"".join(chunks)
-
-
-def _too_large(path: str | os.PathLike[str], size_bytes: int, max_file_bytes: int) -> SourceFileError:
-    detail = f"{size_bytes} bytes is over the limit of {max_file_bytes} bytes"
-    return SourceFileError(f"skipping {os.fspath(path)}: {detail}", TOO_LARGE, detail)
-
-
-def _os_error(path: str | os.PathLike[str], exc: OSError) -> SourceFileError:
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        reason, detail = VANISHED, "no longer exists"
-    elif exc.errno in (errno.EISDIR, errno.ENXIO):  # ENXIO: a socket or a device without a driver
-        reason, detail = NOT_REGULAR, "not a regular file"
-    else:
-        reason, detail = UNREADABLE, exc.strerror or type(exc).__name__
-    return SourceFileError(f"cannot read {os.fspath(path)}: {detail}", reason, detail)

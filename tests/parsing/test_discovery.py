@@ -26,6 +26,7 @@ from codesearch.parsing.discovery import (
     QUIET_REASONS,
     SKIP_REASONS,
     SYMLINK_DUPLICATE,
+    SYMLINK_IN_PATH,
     SYMLINK_LOOP,
     SYMLINK_OUTSIDE_ROOT,
     TOO_LARGE,
@@ -40,6 +41,7 @@ from codesearch.parsing.discovery import (
     load_ignore_rules,
     read_source,
 )
+from codesearch.parsing.extraction_runs import extract_files, plan_files
 from codesearch.records import DiscoveryResult, SkippedFile, SourceFile
 from tests.parsing.conftest import TreeMaker
 
@@ -316,3 +318,61 @@ def test_permission_denied_files_and_folders(shared_folder: Path) -> None:
     assert reasons(result) == {"locked/": UNREADABLE, "secret.py": UNREADABLE}
     assert isinstance(single, SkippedFile)
     assert (single.reason, single.detail) == (UNREADABLE, "Permission denied")
+
+
+OUTSIDE_MARKER = "OUTSIDE_MARKER_3b9f"
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder outside the repository holding files named like the repository's, with a marker inside."""
+    folder = tmp_path / "outside"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "pkg" / "mod.py").write_text(f"def {OUTSIDE_MARKER}():\n    pass\n")
+    return folder
+
+
+@pytest.mark.parametrize("swap", ["file for a link", "folder for a link"])
+def test_a_link_swapped_in_after_discovery_is_not_read(
+    make_tree: TreeMaker, outside: Path, tmp_path: Path, swap: str
+) -> None:
+    """Hostile input, row 13: the read after discovery followed a link swapped in meanwhile."""
+    root = make_tree({"pkg/mod.py": "def mod():\n    pass\n", "main.py": "def main():\n    pass\n"})
+    (found,) = [source for source in discover_files(root).files if source.path == "pkg/mod.py"]
+    if swap == "file for a link":
+        (root / "pkg" / "mod.py").unlink()
+        (root / "pkg" / "mod.py").symlink_to(outside / "pkg" / "mod.py")
+    else:
+        (root / "pkg").rename(tmp_path / "pkg-away")
+        (root / "pkg").symlink_to(outside / "pkg", target_is_directory=True)
+    with pytest.raises(SourceFileError) as caught:
+        read_source(found.absolute_path, LIMIT, root=found.root)
+    assert caught.value.reason == SYMLINK_IN_PATH
+
+
+def test_an_extraction_run_skips_a_file_swapped_for_a_link(make_tree: TreeMaker, outside: Path) -> None:
+    root = make_tree({"pkg/mod.py": "def mod():\n    pass\n", "main.py": "def main():\n    pass\n"})
+    plan = plan_files([root], max_file_bytes=LIMIT)
+    (root / "pkg" / "mod.py").unlink()
+    (root / "pkg" / "mod.py").symlink_to(outside / "pkg" / "mod.py")
+    extracted: list[str] = []
+    summary = extract_files(plan, max_file_bytes=LIMIT, on_file=lambda f: extracted.extend(c.name for c in f.chunks))
+    assert extracted == ["main"]
+    assert [failure.path for failure in summary.failures] == ["pkg/mod.py"]
+    assert OUTSIDE_MARKER not in str(summary.failures)
+
+
+def test_a_link_inside_the_root_is_read_where_it_points(make_tree: TreeMaker) -> None:
+    root = make_tree({"real/mod.py": "def mod():\n    pass\n"})
+    (root / "alias.py").symlink_to(root / "real" / "mod.py")
+    (root / "lib").symlink_to(root / "real", target_is_directory=True)
+    os.mkdir(root / "other")
+    (root / "other" / "mod.py").symlink_to("../real/mod.py")
+    result = discover_files(root)
+    assert [source.path for source in result.files] == ["real/mod.py"]  # links to it are duplicates
+    source = result.files[0]
+    assert (source.absolute_path, source.root) == (str(root / "real" / "mod.py"), str(root))
+    assert read_source(source.absolute_path, LIMIT, root=source.root) == b"def mod():\n    pass\n"
+    linked = check_path(root, "alias.py", rules=load_ignore_rules(root))  # the watcher's view of the link
+    assert isinstance(linked, SourceFile) and linked.absolute_path == str(root / "real" / "mod.py")
+    assert read_source(linked.absolute_path, LIMIT, root=linked.root) == b"def mod():\n    pass\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,11 +13,13 @@ import pytest
 from codesearch.parsing.discovery import discover_files
 from codesearch.parsing.ignore_rules import (
     IGNORED,
+    MAX_PATTERN_FILE_BYTES,
     METADATA_DIR,
     VENDORED,
     find_repo_root,
     load_ignore_rules,
 )
+from codesearch.repository_files import NOT_REGULAR, SYMLINK_IN_PATH, TOO_LARGE
 from tests.parsing.conftest import TreeMaker
 
 
@@ -223,3 +227,32 @@ def test_a_start_the_system_cannot_look_into_has_no_repository_above_it(tmp_path
     """Found by tests/fuzz/: a name too long for the system raised OSError (ENAMETOOLONG) from is_file()."""
     start = tmp_path / ("x" * 300)
     assert find_repo_root(start) == start
+
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "fifo", "link inside", "too large"])
+def test_a_pattern_file_that_is_no_regular_file_is_left_out_and_counted(
+    make_tree: TreeMaker, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hostile input, row 4: read without a cap, /dev/zero was a MemoryError and a FIFO hung `index`."""
+    root = make_tree({"a.py": "", "b.py": "", "sub/.gitignore": "b.py\n", "sub/b.py": "", "patterns": "a.py\n"})
+    if kind == "fifo":
+        os.mkfifo(root / ".gitignore")
+    elif kind == "too large":
+        (root / ".gitignore").write_text("a.py\n" + "#\n" * (MAX_PATTERN_FILE_BYTES // 2))
+    else:
+        (root / ".gitignore").symlink_to("/dev/zero" if kind == "link to /dev/zero" else root / "patterns")
+    result = discover_files(root)
+    assert {source.path for source in result.files} == {"a.py", "b.py"}  # sub/.gitignore still counts
+    (skipped,) = [s for s in result.skipped if s.path == ".gitignore"]  # once, not also as an unsupported file
+    assert skipped.reason == {"fifo": NOT_REGULAR, "too large": TOO_LARGE}.get(kind, SYMLINK_IN_PATH)
+    assert skipped.detail.startswith("pattern file not read")
+    with caplog.at_level(logging.WARNING):
+        rules = load_ignore_rules(root)  # the watcher's and incremental updates' rules
+    assert not rules.is_ignored("a.py", is_dir=False) and rules.is_ignored("sub/b.py", is_dir=False)
+    assert any(".gitignore left out" in message for message in caplog.messages)
+
+
+def test_a_worktree_pointer_that_is_a_fifo_is_not_waited_on(make_tree: TreeMaker) -> None:
+    root = make_tree({"main.py": ""})
+    os.mkfifo(root / ".git")  # as a `.git` file, it would name the git folder
+    assert selected(root) == {"main.py"}

@@ -1,0 +1,31 @@
+"""An index folder's SQLite files must be regular files: a checkout may commit links or FIFOs in their place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from codesearch.errors import IndexCorruptError
+from codesearch.index.store import IndexStore
+from tests.index.fakes import PARAMS
+
+
+@pytest.mark.parametrize(("name", "kind"), [("index.sqlite3", "fifo"), ("index.sqlite3", "link"),
+                                            ("index.sqlite3-wal", "link"), ("index.sqlite3-shm", "fifo")])
+def test_a_database_file_that_is_no_regular_file_is_damage(tmp_path: Path, name: str, kind: str) -> None:
+    """SQLite follows a link (a WAL file linked to a user's file) and waits on a FIFO: refused before it opens."""
+    with IndexStore.open(tmp_path, expected=PARAMS, create=True):
+        pass
+    victim = tmp_path.parent / f"{tmp_path.name}-victim"
+    victim.write_text("the user's own file\n")
+    (tmp_path / name).unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(tmp_path / name)
+    else:
+        (tmp_path / name).symlink_to(victim)
+    for readonly in (True, False):
+        with pytest.raises(IndexCorruptError, match=rf"^the index file .*{name} is not a regular file"):
+            IndexStore.open(tmp_path, readonly=readonly, expected=None if readonly else PARAMS)
+    assert victim.read_text() == "the user's own file\n"
