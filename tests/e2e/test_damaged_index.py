@@ -30,14 +30,15 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args))
 
 
-def answers(repo: Path) -> list[list[tuple[str, int, str]]]:
+def answers(repo: Path) -> list[list[tuple[Any, ...]]]:
     found = answers_or_refusal(repo)
     assert found is not None
     return found
 
 
-def answers_or_refusal(repo: Path) -> list[list[tuple[str, int, str]]] | None:
-    """The answers to QUERIES, or None where ``ask`` refused in one line (exit 1), never a traceback."""
+def answers_or_refusal(repo: Path, *, scored: bool = False) -> list[list[tuple[Any, ...]]] | None:
+    """The answers to QUERIES (``scored``: with their scores and ranks, for two copies of one index), or
+    None where ``ask`` refused in one line (exit 1), never a traceback."""
     found = []
     for query in QUERIES:
         result = run("ask", "--repo", str(repo), "--json", "-k", "5", query)
@@ -45,7 +46,8 @@ def answers_or_refusal(repo: Path) -> list[list[tuple[str, int, str]]] | None:
             assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1, result.output
             return None
         assert result.exit_code == 0, result.output
-        found.append([(hit["path"], hit["start_line"], hit["qualified_name"]) for hit in json.loads(result.stdout)])
+        keys = ("path", "start_line", "qualified_name", *(("score", "dense_rank") if scored else ()))
+        found.append([tuple(hit[key] for key in keys) for hit in json.loads(result.stdout)])
     return found
 
 
@@ -83,6 +85,7 @@ def test_every_damage_is_repaired_by_index_with_nothing_re_embedded(tmp_path: Pa
     built = run("index", str(repo))
     assert built.exit_code == 0, built.output
     clean = answers(repo)
+    clean_scored = answers_or_refusal(repo, scored=True)
     clean_index = tmp_path / "clean-index"
     shutil.copytree(repo / ".codesearch", clean_index)
     for name, damage in damages(repo / ".codesearch").items():
@@ -92,7 +95,7 @@ def test_every_damage_is_repaired_by_index_with_nothing_re_embedded(tmp_path: Pa
         before = run("status", str(repo), "--check")
         assert ("Traceback" not in before.output and before.exception is None) or isinstance(
             before.exception, SystemExit), (name, before.output)
-        assert answers_or_refusal(repo) in (None, clean), name  # never silently wrong
+        assert answers_or_refusal(repo, scored=True) in (None, clean_scored), name  # never silently wrong
         repaired = run("index", str(repo))
         assert repaired.exit_code == 0, (name, repaired.output)
         assert "records: 0 embedded" in repaired.output, (name, repaired.output)

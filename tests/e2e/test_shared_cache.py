@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -68,14 +69,14 @@ def sound_cache(cache: Path, model_hash: str, wanted: dict[str, np.ndarray]) -> 
     return set(found)
 
 
-def clean_build(tmp_path: Path) -> tuple[list[list[tuple[str, int, str]]], str, dict[str, np.ndarray]]:
+def clean_build(tmp_path: Path) -> tuple[list[list[tuple[Any, ...]]], str, dict[str, np.ndarray]]:
     """Answers, model hash and vectors of a build that shares nothing with the runs under test."""
     repo = shutil.copytree(FIXTURE, tmp_path / "clean")
     assert run("index", str(repo)).exit_code == 0
     return answers(repo), *stored_vectors(repo)
 
 
-def assert_like_the_clean_build(repo: Path, clean: list[list[tuple[str, int, str]]]) -> None:
+def assert_like_the_clean_build(repo: Path, clean: list[list[tuple[Any, ...]]]) -> None:
     check = run("status", str(repo), "--check")
     assert check.exit_code == 0 and "integrity:    ok" in check.output, check.output
     assert answers(repo) == clean
