@@ -30,8 +30,10 @@ def exact_search(
     chunk_ids: Collection[int] | None = None,
 ) -> list[ScoredId]:
     """Top-k of ``chunk_ids`` (None: every chunk) by cosine similarity to ``vector`` (dim,), best first."""
+    # CROSS JOIN keeps the chunks outside: without statistics, SQLite chose to walk every embedding of
+    # the model for a list of ids (111 ms instead of 0.6 ms for 100 of 5,000 records).
     query_sql = (
-        "SELECT c.id, e.vector, e.checksum FROM chunks AS c JOIN embeddings AS e "
+        "SELECT c.id, e.vector, e.checksum FROM chunks AS c CROSS JOIN embeddings AS e "
         "ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
     )
     if chunk_ids is None:

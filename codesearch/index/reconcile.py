@@ -51,7 +51,8 @@ _EMBEDDED_CHUNKS = (
     "FROM chunks AS c INDEXED BY chunks_by_embed_hash JOIN embeddings AS e "
     "ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
 )
-_EMBEDDED_BY_ID = "FROM chunks AS c JOIN embeddings AS e ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
+# By id, the chunks outside (CROSS JOIN): SQLite otherwise walked every embedding (exact.py says more).
+_EMBEDDED_BY_ID = "FROM chunks AS c CROSS JOIN embeddings AS e ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
 
 
 def embedded_chunk_ids(conn: sqlite3.Connection, model_hash: str) -> set[int]:
