@@ -11,6 +11,7 @@ in the encoder; these points let a test land the kill exactly where state is bei
     vectors:saved     a new vectors file in place, before the sidecar vouches for it
     vectors:vouched   the sidecar written, before older vectors files are deleted
     embed:round       the model loaded and a round of texts about to be embedded (between commits)
+    cache:written     a round's vectors written to the machine-wide embedding cache, before its COMMIT
 
 The plan comes from ``CODESEARCH_TEST_CRASH_AT`` (see ``config.CrashPlan``); ``cli`` arms it for
 every command. Unarmed, ``reached`` costs one global read. The signal is real: SIGKILL cannot be

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from codesearch.index import lexical, rows
+from codesearch.index.embedding_checksums import vector_checksum
 from codesearch.index.meta import record_batch
 from codesearch.index.reconcile import available_vectors
 from codesearch.index.records import BatchResult, IndexBatch, IndexParams, PendingChunk
@@ -66,9 +67,10 @@ def write_batch(
     """
     provided = checked_embeddings(batch, params.dim)
     arriving = _not_cached(conn, list(provided), params.model_hash)
+    blobs = {h: provided[h].astype("<f4").tobytes() for h in arriving}
     conn.executemany(
-        "INSERT OR IGNORE INTO embeddings(model_hash, embed_hash, vector, backend) VALUES (?, ?, ?, ?)",
-        ((params.model_hash, h, provided[h].astype("<f4").tobytes(), batch.embeddings_backend) for h in arriving),
+        "INSERT OR IGNORE INTO embeddings(model_hash, embed_hash, vector, backend, checksum) VALUES (?, ?, ?, ?, ?)",
+        ((params.model_hash, h, blob, batch.embeddings_backend, vector_checksum(blob)) for h, blob in blobs.items()),
     )
     changes = BatchChanges()
     deleted_files = sum(_delete_file(conn, path, changes) for path in batch.deletions)

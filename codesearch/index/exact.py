@@ -15,6 +15,7 @@ from collections.abc import Collection
 
 import numpy as np
 
+from codesearch.index.embedding_checksums import check_vectors
 from codesearch.index.records import ScoredId
 
 EXACT_SEARCH_MAX = 1000  # candidates up to which exact search is used (measured crossover)
@@ -29,8 +30,10 @@ def exact_search(
     chunk_ids: Collection[int] | None = None,
 ) -> list[ScoredId]:
     """Top-k of ``chunk_ids`` (None: every chunk) by cosine similarity to ``vector`` (dim,), best first."""
+    # CROSS JOIN keeps the chunks outside: without statistics, SQLite chose to walk every embedding of
+    # the model for a list of ids (111 ms instead of 0.6 ms for 100 of 5,000 records).
     query_sql = (
-        "SELECT c.id, e.vector FROM chunks AS c JOIN embeddings AS e "
+        "SELECT c.id, e.vector, e.checksum FROM chunks AS c CROSS JOIN embeddings AS e "
         "ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
     )
     if chunk_ids is None:
@@ -42,6 +45,7 @@ def exact_search(
             part = wanted[start : start + _ID_BATCH]
             marks = ", ".join("?" * len(part))
             rows += conn.execute(f"{query_sql} WHERE c.id IN ({marks})", (model_hash, *part)).fetchall()
+    check_vectors(conn, rows)  # scored straight from the database: never a damaged vector
     k = min(k, len(rows))
     if k <= 0:
         return []

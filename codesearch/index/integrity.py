@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from codesearch.index.database import is_corruption, snapshot
+from codesearch.index.embedding_checksums import SQL_FUNCTION
 from codesearch.index.meta import read_generation
 from codesearch.index.reconcile import cached_vectors, chunk_ids, count_embedded_chunks, embedded_chunk_ids
 from codesearch.index.records import IndexCounts, IndexParams, IntegrityReport
@@ -62,15 +63,34 @@ def damage_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: Inde
     stored embeddings that no longer match their vouched-for HNSW vectors (bytes flipped in a blob).
 
     Cheaper than ``check_integrity`` (no vectors file reload, a sample of vectors): ``index`` runs it
-    before every update (65 ms on a 75 MB index of 20k records).
+    before every update (0.4 s on 20,000 records on a loaded 2-core machine, 60 ms of it the checksums:
+    python -m bench.checksums).
     """
     (result,) = conn.execute("PRAGMA integrity_check(1)").fetchone()
     if result != "ok":
         return [f"SQLite integrity_check: {result}"]
     with snapshot(conn):
+        failing = checksum_failures(conn)
+        if failing:
+            return [_failing_message(failing)]
         live = sorted(embedded_chunk_ids(conn, params.model_hash) & vectors.labels())
         wrong = _wrong_vectors(conn, vectors, live, params)
     return [f"stored embeddings that differ from their vectors: {_sample(wrong)}"] if wrong else []
+
+
+def checksum_failures(conn: sqlite3.Connection) -> list[str]:
+    """The embed hashes of every stored vector that fails its checksum (embedding_checksums.py).
+
+    Every vector, not a sample, so that ``index`` finds (and repairs) a flipped one wherever it is:
+    about 2.5 µs per vector, the CRC computed inside the query (a third faster than in a Python loop).
+    """
+    query = f"SELECT embed_hash FROM embeddings WHERE {SQL_FUNCTION}(vector) != checksum"
+    return [row[0] for row in conn.execute(query)]
+
+
+def _failing_message(embed_hashes: list[str]) -> str:
+    shown = ", ".join(h[:12] for h in embed_hashes[:_SHOWN])
+    return f"stored vectors that fail their checksum: {len(embed_hashes)} (e.g. {shown})"
 
 
 def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params: IndexParams) -> list[str]:
@@ -85,7 +105,11 @@ def consistency_problems(conn: sqlite3.Connection, vectors: VectorIndex, params:
         embedded = embedded_chunk_ids(conn, params.model_hash)
         live = vectors.labels()
         fts_ids = {row[0] for row in conn.execute("SELECT id FROM chunks_fts_docsize")}
-        wrong = _wrong_vectors(conn, vectors, sorted(embedded & live), params)
+        failing = checksum_failures(conn)
+        # A vector that fails its checksum cannot be compared (reading it raises): reported as such.
+        wrong = set() if failing else _wrong_vectors(conn, vectors, sorted(embedded & live), params)
+    if failing:
+        problems.append(_failing_message(failing))
     if embedded - live:
         problems.append(f"embedded chunks without a live vector: {_sample(embedded - live)}")
     if vectors.slot_count != vectors.graph_live_count + vectors.dead_count:

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from codesearch import crash_points
+from codesearch.index.database import transaction
+
 logger = logging.getLogger(__name__)
 
 FILE_NAME = "embeddings.sqlite3"
@@ -125,9 +128,10 @@ class MachineCache:
         with self._using() as conn:
             if conn is None or not rows:
                 return
-            with conn:
+            with transaction(conn):  # one commit for all the rows (the connection is in autocommit mode)
                 conn.executemany("INSERT OR REPLACE INTO vectors (model_hash, embed_hash, backend, vector, checksum, "
                                  "used_s) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                crash_points.reached("cache:written")
             self._evict(conn, len(rows[0][3]))
 
     def _evict(self, conn: sqlite3.Connection, vector_bytes: int) -> None:

@@ -21,12 +21,18 @@ Schema notes:
   "" for vectors stored before it existed, all made by torch). ``chunks_by_embed_hash`` finds the
   chunks an embedding arriving later belongs to: since the index is built progressively, a chunk
   row may exist (searchable by keywords) before its vector does.
+- 3: ``embeddings.checksum``, the CRC-32 of each vector, checked on every read (embedding_checksums.py).
+  The migration computes it for the rows already there: it cannot tell whether a vector was flipped
+  before, but such a row no longer matches its vouched-for HNSW vector, which ``index`` compares for
+  a sample before every update (integrity.damage_problems) and ``status --check`` for up to 5,000.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+
+from codesearch.index.embedding_checksums import register_checksum
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE embeddings ADD COLUMN backend TEXT NOT NULL DEFAULT '';
     CREATE INDEX chunks_by_embed_hash ON chunks(embed_hash);
     """,
+    # 3: a checksum of every stored vector, computed here for the rows already stored. No CRC-32 is
+    # negative, so a row ever written without one fails its first read instead of passing unchecked.
+    """
+    ALTER TABLE embeddings ADD COLUMN checksum INTEGER NOT NULL DEFAULT -1;
+    UPDATE embeddings SET checksum = codesearch_crc32(vector);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -105,6 +117,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     The caller checks beforehand that the database is not newer than the code.
     """
     version = schema_version(conn)
+    register_checksum(conn)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         log.info("migrating index schema %d -> %d", target - 1, target)
         script = MIGRATIONS[target - 1]

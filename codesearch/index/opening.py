@@ -24,6 +24,7 @@ from codesearch.index.database import (
     transaction,
     translate_corruption,
 )
+from codesearch.index.embedding_checksums import register_checksum
 from codesearch.index.filters import register_functions
 from codesearch.index.meta import check_compatible, read_meta, set_lexical_version, write_meta
 from codesearch.index.migrations import SCHEMA_VERSION, migrate, schema_version
@@ -79,6 +80,7 @@ def open_database(
         if existed:
             check_not_truncated(conn, db_path)
         register_functions(conn)
+        register_checksum(conn)
         with translate_corruption(db_path):
             _ensure_schema(conn, index_dir, readonly=readonly, create=create)
             meta = _ensure_meta(conn, index_dir, expected, readonly=readonly, create=create)

@@ -24,6 +24,7 @@ import numpy as np
 
 from codesearch.errors import IndexCorruptError
 from codesearch.index.database import REBUILD_HINT
+from codesearch.index.embedding_checksums import check_vectors
 from codesearch.index.meta import read_generation
 from codesearch.index.records import IndexParams
 from codesearch.index.vector_file import expected_vectors, load_vectors_file
@@ -50,7 +51,8 @@ _EMBEDDED_CHUNKS = (
     "FROM chunks AS c INDEXED BY chunks_by_embed_hash JOIN embeddings AS e "
     "ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
 )
-_EMBEDDED_BY_ID = "FROM chunks AS c JOIN embeddings AS e ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
+# By id, the chunks outside (CROSS JOIN): SQLite otherwise walked every embedding (exact.py says more).
+_EMBEDDED_BY_ID = "FROM chunks AS c CROSS JOIN embeddings AS e ON e.model_hash = ? AND e.embed_hash = c.embed_hash"
 
 
 def embedded_chunk_ids(conn: sqlite3.Connection, model_hash: str) -> set[int]:
@@ -75,17 +77,18 @@ def cached_vectors(
         part = ids[start : start + _FETCH_BATCH]
         marks = ", ".join("?" * len(part))
         rows = conn.execute(
-            "SELECT c.id, e.vector FROM chunks AS c LEFT JOIN embeddings AS e "
+            "SELECT c.id, e.vector, e.checksum FROM chunks AS c LEFT JOIN embeddings AS e "
             f"ON e.model_hash = ? AND e.embed_hash = c.embed_hash WHERE c.id IN ({marks})",
             (model_hash, *part),
-        )
-        for chunk_id, blob in rows:
+        ).fetchall()
+        for chunk_id, blob, _ in rows:
             if blob is None or len(blob) != dim * 4:
                 raise IndexCorruptError(
                     f"chunk {chunk_id} has no cached embedding of the index's model; {REBUILD_HINT}"
                 )
             labels.append(chunk_id)
             blobs.append(blob)
+        check_vectors(conn, rows)
     vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(labels), dim).astype(np.float32)
     return labels, vectors  # vectors: (n, dim) float32
 

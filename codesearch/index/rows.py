@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from codesearch.index.embedding_checksums import check_vectors
 from codesearch.index.lexical import document
 from codesearch.index.ranking.candidates import CandidateHead
 from codesearch.index.records import FileState, FileUpdate, PendingChunk, StoredChunk
@@ -130,9 +131,10 @@ def cached_embeddings(
     for start in range(0, len(wanted), _ID_BATCH):
         part = wanted[start : start + _ID_BATCH]
         marks = ", ".join("?" * len(part))
-        query = f"SELECT embed_hash, vector FROM embeddings WHERE model_hash = ? AND embed_hash IN ({marks})"
-        for embed_hash, blob in conn.execute(query, (model_hash, *part)):
-            found[embed_hash] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+        query = f"SELECT embed_hash, vector, checksum FROM embeddings WHERE model_hash = ? AND embed_hash IN ({marks})"
+        rows = conn.execute(query, (model_hash, *part)).fetchall()
+        check_vectors(conn, rows, "text")
+        found.update((h, np.frombuffer(blob, dtype="<f4").astype(np.float32)) for h, blob, _ in rows)
     return found
 
 

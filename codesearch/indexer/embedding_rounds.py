@@ -108,7 +108,7 @@ def _embed_round(
     store: IndexStore, texts: dict[str, str], batch_size: int, encoder: LazyEncoder, tally: EmbeddingTally,
     report: Callable[[], None], cache: MachineCache | None = None,
 ) -> None:
-    """Embed ``texts`` (embed hash -> text), commit their vectors in one batch and remember them in ``cache``."""
+    """Embed ``texts`` (embed hash -> text), remember them in ``cache`` and commit their vectors in one batch."""
     if not texts:
         report()
         return
@@ -126,9 +126,9 @@ def _embed_round(
     tally.embedded = embedded_before + len(texts)
     tally.seconds = seconds_before + time.perf_counter() - started
     embeddings = tuple(Embedding(h, vectors[i]) for i, h in enumerate(texts))
-    store.apply_batch(IndexBatch(embeddings=embeddings, embeddings_backend=live.backend))
-    if cache is not None:
+    if cache is not None:  # before the commit: a run killed between the two leaves the cache with them
         cache.put(store.meta.params.model_hash, live.backend, {e.embed_hash: e.vector for e in embeddings})
+    store.apply_batch(IndexBatch(embeddings=embeddings, embeddings_backend=live.backend))
     report()
 
 

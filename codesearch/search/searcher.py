@@ -19,12 +19,23 @@ from codesearch.encoder.query_encoder import QueryEncoder, load_query_encoder
 from codesearch.encoder.shared_query_encoders import SharedQueryEncoders
 from codesearch.index.hybrid_search import SearchRequest, search, validate_query
 from codesearch.index.locations import find_index_dir, repo_root_of
+from codesearch.index.opening import DB_FILE_NAME
 from codesearch.index.ranking import RankingParams
 from codesearch.index.store import IndexStore
 from codesearch.records import Hit, SemanticCoverage
 from codesearch.search.similar import similar_definitions
 
 logger = logging.getLogger(__name__)
+
+
+def database_identity(index_dir: Path) -> tuple[int, int] | None:
+    """(device, inode) of the index's database file, None when there is none; a stat, never an open
+    (opening and closing it would drop this process's SQLite locks on it: index/database.py)."""
+    try:
+        found = (index_dir / DB_FILE_NAME).stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 class Searcher:
@@ -43,6 +54,7 @@ class Searcher:
         self._encoder_lock = threading.Lock()  # guards _encoder
         self.repo_root = repo_root
         self.index_dir = index_dir
+        self._database_identity = database_identity(index_dir)  # see is_replaced
 
     @classmethod
     def open(
@@ -58,6 +70,7 @@ class Searcher:
         from codesearch.encoder.source import DEFAULT_MODEL_ID
 
         index_dir = find_index_dir(start, settings.index_dir)
+        identity = database_identity(index_dir)  # before opening: a replacement in between reads as one
         store = IndexStore.open(index_dir, readonly=True)
         indexed = store.meta.params
         model = settings.model
@@ -74,6 +87,7 @@ class Searcher:
             return encoders.get(indexed.model_hash, load_own_encoder)
 
         searcher = cls(store, load_encoder, repo_root_of(index_dir), index_dir)
+        searcher._database_identity = identity
         try:
             if store.semantic_coverage().embedded > 0:
                 searcher._query_encoder()  # fail now (wrong model, missing files), before any search
@@ -109,6 +123,12 @@ class Searcher:
     def refresh(self) -> bool:
         """Pick up commits made by writers since opening; True if anything changed."""
         return self._store.refresh()
+
+    def is_replaced(self) -> bool:
+        """Whether the index folder's database is no longer the file this searcher reads: ``index`` set a
+        damaged index aside and rebuilt it, or ``index --full`` started anew. A long-lived reader (LSP,
+        MCP) then opens the index again; ``refresh`` would only ever see the old file."""
+        return database_identity(self.index_dir) != self._database_identity
 
     def close(self) -> None:
         try:

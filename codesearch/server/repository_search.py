@@ -75,6 +75,10 @@ class RepositorySearch:
 
     def _local(self) -> Searcher:
         with self._lock:
+            if self._searcher is not None and self._searcher.is_replaced():
+                logger.info("the index was rebuilt since it was opened; opening it again")
+                self._searcher.close()
+                self._searcher = None
             if self._searcher is None:
                 logger.info("no server answered; opening the index in this process")
                 self._searcher = Searcher.open(self._start, self._settings)

@@ -3,8 +3,8 @@
 Real files, the real encoder: a clean build of the shop fixture, then one damage at a time to its
 database (bytes flipped inside a stored path and inside a stored vector, the file truncated or
 deleted) and to its vectors file. Every time ``ask`` and ``status --check`` answer with one line or
-not at all wrongly, a plain ``index`` repairs it re-embedding nothing (the machine-wide cache gives
-every vector back), and the answers equal the clean build's.
+with the clean build's answers, never wrong ones; a plain ``index`` repairs it re-embedding nothing
+(the machine-wide cache gives every vector back), and the answers equal the clean build's.
 """
 
 from __future__ import annotations
@@ -30,12 +30,24 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args))
 
 
-def answers(repo: Path) -> list[list[tuple[str, int, str]]]:
+def answers(repo: Path) -> list[list[tuple[Any, ...]]]:
+    found = answers_or_refusal(repo)
+    assert found is not None
+    return found
+
+
+def answers_or_refusal(repo: Path, *, scored: bool = False) -> list[list[tuple[Any, ...]]] | None:
+    """The answers to QUERIES (``scored``: with their scores and ranks, for two copies of one index), or
+    None where ``ask`` refused in one line (exit 1), never a traceback."""
     found = []
     for query in QUERIES:
         result = run("ask", "--repo", str(repo), "--json", "-k", "5", query)
+        if result.exit_code == 1 and isinstance(result.exception, SystemExit):
+            assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1, result.output
+            return None
         assert result.exit_code == 0, result.output
-        found.append([(hit["path"], hit["start_line"], hit["qualified_name"]) for hit in json.loads(result.stdout)])
+        keys = ("path", "start_line", "qualified_name", *(("score", "dense_rank") if scored else ()))
+        found.append([tuple(hit[key] for key in keys) for hit in json.loads(result.stdout)])
     return found
 
 
@@ -73,15 +85,17 @@ def test_every_damage_is_repaired_by_index_with_nothing_re_embedded(tmp_path: Pa
     built = run("index", str(repo))
     assert built.exit_code == 0, built.output
     clean = answers(repo)
+    clean_scored = answers_or_refusal(repo, scored=True)
     clean_index = tmp_path / "clean-index"
     shutil.copytree(repo / ".codesearch", clean_index)
     for name, damage in damages(repo / ".codesearch").items():
         shutil.rmtree(repo / ".codesearch")
         shutil.copytree(clean_index, repo / ".codesearch")
         damage()
-        for before in (run("status", str(repo), "--check"), run("ask", "--repo", str(repo), "x y z")):
-            assert ("Traceback" not in before.output and before.exception is None) or isinstance(
-                before.exception, SystemExit), (name, before.output)
+        before = run("status", str(repo), "--check")
+        assert ("Traceback" not in before.output and before.exception is None) or isinstance(
+            before.exception, SystemExit), (name, before.output)
+        assert answers_or_refusal(repo, scored=True) in (None, clean_scored), name  # never silently wrong
         repaired = run("index", str(repo))
         assert repaired.exit_code == 0, (name, repaired.output)
         assert "records: 0 embedded" in repaired.output, (name, repaired.output)
@@ -122,7 +136,7 @@ def test_a_server_repairs_a_damaged_index_it_opens_and_says_so(tmp_path: Path) -
             while not connection.call("status")["repos"][0]["generation"]:
                 connection.next_notification(120)
             (state,) = connection.call("status")["repos"]
-        assert "stored embeddings that differ" in state["repaired"]  # and in status
+        assert "checksum" in state["repaired"]  # and in status
         assert state["lastUpdate"]["chunks_embedded"] == 0, state["lastUpdate"]
     finally:
         server.terminate()

@@ -53,3 +53,17 @@ def test_with_some_vectors_the_encoder_loads_once_and_both_sides_answer(tmp_path
         assert len(loads) == 1
         assert any(hit.dense_rank is not None for hit in first)
         assert (searcher.semantic_coverage().embedded, searcher.semantic_coverage().definitions) == (8, 30)
+
+
+def test_a_searcher_sees_its_index_set_aside_and_rebuilt_but_not_a_commit(tmp_path: Path) -> None:
+    from codesearch.indexer.healing import set_aside
+
+    repo = many_functions(tmp_path / "repo")
+    index_dir = index_then_stop(repo, rounds=1)
+    with Searcher(IndexStore.open(index_dir, readonly=True), HashingEncoder, repo, index_dir) as searcher:
+        index_then_stop(repo, rounds=1)  # more commits to the same database
+        assert searcher.refresh() and not searcher.is_replaced()
+        set_aside(index_dir)
+        assert searcher.is_replaced()  # gone: a long-lived reader opens the index again
+        index_then_stop(repo, rounds=0)
+        assert searcher.is_replaced()  # and a new database is another file
