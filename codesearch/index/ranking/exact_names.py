@@ -14,12 +14,16 @@ class ExactNames:
 
     any_case: frozenset[int] = frozenset()
     same_case: frozenset[int] = frozenset()  # those spelled exactly as typed (``Place``, not ``place``)
+    top_level: frozenset[int] = frozenset()  # those whose qualified name is the name typed (a type, not a member)
 
 
 def lift_exact_names(scores: dict[int, float], exact: ExactNames, min_bonus: float) -> None:
-    """Put the exact matches above every other candidate (those spelled as typed first), in place."""
+    """Put the exact matches above every other candidate, in place: those spelled as typed first,
+    and among equals the top-level definition before members of the same name."""
     _lift(scores, exact.any_case, min_bonus)
+    _lift(scores, exact.top_level, 0.0)
     _lift(scores, exact.same_case, 0.0)
+    _lift(scores, exact.same_case & exact.top_level, 0.0)
 
 
 def _lift(scores: dict[int, float], exact_name_ids: frozenset[int], min_bonus: float) -> None:

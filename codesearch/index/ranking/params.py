@@ -58,6 +58,8 @@ class RankingParams:
     imports_record_penalty: float = 1.0
     # Within the ranks one file holds, its definitions before its line records (line_records.py).
     definitions_first: bool = True
+    # Within the ranks one file holds, a definition after the candidates inside it, for a sentence query.
+    members_first: bool = False
 
 
 def with_overrides(params: RankingParams, overrides: Mapping[str, str]) -> RankingParams:
