@@ -70,7 +70,9 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
         _add(scores, coherence_boosts(scores, heads, params))
     if params.diversity:
         _add(scores, diversity_decays(scores, heads, params))
-    lift_exact_names(scores, inputs.exact, params.exact_name_bonus)
+    depth = ({chunk_id: head.path.count("/") for chunk_id, head in heads.items()}
+             if params.exact_shallowest_first and inputs.exact.any_case else None)
+    lift_exact_names(scores, inputs.exact, params.exact_name_bonus, depth)
     dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(inputs.dense, start=1)}
     lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(inputs.lexical, start=1)}
     fused = [FusedCandidate(chunk_id, score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))

@@ -22,6 +22,7 @@ class RankingParams:
     candidates_per_side: int = 100
     lexical_path_weight: float = 1.0  # BM25 weight of the path column (name 10, qualified name 5, code 3, doc 2)
     exact_name_bonus: float = 3.0  # in z-units, at least: exact matches end above every other candidate
+    exact_shallowest_first: bool = False  # among exact matches of one tier, the file nearest the root first
     # Lexical standout: a query whose best BM25 candidate stands far above the rest (its words are
     # in that code, e.g. in its docstring) gives BM25 more weight.
     lexical_standout: bool = True
