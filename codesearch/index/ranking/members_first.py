@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from codesearch.index.ranking.candidates import CandidateHead, FusedCandidate, is_definition
 
 # Only a type encloses its answers: a function around a nested helper is still the thing asked
-# about (a closure, an OCaml ``let ... in``), measured in docs/quality.md "Members first".
+# about (a closure, an OCaml ``let ... in``): docs/quality.md "Ranking constants".
 CONTAINER_KINDS = frozenset({"class"})
 
 
