@@ -103,7 +103,7 @@ def ask_in_process(root: Path, queries: list[RepoQuery], k: int,
 
 
 SIGNALS = ("definitions", "path_match", "path_priors", "header_declarations", "file_coherence", "diversity",
-           "lexical_standout", "term_coverage")
+           "lexical_standout", "term_coverage", "definitions_first", "members_first", "exact_shallowest_first")
 
 
 def grid_configs(base: dict[str, str], grid: list[str], ablation: bool) -> list[dict[str, str]]:

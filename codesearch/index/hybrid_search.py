@@ -28,9 +28,11 @@ from codesearch.index.ranking import (
 from codesearch.index.ranking.definitions import stem_keys, symbol_names
 from codesearch.index.records import LexicalWeights, StoredChunk
 from codesearch.index.store import IndexStore
-from codesearch.records import Hit
+from codesearch.parsing.reexports import reexported_names
+from codesearch.records import BLOCK, IMPORTS, Hit
 
 MAX_QUERY_CHARS = 2000
+_REEXPORT_POOL = 50  # best lexical candidates searched for exact names and re-exports
 _NAMED_LOOKUP_LIMIT = 200  # chunks whose name holds the identifier; more means a name too common to matter
 _SYMBOL_LOOKUP_LIMIT = 50  # per symbol of the query, for the definitions signal
 _STEM_FILES_LIMIT = 5  # files named after the query's symbols
@@ -211,7 +213,10 @@ def _exact_names(store: IndexStore, request: SearchRequest, query: str,
 
     They are looked for among the best lexical candidates and, by name alone, in the whole index
     (filters applied): a class whose name prefixes many methods' qualified names can rank low in
-    BM25 (``ForwardRefTests`` came 99th), yet it is what the query names.
+    BM25 (``ForwardRefTests`` came 99th), yet it is what the query names. Top-level ones (the
+    qualified name is the name typed: a type, not a method of that name) come first. When nothing
+    in the index defines the name, the lines that re-export it (``pub use other::FromRequest``)
+    are where it is defined for this repository (parsing/reexports.py).
     """
     if not is_identifier_like(query):
         return ExactNames()
@@ -219,11 +224,34 @@ def _exact_names(store: IndexStore, request: SearchRequest, query: str,
     last_part = re.split(r"\.|::|#|->", typed)[-1]
     named = store.chunks_named(last_part, _NAMED_LOOKUP_LIMIT, languages=request.languages,
                                path_glob=request.path_glob)
-    candidate_ids = list(dict.fromkeys([*(chunk_id for chunk_id, _ in lexical[:50]), *named]))
+    candidate_ids = list(dict.fromkeys([*(chunk_id for chunk_id, _ in lexical[:_REEXPORT_POOL]), *named]))
     candidates = store.get_chunks(candidate_ids)
     any_case = {s.chunk_id for s in candidates if _is_named(s, typed.lower(), fold_case=True)}
     same_case = {s.chunk_id for s in candidates if _is_named(s, typed, fold_case=False)}
-    return ExactNames(frozenset(any_case), frozenset(same_case))
+    top_level = {s.chunk_id for s in candidates
+                 if s.chunk_id in any_case and s.chunk.qualified_name.lower() == typed.lower()}
+    if not any_case and last_part == typed:
+        sites = _reexport_sites(store, candidates, typed)
+        any_case = {chunk_id for chunk_id, spelled in sites.items() if spelled.lower() == typed.lower()}
+        same_case = {chunk_id for chunk_id, spelled in sites.items() if spelled == typed}
+    return ExactNames(frozenset(any_case), frozenset(same_case), frozenset(top_level))
+
+
+def _reexport_sites(store: IndexStore, candidates: Sequence[StoredChunk], typed: str) -> dict[int, str]:
+    """Line records among ``candidates`` that re-export ``typed`` (any case), with the name as spelled there."""
+    sites: dict[int, str] = {}
+    wanted = typed.lower()
+    for stored in candidates:
+        chunk = stored.chunk
+        if chunk.kind not in (IMPORTS, BLOCK) or wanted not in chunk.code.lower():
+            continue
+        module_text = ""
+        if chunk.language == "python":
+            module_text = "\n".join(s.chunk.code for s in store.chunks_in_file(chunk.path, (IMPORTS, BLOCK)))
+        for name in reexported_names(chunk.code, chunk.language, module_text):
+            if name.lower() == wanted:
+                sites[stored.chunk_id] = name
+    return sites
 
 
 def _is_named(stored: StoredChunk, typed: str, *, fold_case: bool) -> bool:

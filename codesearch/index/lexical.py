@@ -150,14 +150,16 @@ def rows_named(conn: sqlite3.Connection, name: str, limit: int, chunk_filter: Ch
     """Up to ``limit`` chunk ids whose name holds ``name`` as one whole identifier (any case).
 
     A superset of the chunks named exactly ``name`` (``join`` also finds ``join_all``), found in the
-    name column alone: for exact-name lookups, whatever BM25 thinks of the rest of the chunk.
+    name column alone: for exact-name lookups, whatever BM25 thinks of the rest of the chunk. Shortest
+    names first (FTS5's rank: BM25 over the name column), so that a name in many longer names
+    (``Handler`` in 900 ``*Handler`` methods) keeps its own definition inside the limit.
     """
     term = name.lower()
     if not WORD.fullmatch(term) or limit <= 0 or chunk_filter.matches_nothing:
         return []
     where, params = filter_clause(chunk_filter, "c")
     restrict = "" if chunk_filter.is_empty else f" AND rowid IN (SELECT c.id FROM chunks AS c WHERE 1{where})"
-    sql = f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?{restrict} LIMIT ?"
+    sql = f"SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?{restrict} ORDER BY rank LIMIT ?"
     return [row[0] for row in conn.execute(sql, ("name : " + match_expression([term]), *params, limit))]
 
 

@@ -110,6 +110,14 @@ def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[St
     return [found[chunk_id] for chunk_id in unique if chunk_id in found]
 
 
+def chunks_in_file(conn: sqlite3.Connection, path: str, kinds: Sequence[str]) -> list[StoredChunk]:
+    """The chunks of ``path`` of these kinds, in line order."""
+    marks = ", ".join("?" * len(kinds))
+    ids = [row[0] for row in conn.execute(
+        f"SELECT id FROM chunks WHERE path = ? AND kind IN ({marks}) ORDER BY start_line", [path, *kinds])]
+    return stored_chunks(conn, ids)
+
+
 def chunk_heads(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[CandidateHead]:
     """Where each of these chunks is and what it defines (no code), for ranking; missing ids left out."""
     found: list[CandidateHead] = []
@@ -117,7 +125,9 @@ def chunk_heads(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[Cand
     for start in range(0, len(unique), _ID_BATCH):
         part = unique[start : start + _ID_BATCH]
         marks = ", ".join("?" * len(part))
-        rows = conn.execute(f"SELECT id, path, name, qualified_name, kind FROM chunks WHERE id IN ({marks})", part)
+        rows = conn.execute(
+            f"SELECT id, path, name, qualified_name, kind, start_line, end_line FROM chunks WHERE id IN ({marks})", part
+        )
         found.extend(CandidateHead(*row) for row in rows)
     return found
 

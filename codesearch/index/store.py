@@ -210,6 +210,11 @@ class IndexStore:
         with self._database() as conn:
             return rows.stored_chunks(conn, chunk_ids)
 
+    def chunks_in_file(self, path: str, kinds: Sequence[str]) -> list[StoredChunk]:
+        """The chunks of one file of these kinds, in line order."""
+        with self._database() as conn:
+            return rows.chunks_in_file(conn, path, kinds)
+
     def chunk_heads(self, chunk_ids: Sequence[int]) -> list[CandidateHead]:
         """Path, name and kind of each of these chunks (no code), for ranking."""
         with self._database() as conn:

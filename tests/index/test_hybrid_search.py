@@ -3,6 +3,7 @@ scores for lexical-only candidates, and exact name matches come first."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -120,3 +121,67 @@ def test_a_candidate_without_a_vector_stands_as_strong_as_its_keywords(tmp_path:
         ranked = names(store, "parse settings file", RankingParams())
         assert ranked[0] == "parse_settings_file"
         assert ranked.index("unrelated_settings") > ranked.index("parse_settings_file")
+
+
+def _indexed(tmp_path: Path, rows: list[tuple[Chunk, np.ndarray]]) -> IndexStore:
+    by_path: dict[str, list[Chunk]] = {}
+    for chunk, _ in rows:
+        by_path.setdefault(chunk.path, []).append(chunk)
+    updates = tuple(file_update(path, chunks, language=chunks[0].language) for path, chunks in by_path.items())
+    embeddings = tuple(Embedding(pending(chunk).embed_hash, vector) for chunk, vector in rows)
+    opened = IndexStore.open(tmp_path / "index", expected=PARAMS, create=True)
+    opened.apply_batch(IndexBatch(upserts=updates, embeddings=embeddings))
+    return opened
+
+
+def _line_record(path: str, code: str, kind: str, language: str, line: int = 1) -> Chunk:
+    end = line + code.count("\n")
+    return dataclasses.replace(make_chunk(path, "", language=language, line=line), kind=kind, name="",
+                               qualified_name=f"{path}:{line}-{end}", signature="", end_line=end, code=code,
+                               code_without_docstring=code)
+
+
+def test_a_name_defined_outside_the_repository_is_found_where_it_is_re_exported(tmp_path: Path) -> None:
+    # `FromRequest` comes from another crate: the module that re-exports it is where users find it,
+    # while many handlers that merely use it sit nearer the query in both retrievers.
+    users = [(dataclasses.replace(make_chunk(f"src/h{i}.rs", f"handler{i}", language="rust",
+                                             body="FromRequest::from_request(req) FromRequest"),
+                                  qualified_name=f"handler{i}"), unit(1.0)) for i in range(8)]
+    reexport = (_line_record("src/extract/mod.rs", "pub use axum_core::extract::{FromRef, FromRequest};\n",
+                             "imports", "rust"), unit(-1.0))
+    defined = (dataclasses.replace(make_chunk("src/from_ref.rs", "FromRef", language="rust"), kind="class"),
+               unit(-1.0))
+    with _indexed(tmp_path, [*users, reexport, defined]) as opened:
+        hits = search(opened, embed_query, SearchRequest("FromRequest", 5), RankingParams())
+        assert hits[0].path == "src/extract/mod.rs"
+        # A definition in the repository wins over any re-export of its name.
+        assert search(opened, embed_query, SearchRequest("FromRef", 5), RankingParams())[0].path == "src/from_ref.rs"
+
+
+def test_python_re_exports_count_only_when_listed_in_all(tmp_path: Path) -> None:
+    init = [(_line_record("pkg/__init__.py", "from requests_toolbelt import Session, Retry\n", "imports", "python"),
+             unit(-1.0)),
+            (_line_record("pkg/__init__.py", '__all__ = ["Session"]\n', "block", "python", line=3), unit(-1.0))]
+    users = [(make_chunk(f"pkg/u{i}.py", f"use{i}", body="Session() Retry() Session"), unit(1.0)) for i in range(4)]
+    with _indexed(tmp_path, [*init, *users]) as opened:
+        first = search(opened, embed_query, SearchRequest("Session", 5), RankingParams())[0]
+        assert (first.path, first.kind) == ("pkg/__init__.py", "imports")
+        assert search(opened, embed_query, SearchRequest("Retry", 5), RankingParams())[0].path != "pkg/__init__.py"
+
+
+def test_a_top_level_definition_comes_before_members_of_the_same_name(tmp_path: Path) -> None:
+    # Go: `type Handler interface` in one file, and methods named Handler on many types elsewhere.
+    methods = [(make_chunk(f"s{i}.go", "Handler", qualified_name=f"(*S{i}).Handler", language="go",
+                           body="return Handler(x)"), unit(1.0)) for i in range(6)]
+    interface = (dataclasses.replace(make_chunk("handler.go", "Handler", language="go", body="ServeHTTP()"),
+                                     kind="class"), unit(-1.0))
+    with _indexed(tmp_path, [*methods, interface]) as opened:
+        assert search(opened, embed_query, SearchRequest("Handler", 5), RankingParams())[0].path == "handler.go"
+
+
+def test_the_name_lookup_keeps_the_exact_name_among_many_longer_ones(tmp_path: Path) -> None:
+    longer = [(make_chunk(f"h{i}.py", f"handler_{i}"), unit(1.0)) for i in range(300)]
+    exact = (make_chunk("z.py", "handler"), unit(1.0))
+    with _indexed(tmp_path, [*longer, exact]) as opened:
+        ids = {s.chunk.name: s.chunk_id for s in opened.get_chunks(opened.chunks_named("handler", 200))}
+        assert "handler" in ids

@@ -23,6 +23,8 @@ class CandidateHead:
     name: str
     qualified_name: str
     kind: str  # "function", "method", "class", ..., or a non-definition kind ("block", "section", "window")
+    start_line: int = 0  # 1-based, inclusive; 0 when not known
+    end_line: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from codesearch.index.ranking.file_coherence import coherence_boosts
 from codesearch.index.ranking.fusion import Scored, fuse_scores
 from codesearch.index.ranking.header_declarations import header_penalties
 from codesearch.index.ranking.line_records import definitions_first, line_record_penalties
+from codesearch.index.ranking.members_first import members_first
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.path_match import path_boosts
 from codesearch.index.ranking.path_priors import prior_penalties
@@ -69,10 +70,14 @@ def fuse(inputs: RankingInputs, params: RankingParams, query: QueryFacts | str =
         _add(scores, coherence_boosts(scores, heads, params))
     if params.diversity:
         _add(scores, diversity_decays(scores, heads, params))
-    lift_exact_names(scores, inputs.exact, params.exact_name_bonus)
+    depth = ({chunk_id: head.path.count("/") for chunk_id, head in heads.items()}
+             if params.exact_shallowest_first and inputs.exact.any_case else None)
+    lift_exact_names(scores, inputs.exact, params.exact_name_bonus, depth)
     dense_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(inputs.dense, start=1)}
     lexical_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(inputs.lexical, start=1)}
     fused = [FusedCandidate(chunk_id, score, dense_rank.get(chunk_id), lexical_rank.get(chunk_id))
              for chunk_id, score in scores.items()]
     fused.sort(key=lambda c: (-c.score, c.dense_rank or math.inf, c.chunk_id))
+    if params.members_first and not facts.is_identifier:
+        fused = members_first(fused, heads)
     return definitions_first(fused, heads) if params.definitions_first else fused

@@ -18,10 +18,11 @@ class RankingParams:
     """Knobs of the fusion and its signals; defaults are the tuned values."""
 
     # Fusion of the two retrievers: z_dense + weight * z_bm25.
-    lexical_weight: float = 0.15
+    lexical_weight: float = 0.25  # 0.15 until issue 20: docs/quality.md "Ranking constants"
     candidates_per_side: int = 100
     lexical_path_weight: float = 1.0  # BM25 weight of the path column (name 10, qualified name 5, code 3, doc 2)
     exact_name_bonus: float = 3.0  # in z-units, at least: exact matches end above every other candidate
+    exact_shallowest_first: bool = True  # among exact matches of one tier, the file nearest the root first
     # Lexical standout: a query whose best BM25 candidate stands far above the rest (its words are
     # in that code, e.g. in its docstring) gives BM25 more weight.
     lexical_standout: bool = True
@@ -58,6 +59,8 @@ class RankingParams:
     imports_record_penalty: float = 1.0
     # Within the ranks one file holds, its definitions before its line records (line_records.py).
     definitions_first: bool = True
+    # Within the ranks one file holds, a definition after the candidates inside it, for a sentence query.
+    members_first: bool = True
 
 
 def with_overrides(params: RankingParams, overrides: Mapping[str, str]) -> RankingParams:

@@ -107,3 +107,22 @@ def test_the_weight_grows_with_the_standout_up_to_its_cap() -> None:
     assert fusion.lexical_weight([5.0, 0.0], params) == 0.4
     assert fusion.lexical_weight([40.0, 0.0], params) == 1.0
     assert fusion.lexical_weight([40.0], RankingParams(lexical_standout=False)) == PARAMS.lexical_weight
+
+
+def test_among_exact_matches_of_one_tier_the_shallowest_file_comes_first() -> None:
+    from codesearch.index.ranking import CandidateHead
+
+    heads = {1: CandidateHead(1, "src/Http/Client/Request.php", "Request", "Request", "class"),
+             2: CandidateHead(2, "src/Http/Request.php", "Request", "Request", "class"),
+             3: CandidateHead(3, "src/Http/Kernel.php", "handle", "Kernel.handle", "method"),
+             4: CandidateHead(4, "src/request.php", "request", "request", "function")}
+    exact = ExactNames(frozenset({1, 2, 4}), frozenset({1, 2}), frozenset({1, 2, 4}))
+    inputs = RankingInputs([(1, 0.9), (3, 0.85), (2, 0.8), (4, 0.7)], [(1, 5.0), (2, 4.0)], (), heads, exact)
+    off = dict(term_coverage=False, definitions=False, path_match=False, path_priors=False, file_coherence=False,
+               diversity=False, header_declarations=False)
+
+    def order(on: bool) -> list[int]:
+        return ids(fuse_inputs(inputs, RankingParams(**off, exact_shallowest_first=on), "Request"))
+
+    assert order(False) == [1, 2, 4, 3]
+    assert order(True) == [2, 1, 4, 3]  # spelled as typed before any case, then nearest the root
