@@ -25,7 +25,9 @@ def index_dir_for(repo_root: Path, override: str | None) -> Path:
     """The folder that holds (or will hold) the index of ``repo_root``.
 
     Raises ConfigError for an ``override`` named ``.codesearch`` outside ``repo_root``: a folder of
-    that name is always the index of the folder that holds it (``repo_root_of``).
+    that name is always the index of the folder that holds it (``repo_root_of``); and for the
+    repository's own folder or a folder above it: the index's ``.gitignore`` of ``*`` would hide every
+    file of the repository from its next update (a server asked for that emptied the index it served).
     """
     if not override:
         return repo_root / INDEX_DIR_NAME
@@ -34,6 +36,11 @@ def index_dir_for(repo_root: Path, override: str | None) -> Path:
         raise ConfigError(
             f"--index-dir {override}: a folder named {INDEX_DIR_NAME} is the index of the folder that holds it, "
             f"not of {repo_root}; give the index another name"
+        )
+    if repo_root.resolve().is_relative_to(folder):
+        raise ConfigError(
+            f"--index-dir {override}: the index of {repo_root} cannot be the repository's own folder or a folder "
+            "above it; give it a folder of its own"
         )
     return folder
 

@@ -94,6 +94,18 @@ def test_a_folder_named_codesearch_is_only_its_parents_index(tmp_path: Path) -> 
         index_dir_for(repo, str(tmp_path / "other" / INDEX_DIR_NAME))
 
 
+def test_an_index_kept_elsewhere_is_not_the_repository_or_above_it(tmp_path: Path) -> None:
+    """Found by tests/fuzz/live_socket.py: ``reindex`` with ``indexDir`` the served repository itself wrote the
+    index's ``.gitignore`` of ``*`` there, and the next update of the repository's index found no file."""
+    repo = tmp_path / "repo"
+    (repo / "sub").mkdir(parents=True)
+    for folder in (repo, tmp_path, Path("/"), repo / "sub" / ".."):
+        with pytest.raises(ConfigError, match="cannot be the repository's own folder or a folder above it"):
+            index_dir_for(repo, str(folder))
+    assert index_dir_for(repo, str(repo / "sub")) == repo / "sub"  # inside it, or beside it: as before
+    assert index_dir_for(repo, str(tmp_path / "repo-index")) == tmp_path / "repo-index"
+
+
 def test_a_name_too_long_for_the_system_is_no_index(tmp_path: Path) -> None:
     """Found by tests/fuzz/: `--index-dir` of 300 characters raised OSError (ENAMETOOLONG) from is_file()."""
     with pytest.raises(IndexNotFoundError, match=r"cannot look for an index in .*: File name too long"):
