@@ -12,7 +12,13 @@ import contextlib
 
 import pytest
 
-from tests.fuzz import cli_arguments, config_files, frames, queries  # noqa: F401 - each registers its targets
+from tests.fuzz import (  # noqa: F401 - each registers its targets
+    cli_arguments,
+    config_files,
+    deep_nesting,
+    frames,
+    queries,
+)
 from tests.fuzz.harness import TARGETS, Failure, Hang, World, deadline, input_of, record, shown
 
 
