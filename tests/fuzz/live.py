@@ -10,7 +10,6 @@ served repository holds ``leak.py``, a link to World.outside's ``secret.py``: di
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import socket
 import subprocess
@@ -196,8 +195,3 @@ def check_message(body: bytes) -> Any:
         raise Failure(f"the server sent a request: {message}")
     assert isinstance(message, Response | Notification)
     return message
-
-
-def read_ready(stream: Any, timeout_s: float) -> bool:
-    """Whether ``stream`` (a pipe) has something to read within ``timeout_s``."""
-    return bool(select.select([stream], [], [], timeout_s)[0])

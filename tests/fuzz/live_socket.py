@@ -150,7 +150,7 @@ def check_frame(session: Session, sent: Frame) -> str:
             raise Failure(f"a broken frame answered with {answers}")
         session.reconnect()
         return REFUSED
-    due_id, due_error = _due(sent.body)
+    due_id, due_error = due_answers(sent.body)
     if due_id == "exit":
         client.send(b"Content-Length: %d\r\n\r\n%s" % (len(sent.body), sent.body))
         if answers := _until_closed(client):
@@ -177,7 +177,7 @@ def _until_closed(client: FramedSocket) -> list[Response]:
     return answers
 
 
-def _due(data: bytes) -> tuple[Any, bool]:
+def due_answers(data: bytes) -> tuple[Any, bool]:
     """(the id of the one answer ``data`` is due, or None for none or null; whether one error with id null is
     due), by the parser the server uses; ("exit", False) for the notification that ends the connection."""
     try:
@@ -204,7 +204,7 @@ def _answers(session: Session, sentinel: str, due_id: Any, due_error: bool) -> s
             has_sentinel = True
         elif due_id is not None and answer.id == due_id and not has_due:
             has_due = True
-            outcome = REFUSED if answer.error is not None else _checked_result(session.server.repo, answer)
+            outcome = REFUSED if answer.error is not None else checked_result(session.server.repo, answer)
         elif answer.id is None and answer.error is not None and not has_sentinel:
             null_errors += 1
             outcome = REFUSED
@@ -215,7 +215,7 @@ def _answers(session: Session, sentinel: str, due_id: Any, due_error: bool) -> s
     return outcome
 
 
-def _checked_result(repo: Path, answer: Response) -> str:
+def checked_result(repo: Path, answer: Response) -> str:
     """ANSWERED, after checking that every root, URI and hit path in the result is the repository's. (An index
     kept elsewhere, ``indexDir``, may be any folder the client names: the socket is its user's alone.)"""
     pending = [answer.result]
