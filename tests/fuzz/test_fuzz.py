@@ -18,6 +18,7 @@ from tests.fuzz import (  # noqa: F401 - each registers its targets
     deep_nesting,
     frames,
     live_lsp,
+    live_mcp,
     live_socket,
     queries,
 )
