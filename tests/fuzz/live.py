@@ -93,6 +93,13 @@ class LiveServer:
     outside_before: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+def start_client(server: LiveServer, cwd: Path, command: str) -> subprocess.Popen[bytes]:
+    """``codesearch COMMAND REPO`` (lsp, mcp) as an editor or an agent starts it, beside ``server``; its stdin
+    and stdout are pipes to speak to it, its stderr a pipe for StderrKept."""
+    return subprocess.Popen([sys.executable, "-m", "codesearch", command, str(server.repo)], cwd=cwd, env=server.env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def files_of(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under ``folder`` with its size and modification time, links not followed."""
     found = {}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from codesearch.server.protocol import request_message as request
 from tests.fuzz import hostile_values
 from tests.fuzz.deep_nesting import nested_json
 from tests.fuzz.harness import ANSWERED, REFUSED, Failure, Target, World, clipped, random_text, register
-from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, check_message, live_server
+from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, check_message, live_server, start_client
 from tests.fuzz.live_socket import ODD_BODIES, checked_result, due_answers, request_id
 
 SERVED = "served-lsp"
@@ -100,8 +99,7 @@ class Session:
 @contextmanager
 def live(world: World) -> Iterator[Session]:
     with live_server(world, SERVED) as server:
-        process = subprocess.Popen([sys.executable, "-m", "codesearch", "lsp", str(server.repo)], cwd=world.outside,
-                                   env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = start_client(server, world.outside, "lsp")
         session = Session(server, process, StderrKept(process))
         try:
             session.send(encode_frame(request("init", "initialize", {"rootUri": world.outside.as_uri()})))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 from tests.fuzz import hostile_values
 from tests.fuzz.deep_nesting import nested_json
 from tests.fuzz.harness import ANSWERED, MARKER, REFUSED, Failure, Target, World, clipped, random_text, register
-from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, live_server
+from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, live_server, start_client
 from tests.fuzz.live_socket import request_id
 
 SERVED = "served-mcp"
@@ -124,8 +123,7 @@ def _check_tool_result(repo: Path, result: Any) -> None:
 @contextmanager
 def live(world: World) -> Iterator[Session]:
     with live_server(world, SERVED) as server:
-        process = subprocess.Popen([sys.executable, "-m", "codesearch", "mcp", str(server.repo)], cwd=world.outside,
-                                   env=server.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = start_client(server, world.outside, "mcp")
         session = Session(server, process, StderrKept(process))
         try:
             session.send(json.dumps({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
