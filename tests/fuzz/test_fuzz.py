@@ -21,6 +21,7 @@ from tests.fuzz import (  # noqa: F401 - each registers its targets
     live_mcp,
     live_socket,
     queries,
+    vectors_files,
 )
 from tests.fuzz.harness import TARGETS, Failure, Hang, World, deadline, input_of, record, shown
 
