@@ -44,3 +44,19 @@ def test_a_schema_that_sqlite_quotes_in_bytes_that_are_not_utf8_is_damage(tmp_pa
     for readonly in (True, False):
         with pytest.raises(IndexCorruptError, match=r"is corrupt \(malformed database schema .*REF\ufffd"):
             IndexStore.open(tmp_path, readonly=readonly, expected=None if readonly else PARAMS)
+
+
+def test_the_index_gitignore_is_only_ever_created(tmp_path: Path) -> None:
+    """Found by tests/fuzz/index_files.py: a checkout's ``.codesearch/.gitignore`` linked to a file that was
+    not there had that file created by `index`; a link to a file that is there is left alone, as before."""
+    absent = tmp_path / "absent.txt"
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / ".gitignore").symlink_to(absent)
+    with IndexStore.open(index_dir, expected=PARAMS, create=True):
+        pass
+    assert not absent.exists() and (index_dir / ".gitignore").is_symlink()
+    fresh = tmp_path / "fresh"
+    with IndexStore.open(fresh, expected=PARAMS, create=True):
+        pass
+    assert (fresh / ".gitignore").read_text().endswith("*\n")
