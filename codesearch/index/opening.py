@@ -54,8 +54,10 @@ def prepare_index_dir(index_dir: Path) -> None:
             fd = os.open(index_dir / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         except FileExistsError:
             return
-        with os.fdopen(fd, "w", encoding="utf-8") as gitignore:
-            gitignore.write(_GITIGNORE)
+        try:
+            os.write(fd, _GITIGNORE.encode())
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise IndexWriteError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
 
