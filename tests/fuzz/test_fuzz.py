@@ -17,6 +17,7 @@ from tests.fuzz import (  # noqa: F401 - each registers its targets
     config_files,
     deep_nesting,
     frames,
+    index_files,
     live_lsp,
     live_mcp,
     live_socket,
