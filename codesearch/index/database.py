@@ -126,25 +126,38 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def is_corruption(exc: sqlite3.Error) -> bool:
+def is_corruption(exc: sqlite3.Error | UnicodeDecodeError) -> bool:
     """Whether an SQLite error means a damaged database (rather than a busy or misused one)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
         return True
-    text = str(exc)
+    text = sqlite_message(exc)
     # "Could not decode to UTF-8": a stored text whose bytes were damaged (SQLite reads them fine).
     return "malformed" in text or "not a database" in text or "Could not decode" in text
 
 
+def sqlite_message(exc: sqlite3.Error | UnicodeDecodeError) -> str:
+    """What SQLite said. Python's sqlite3 decodes SQLite's message as UTF-8 and raises UnicodeDecodeError
+    in its place when it is not: a message that quotes a damaged schema (``malformed database schema
+    (chunks) - near "REF\\xd8RENCES"``), the bytes of which a checkout may have crafted."""
+    if isinstance(exc, UnicodeDecodeError):
+        return exc.object.decode("utf-8", "replace") if isinstance(exc.object, bytes) else ""
+    return str(exc)
+
+
 @contextlib.contextmanager
 def translate_corruption(db_path: Path) -> Iterator[None]:
-    """Re-raise SQLite corruption errors as IndexCorruptError with a message for the user."""
+    """Re-raise SQLite corruption errors as IndexCorruptError with a message for the user.
+
+    Within the block only SQLite decodes bytes, so a UnicodeDecodeError is SQLite's message that is not
+    UTF-8 (``sqlite_message``).
+    """
     try:
         yield
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if is_corruption(exc):
             raise IndexCorruptError(
-                f"the index database {db_path} is corrupt ({exc}); {REBUILD_HINT}"
+                f"the index database {db_path} is corrupt ({sqlite_message(exc)}); {REBUILD_HINT}"
             ) from exc
         raise
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from codesearch.index.embedding_checksums import check_vectors
 from codesearch.index.records import ScoredId
+from codesearch.index.rows import checked_row
 
 EXACT_SEARCH_MAX = 1000  # candidates up to which exact search is used (measured crossover)
 _ID_BATCH = 512
@@ -45,6 +46,10 @@ def exact_search(
             part = wanted[start : start + _ID_BATCH]
             marks = ", ".join("?" * len(part))
             rows += conn.execute(f"{query_sql} WHERE c.id IN ({marks})", (model_hash, *part)).fetchall()
+    for row in rows:  # a crafted database's blob of another type or size (rows.checked_row)
+        checked_row("embeddings", ("id", "vector", "checksum"), (int, bytes, int), row)
+        if len(row[1]) != 4 * len(vector):
+            raise sqlite3.DatabaseError(f"malformed row: embeddings.vector of chunk {row[0]} is {len(row[1])} bytes")
     check_vectors(conn, rows)  # scored straight from the database: never a damaged vector
     k = min(k, len(rows))
     if k <= 0:

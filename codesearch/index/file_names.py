@@ -21,7 +21,7 @@ def chunks_in_files_named(conn: sqlite3.Connection, keys: Set[str], chunk_filter
     if not keys or chunk_filter.matches_nothing or per_file <= 0 or max_files <= 0:
         return []
     file_ids = [file_id for file_id, path in conn.execute("SELECT id, path FROM files ORDER BY path")
-                if name_key(file_stem(path)) in keys][:max_files]
+                if isinstance(path, str) and name_key(file_stem(path)) in keys][:max_files]  # (str: rows.py)
     found: list[int] = []
     where, params = filter_clause(chunk_filter, "c")
     for file_id in file_ids:

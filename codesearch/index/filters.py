@@ -65,8 +65,9 @@ def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
     return re.compile(fnmatch.translate(pattern)).match  # what fnmatch.fnmatchcase does, minus its cache
 
 
-def _path_matches(pattern: str, path: str) -> bool:
-    return _compiled(pattern)(path) is not None
+def _path_matches(pattern: str, path: object) -> bool:
+    """(SQL) Whether ``path`` matches; a path that is no text (a crafted database) matches nothing."""
+    return isinstance(path, str) and _compiled(pattern)(path) is not None
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

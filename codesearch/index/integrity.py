@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from codesearch.index.database import is_corruption, snapshot
+from codesearch.index.database import is_corruption, snapshot, sqlite_message
 from codesearch.index.embedding_checksums import SQL_FUNCTION
 from codesearch.index.meta import read_generation
 from codesearch.index.reconcile import cached_vectors, chunk_ids, count_embedded_chunks, embedded_chunk_ids
@@ -48,10 +48,10 @@ def sqlite_problems(conn: sqlite3.Connection) -> list[str]:
     try:
         messages = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # (see database.sqlite_message)
         if not is_corruption(exc):
             raise
-        return [f"SQLite: {exc}"]
+        return [f"SQLite: {sqlite_message(exc)}"]
     problems = [] if messages == ["ok"] else [f"SQLite integrity_check: {m}" for m in messages[:_SHOWN]]
     if orphans:
         problems.append(f"{len(orphans)} row(s) point at missing files")

@@ -71,6 +71,9 @@ def rebuild_documents(conn: sqlite3.Connection) -> int:
     rows = conn.execute(
         "SELECT id, name, qualified_name, path, code_without_docstring, docstring FROM chunks"
     ).fetchall()
+    for row in rows:  # text, or a crafted database (rows.checked_row, which this module cannot import)
+        if not all(isinstance(value, str) for value in row[1:]):
+            raise sqlite3.DatabaseError(f"malformed row: chunk {row[0]} holds a field that is no text")
     insert_documents(conn, ((row[0], document(*row[1:])) for row in rows))
     return len(rows)
 

@@ -25,15 +25,23 @@ def index_dir_for(repo_root: Path, override: str | None) -> Path:
     """The folder that holds (or will hold) the index of ``repo_root``.
 
     Raises ConfigError for an ``override`` named ``.codesearch`` outside ``repo_root``: a folder of
-    that name is always the index of the folder that holds it (``repo_root_of``).
+    that name is always the index of the folder that holds it (``repo_root_of``); and for the
+    repository's own folder or a folder above it: the index's ``.gitignore`` of ``*`` would hide every
+    file of the repository from its next update (a server asked for that emptied the index it served).
     """
     if not override:
+        refuse_linked_index_dir(repo_root / INDEX_DIR_NAME)
         return repo_root / INDEX_DIR_NAME
     folder = Path(override).expanduser().resolve()
     if folder.name == INDEX_DIR_NAME and folder.parent != repo_root.resolve():
         raise ConfigError(
             f"--index-dir {override}: a folder named {INDEX_DIR_NAME} is the index of the folder that holds it, "
             f"not of {repo_root}; give the index another name"
+        )
+    if repo_root.resolve().is_relative_to(folder):
+        raise ConfigError(
+            f"--index-dir {override}: the index of {repo_root} cannot be the repository's own folder or a folder "
+            "above it; give it a folder of its own"
         )
     return folder
 
@@ -52,6 +60,7 @@ def find_index_dir(start: Path, override: str | None) -> Path:
     for folder in (here, *here.parents):
         candidate = folder / INDEX_DIR_NAME
         try:
+            refuse_linked_index_dir(candidate)
             if (candidate / DB_FILE_NAME).is_file():
                 return candidate
         except OSError:  # as above: no index to be found there
@@ -59,6 +68,20 @@ def find_index_dir(start: Path, override: str | None) -> Path:
     raise IndexNotFoundError(
         f"no index found in {here} or any parent folder; run `codesearch index` at the repository root"
     )
+
+
+def refuse_linked_index_dir(index_dir: Path) -> None:
+    """IndexNotFoundError when ``index_dir`` is a ``.codesearch`` that is a symbolic link.
+
+    A folder of that name is the index of the folder that holds it (``repo_root_of``); a link of that
+    name, which a checkout may carry, made another repository's index answer for this one (its code in
+    every answer) and this one's updates rewrite it. An index kept elsewhere is named with --index-dir.
+    """
+    if index_dir.name == INDEX_DIR_NAME and index_dir.is_symlink():
+        raise IndexNotFoundError(
+            f"{index_dir} is a symbolic link, not an index folder of {index_dir.parent}; remove it "
+            "(an index kept elsewhere is named with --index-dir)"
+        )
 
 
 def record_repo_root(index_dir: Path, repo_root: Path) -> None:

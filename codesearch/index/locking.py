@@ -12,6 +12,7 @@ import errno
 import fcntl
 import logging
 import os
+import stat
 import threading
 import time
 from pathlib import Path
@@ -84,8 +85,11 @@ class IndexWriteLock:
         self.release()
 
     def _open(self) -> int:
+        """The lock file, opened without following a link or waiting on a FIFO, and only if it is a regular
+        file: an index folder may come with a checkout, and the pid written into the lock truncated and
+        overwrote whatever file a ``lock`` link pointed at."""
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as exc:
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise IndexWriteError(
@@ -93,7 +97,17 @@ class IndexWriteLock:
                     f"({exc.strerror}). Searching it still works; to update it, make it writable "
                     "or pass --index-dir with a writable folder."
                 ) from exc
+            if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+                raise CodesearchError(self._not_regular) from exc
             raise CodesearchError(f"cannot open the index lock file {self.path}: {exc}") from exc
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CodesearchError(self._not_regular)
+        return fd
+
+    @property
+    def _not_regular(self) -> str:
+        return f"the index lock file {self.path} is not a regular file (a link, a folder or a FIFO); remove it"
 
     def _lock(self, fd: int) -> None:
         deadline = None if self._timeout_s is None else time.monotonic() + self._timeout_s

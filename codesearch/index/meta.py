@@ -21,6 +21,7 @@ from codesearch.index.records import IndexMeta, IndexParams
 _GENERATION = "vectors_generation"
 _MAX_DIM = 1 << 16  # the widest embedding models give 4,096 dimensions
 _MAX_COUNTER = 1 << 62  # generations and versions: sqlite's INTEGER, with room to count up
+_MAX_SECONDS = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second datetime can show
 
 
 def read_meta(conn: sqlite3.Connection, schema_version: int) -> IndexMeta | None:
@@ -59,13 +60,15 @@ def _number(values: Mapping[str, object], key: str, low: float, high: float, def
 
 
 def _seconds(values: Mapping[str, object], key: str) -> float:
+    """A time ``status`` can show: from 1970 to the end of the year 9999 (a time of -2^63 seconds was an
+    OSError traceback of `status`)."""
     raw = values.get(key)
     try:
         seconds = float(str(raw))
     except ValueError:
         seconds = math.nan
-    if not math.isfinite(seconds):
-        raise _out_of_range(key, raw, "a time in seconds")
+    if not 0 <= seconds <= _MAX_SECONDS:
+        raise _out_of_range(key, raw, "a time in seconds since 1970, before the year 10000")
     return seconds
 
 

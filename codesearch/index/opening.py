@@ -44,12 +44,21 @@ def default_index_dir(repo_root: Path) -> Path:
 
 
 def prepare_index_dir(index_dir: Path) -> None:
-    """Create the index folder with a ``.gitignore`` of ``*`` so it never gets committed."""
+    """Create the index folder with a ``.gitignore`` of ``*`` so it never gets committed.
+
+    The ``.gitignore`` is only ever created (``O_EXCL``, which never follows a link): a checkout's
+    ``.gitignore`` there that was a link to a file that is not there had that file created.
+    """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        gitignore = index_dir / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text(_GITIGNORE, encoding="utf-8")
+        try:
+            fd = os.open(index_dir / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            return
+        try:
+            os.write(fd, _GITIGNORE.encode())
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise IndexWriteError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
 

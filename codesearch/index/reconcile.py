@@ -82,7 +82,7 @@ def cached_vectors(
             (model_hash, *part),
         ).fetchall()
         for chunk_id, blob, _ in rows:
-            if blob is None or len(blob) != dim * 4:
+            if not isinstance(blob, bytes) or len(blob) != dim * 4:
                 raise IndexCorruptError(
                     f"chunk {chunk_id} has no cached embedding of the index's model; {REBUILD_HINT}"
                 )

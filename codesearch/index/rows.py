@@ -16,8 +16,37 @@ from codesearch.records import Chunk
 
 CHUNK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Chunk))
 _CHUNK_COLUMNS = ", ".join(CHUNK_FIELDS)
+_CHUNK_ROW = ("id", *CHUNK_FIELDS, "embed_hash")
+_CHUNK_ROW_TYPES = (int, *({"str": str, "int": int}[str(f.type)] for f in fields(Chunk)), str)
 _FILE_COLUMNS = "path, language, size_bytes, mtime_ns, content_hash, indexed_at_s"
+_FILE_ROW = tuple(_FILE_COLUMNS.split(", "))
+_FILE_ROW_TYPES = (str, str, int, int, str, float)
+_DOCUMENT_ROW = ("id", "embed_hash", "name", "qualified_name", "path", "code_without_docstring", "docstring")
 _ID_BATCH = 512
+
+
+def checked_row(table: str, columns: Sequence[str], types: Sequence[type], row: Sequence[object]) -> None:
+    """Raise when a value of ``row`` is not of its column's type (an int may stand for a float).
+
+    SQLite keeps any value in any column, and a checkout may carry a database it wrote itself: a name
+    that was a blob, or a line that was text, made a traceback of `ask`. The error is the one SQLite gives
+    for damage (``translate_corruption`` turns it into IndexCorruptError: `index` rebuilds).
+    """
+    for column, kind, value in zip(columns, types, row, strict=True):
+        if type(value) is not kind and not (kind is float and type(value) is int):
+            raise sqlite3.DatabaseError(
+                f"malformed row: {table}.{column} holds a {type(value).__name__}, not a {kind.__name__}"
+            )
+
+
+def _file_state(row: Sequence[object]) -> FileState:
+    checked_row("files", _FILE_ROW, _FILE_ROW_TYPES, row)
+    return FileState(*row)  # type: ignore[arg-type]
+
+
+def _stored_chunk(row: Sequence[object]) -> StoredChunk:
+    checked_row("chunks", _CHUNK_ROW, _CHUNK_ROW_TYPES, row)
+    return StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +64,12 @@ def _chunk_values(chunk: Chunk) -> tuple[object, ...]:
 
 def file_state(conn: sqlite3.Connection, path: str) -> FileState | None:
     row = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
-    return FileState(*row) if row else None
+    return _file_state(row) if row else None
 
 
 def all_file_states(conn: sqlite3.Connection) -> dict[str, FileState]:
-    return {row[0]: FileState(*row) for row in conn.execute(f"SELECT {_FILE_COLUMNS} FROM files")}
+    states = [_file_state(row) for row in conn.execute(f"SELECT {_FILE_COLUMNS} FROM files")]
+    return {state.path: state for state in states}
 
 
 def file_id(conn: sqlite3.Connection, path: str) -> int | None:
@@ -73,7 +103,11 @@ def chunks_of_file(conn: sqlite3.Connection, file_id: int) -> list[ExistingChunk
         "FROM chunks WHERE file_id = ? ORDER BY id",
         (file_id,),
     )
-    return [ExistingChunk(row[0], row[1], document(*row[2:])) for row in rows]
+    found = []
+    for row in rows:
+        checked_row("chunks", _DOCUMENT_ROW, (int, *[str] * 6), row)
+        found.append(ExistingChunk(row[0], row[1], document(*row[2:])))
+    return found
 
 
 def insert_chunk(conn: sqlite3.Connection, file_id: int, pending: PendingChunk) -> int:
@@ -106,7 +140,7 @@ def stored_chunks(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[St
             f"SELECT id, {_CHUNK_COLUMNS}, embed_hash FROM chunks WHERE id IN ({marks})", part
         )
         for row in rows:
-            found[row[0]] = StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1])
+            found[row[0]] = _stored_chunk(row)
     return [found[chunk_id] for chunk_id in unique if chunk_id in found]
 
 
@@ -128,7 +162,10 @@ def chunk_heads(conn: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[Cand
         rows = conn.execute(
             f"SELECT id, path, name, qualified_name, kind, start_line, end_line FROM chunks WHERE id IN ({marks})", part
         )
-        found.extend(CandidateHead(*row) for row in rows)
+        for row in rows:
+            checked_row("chunks", ("id", "path", "name", "qualified_name", "kind", "start_line", "end_line"),
+                        (int, str, str, str, str, int, int), row)
+            found.append(CandidateHead(*row))
     return found
 
 
@@ -143,6 +180,8 @@ def cached_embeddings(
         marks = ", ".join("?" * len(part))
         query = f"SELECT embed_hash, vector, checksum FROM embeddings WHERE model_hash = ? AND embed_hash IN ({marks})"
         rows = conn.execute(query, (model_hash, *part)).fetchall()
+        for embed_hash, blob, _ in rows:
+            checked_row("embeddings", ("embed_hash", "vector"), (str, bytes), (embed_hash, blob))
         check_vectors(conn, rows, "text")
         found.update((h, np.frombuffer(blob, dtype="<f4").astype(np.float32)) for h, blob, _ in rows)
     return found
@@ -167,7 +206,7 @@ def unembedded_chunks(conn: sqlite3.Connection, model_hash: str, after_id: int, 
         "ORDER BY c.id LIMIT ?",
         (after_id, model_hash, limit),
     )
-    return [StoredChunk(chunk_id=row[0], chunk=Chunk(*row[1:-1]), embed_hash=row[-1]) for row in rows]
+    return [_stored_chunk(row) for row in rows]
 
 
 def count_unembedded_texts(conn: sqlite3.Connection, model_hash: str) -> int:

@@ -50,6 +50,7 @@ from codesearch.index.exact import EXACT_SEARCH_MAX, exact_search
 from codesearch.index.file_names import chunks_in_files_named
 from codesearch.index.filters import ChunkFilter, allowed_chunk_ids
 from codesearch.index.integrity import check_integrity, count_rows, damage_problems
+from codesearch.index.locations import refuse_linked_index_dir
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.meta import read_generation, read_meta, set_records_version
 from codesearch.index.opening import DB_FILE_NAME, open_database, prepare_index_dir, remove_index_files
@@ -127,6 +128,7 @@ class IndexStore:
         """
         if readonly and (create or reset):
             raise ValueError("a read-only open cannot create or reset an index")
+        refuse_linked_index_dir(index_dir)
         if not create and not (index_dir / DB_FILE_NAME).exists():
             raise IndexNotFoundError(f"no index in {index_dir}; run `codesearch index` first")
         lock = None

@@ -20,7 +20,6 @@ against the database before hnswlib reads it (``hnsw_file``): a vouched-for file
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -31,7 +30,7 @@ from pathlib import Path
 
 from codesearch import crash_points
 from codesearch.errors import IndexCorruptError, SourceFileError
-from codesearch.index.atomic import write_bytes_atomically
+from codesearch.index.atomic import remove_path, write_bytes_atomically
 from codesearch.index.records import IndexParams
 from codesearch.index.vectors import ExpectedVectors, VectorIndex
 from codesearch.repository_files import VANISHED, open_repository_file, read_repository_file, read_up_to
@@ -119,8 +118,7 @@ def remove_vector_files(index_dir: Path, keep: Path | None = None) -> None:
         is_vectors = _FILE_PATTERN.fullmatch(path.name) is not None
         is_leftover = path.name.startswith(".vectors.") and path.name.endswith(".tmp")
         if (is_vectors or is_leftover) and path != keep:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            remove_path(path)  # a folder too, where a checkout put one
 
 
 def expected_vectors(params: IndexParams) -> ExpectedVectors:

@@ -188,9 +188,12 @@ class LanguageServer:
                 self._is_updating = True
             self._update_thread.start()
         elif notification.method == "$/cancelRequest" and isinstance(notification.params, dict):
+            request_id = notification.params.get("id")
+            if not isinstance(request_id, int | str) or isinstance(request_id, bool):
+                return  # no request has such an id (a list or an object would not even hash: the session ended)
             with self._changed:
-                if notification.params.get("id") in self._cancelled:
-                    self._cancelled[notification.params["id"]] = True
+                if request_id in self._cancelled:
+                    self._cancelled[request_id] = True
                     self._changed.notify_all()
         else:  # didChangeWatchedFiles, didOpen, $/setTrace...: this server needs none of them
             logger.debug("ignored notification %s", notification.method)

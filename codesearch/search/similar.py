@@ -53,6 +53,11 @@ def similar_definitions(store: IndexStore, rel_path: str, line: int, k: int, *, 
 
 def definition_at(store: IndexStore, rel_path: str, line: int) -> StoredChunk:
     """The innermost indexed function, method or class of ``rel_path`` spanning ``line``."""
+    try:
+        rel_path.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, from a JSON escape: SQLite cannot take it, no path holds it
+        raise QueryError(f"no indexed file has that name: it holds a character that is not valid Unicode at "
+                         f"position {exc.start}") from exc
     in_file = sorted(store.chunk_ids_matching(literal_glob(rel_path)))[:MAX_CHUNKS_PER_FILE]
     around = [
         stored

@@ -145,8 +145,18 @@ def _header_length(line: bytes, previous: int | None) -> int | None:
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:
-    """One message as a frame: header and compact UTF-8 JSON body."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """One message as a frame: header and compact UTF-8 JSON body.
+
+    A message may hold a lone surrogate that a client sent: an id or a path that ``json.loads`` read
+    from a ``\\udcff`` escape and an answer echoes. UTF-8 cannot carry it, so such a message is written
+    with every non-ASCII character escaped, which parses back to the same strings (the answer was
+    lost, and the server dropped the connection, when the write failed).
+    """
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(message, separators=(",", ":")).encode("ascii")
     return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 

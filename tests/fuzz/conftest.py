@@ -1,4 +1,5 @@
-"""The fuzz suite's world (a small real repository, indexed twice) and its counts at the end of the run."""
+"""The fuzz suite's world (a small real repository, indexed twice, and one outside it) and its counts at the end
+of the run."""
 
 from __future__ import annotations
 
@@ -9,32 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.config import Settings
 from codesearch.index.store import IndexStore
-from codesearch.indexer.updates import update_repository
 from codesearch.search.searcher import Searcher
-from tests.fakes import HashingEncoder, hashing_params
+from tests.fakes import HashingEncoder
 from tests.fuzz.harness import COUNTS, World
-from tests.server.helpers import CART, PASSWORDS
-
-README = "# Shop\n\n## Prices\n\nHow a cart adds up its items.\n"
-SETTINGS = Settings(embedding_cache=False)
-
-
-class _NoModel(Exception):
-    """Raised where the encoder would be loaded: the index stops after its keyword stage."""
-
-
-def _no_model() -> HashingEncoder:
-    raise _NoModel
-
-
-def _write_repo(root: Path) -> Path:
-    (root / ".git").mkdir(parents=True)
-    (root / "cart.py").write_text(CART)
-    (root / "passwords.py").write_text(PASSWORDS)
-    (root / "README.md").write_text(README)
-    return root.resolve()
+from tests.fuzz.repositories import index_by_keywords, index_with_hashing, write_outside, write_repo
 
 
 def _fast_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -56,16 +36,11 @@ def fuzz_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _world(base: Path) -> Iterator[World]:
-    repo = _write_repo(base / "repo")
-    # As after an `index` interrupted once every file was committed: files, records and BM25, no vector
-    # yet. `ask` answers it by keywords and loads no model, so thousands of command lines stay fast.
-    with IndexStore.open(repo / ".codesearch", expected=hashing_params(), create=True) as store:
-        with pytest.raises(_NoModel):
-            update_repository(store, repo, SETTINGS, _no_model)
-        assert store.counts().chunks > 0 and store.semantic_coverage().embedded == 0
-    hashed = _write_repo(base / "hashed")
-    with IndexStore.open(hashed / ".codesearch", expected=hashing_params(), create=True) as store:
-        update_repository(store, hashed, SETTINGS, HashingEncoder)
+    repo = write_repo(base / "repo")
+    index_by_keywords(repo)
+    hashed = write_repo(base / "hashed")
+    index_with_hashing(hashed)
+    outside = write_outside(base / "outside")
     (base / "scratch").mkdir()
     (base / "nowhere").mkdir()
     inputs = base / "inputs"
@@ -77,7 +52,7 @@ def _world(base: Path) -> Iterator[World]:
     (inputs / "empty.txt").write_bytes(b"")
     store = IndexStore.open(hashed / ".codesearch", readonly=True)
     with Searcher(store, HashingEncoder, hashed, hashed / ".codesearch") as searcher:
-        yield World(repo, hashed, searcher, base / "scratch", base / "nowhere", inputs)
+        yield World(repo, hashed, searcher, base / "scratch", base / "nowhere", inputs, outside)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

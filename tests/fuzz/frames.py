@@ -3,9 +3,8 @@
 ``read_frame`` then ``decode_message``, over hostile headers (missing, repeated, huge or non-numeric
 Content-Length, long and unterminated lines), bodies cut short, bytes that are not UTF-8 and JSON that is
 not a JSON-RPC message. Every stream gives messages or a ``ProtocolError``, whose code the server answers.
-The live server and LSP session are fuzzed in tests/reliability/ (test_fuzz_protocol.py,
-test_fuzz_lsp.py). Deeply nested JSON (issue "Hostile input", row 9) still raises RecursionError: its
-generator joins this target with that fix.
+JSON nested past the parser's limit (issue "Hostile input", row 9) has a target of its own,
+deep_nesting.py; live_socket.py and live_lsp.py feed such frames to real processes.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 A target is a generator of inputs plus a check that feeds one input to codesearch and says how it was
 answered: ``answered`` (a result) or ``refused`` (one line, an error written for the user). Anything else
 raises ``Failure`` (a traceback, a second line, a wrong exit code, an unexpected exception type) or
-``Hang`` (no answer within the target's deadline). A new surface (socket frames into a live server, MCP
-tool arguments, crafted index files) is one more module that calls ``register``; test_fuzz.py runs
-every registered target the same way.
+``Hang`` (no answer within the target's deadline). A new surface is one more module that calls
+``register``; test_fuzz.py runs every registered target the same way. A target that feeds a live
+process (a server, ``codesearch lsp``, ``codesearch mcp``) starts it in ``live``, a context manager
+whose value the check gets instead of the world, and whose exit checks how the process ended.
 
 Input ``i`` of target ``T`` comes from ``random.Random(f"{T}/{i}")``: the same inputs every run, and a
 failure names the one input that replays it alone. Plain ``random`` rather than Hypothesis (a test
@@ -22,7 +23,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from codesearch.search.searcher import Searcher
 
 ANSWERED = "answered"
 REFUSED = "refused"
+MARKER = "zq5c2dxk"  # in the code of World.outside only: an answer that holds it came from outside the repository
 
 
 class Failure(AssertionError):
@@ -51,6 +53,7 @@ class World:
     scratch: Path  # a folder targets may write in
     nowhere: Path  # a folder that holds no index
     inputs: Path  # files to name on command lines: queries (good, not UTF-8, with a NUL, long, empty)
+    outside: Path  # an indexed git repository beside the others, its code holding MARKER: no answer may show it
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,11 @@ class Target:
 
     name: str
     generate: Callable[[World, random.Random], Any]  # the world gives the paths an input may name
-    check: Callable[[World, Any], str]  # ANSWERED or REFUSED; raises Failure or Hang
+    check: Callable[[Any, Any], str]  # (the world, or what live gives; input) -> ANSWERED or REFUSED, or raises
     inputs: int
     timeout_s: float  # per input
+    live: Callable[[World], AbstractContextManager[Any]] | None = None  # a process for all inputs, checked at exit
+    start_s: float = 60.0  # to start and to end ``live``
 
 
 TARGETS: dict[str, Target] = {}

@@ -135,6 +135,25 @@ def test_damaged_or_missing_vectors_file_is_rebuilt(saved_index: Path, damage: s
     assert assert_one_live_vector_per_row(saved_index) == "current"  # the writer's close saved it
 
 
+def test_folders_and_links_where_vector_files_go_are_replaced_not_followed(saved_index: Path, tmp_path: Path) -> None:
+    """Found by tests/fuzz/index_files.py: a checkout's folder named like the vectors file or the sidecar made
+    the writer's save an IsADirectoryError traceback; a link at the temporary name would be written through."""
+    (path,) = saved_index.glob("vectors.*.hnsw")
+    path.unlink()
+    path.mkdir()
+    (path / "inside").write_text("x")
+    (saved_index / vector_file.SIDECAR_FILE_NAME).unlink()
+    (saved_index / vector_file.SIDECAR_FILE_NAME).mkdir()
+    (saved_index / "vectors.1.hnsw").mkdir()  # another generation's: removed with the old files
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file\n")
+    (saved_index / f".{path.name}.{os.getpid()}.tmp").symlink_to(victim)  # the name this process writes first
+    assert assert_one_live_vector_per_row(saved_index) == "missing"  # no file the sidecar vouches for
+    assert assert_one_live_vector_per_row(saved_index) == "current"  # the writer's close saved it
+    assert path.is_file() and not (saved_index / "vectors.1.hnsw").exists()
+    assert victim.read_text() == "the user's own file\n"
+
+
 @pytest.mark.parametrize("keep", ["half", "header_only", "garbage"])
 def test_damaged_database_raises_index_corrupt(saved_index: Path, keep: str) -> None:
     db = saved_index / DB_FILE_NAME

@@ -15,6 +15,8 @@ from codesearch.index.locations import (
     record_repo_root,
     repo_root_of,
 )
+from codesearch.index.store import IndexStore
+from tests.index.fakes import PARAMS
 
 NOBODY_UID = 65534
 
@@ -92,6 +94,40 @@ def test_a_folder_named_codesearch_is_only_its_parents_index(tmp_path: Path) -> 
     assert index_dir_for(repo, str(repo / INDEX_DIR_NAME)) == repo / INDEX_DIR_NAME
     with pytest.raises(ConfigError, match="is the index of the folder that holds it"):
         index_dir_for(repo, str(tmp_path / "other" / INDEX_DIR_NAME))
+
+
+def test_an_index_kept_elsewhere_is_not_the_repository_or_above_it(tmp_path: Path) -> None:
+    """Found by tests/fuzz/live_socket.py: ``reindex`` with ``indexDir`` the served repository itself wrote the
+    index's ``.gitignore`` of ``*`` there, and the next update of the repository's index found no file."""
+    repo = tmp_path / "repo"
+    (repo / "sub").mkdir(parents=True)
+    for folder in (repo, tmp_path, Path("/"), repo / "sub" / ".."):
+        with pytest.raises(ConfigError, match="cannot be the repository's own folder or a folder above it"):
+            index_dir_for(repo, str(folder))
+    assert index_dir_for(repo, str(repo / "sub")) == repo / "sub"  # inside it, or beside it: as before
+    assert index_dir_for(repo, str(tmp_path / "repo-index")) == tmp_path / "repo-index"
+
+
+def test_a_codesearch_folder_that_is_a_link_is_no_index(tmp_path: Path) -> None:
+    """Found by tests/fuzz/index_files.py: a checkout's ``.codesearch`` linked to another repository's index
+    answered `ask` with that repository's code, and `index` rewrote that index with this checkout's files."""
+    other, checkout = tmp_path / "other", tmp_path / "checkout"
+    with IndexStore.open(other / INDEX_DIR_NAME, expected=PARAMS, create=True):
+        pass
+    before = sorted(path.name for path in (other / INDEX_DIR_NAME).iterdir())
+    (checkout / "sub").mkdir(parents=True)
+    (checkout / INDEX_DIR_NAME).symlink_to(other / INDEX_DIR_NAME)
+    refused = r"checkout/\.codesearch is a symbolic link, not an index folder of .*checkout; remove it"
+    for find in (lambda: find_index_dir(checkout / "sub", None), lambda: index_dir_for(checkout, None),
+                 lambda: IndexStore.open(checkout / INDEX_DIR_NAME, readonly=True),
+                 lambda: IndexStore.open(checkout / INDEX_DIR_NAME, expected=PARAMS, create=True)):
+        with pytest.raises(IndexNotFoundError, match=refused):
+            find()
+    assert sorted(path.name for path in (other / INDEX_DIR_NAME).iterdir()) == before
+    (checkout / INDEX_DIR_NAME).unlink()
+    (checkout / INDEX_DIR_NAME).symlink_to(tmp_path / "absent")  # a link to nothing: refused, not walked past
+    with pytest.raises(IndexNotFoundError, match=refused):
+        find_index_dir(checkout, None)
 
 
 def test_a_name_too_long_for_the_system_is_no_index(tmp_path: Path) -> None:

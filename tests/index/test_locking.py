@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.errors import IndexLockedError
+from codesearch.errors import CodesearchError, IndexLockedError
 from codesearch.index.locking import IndexWriteLock
 from codesearch.index.store import IndexStore
 from tests.index.fakes import PARAMS
@@ -88,3 +88,24 @@ def test_lock_is_not_reentrant_and_release_is_idempotent(tmp_path: Path) -> None
         lock.acquire()
     lock.release()
     assert not lock.is_held
+
+
+@pytest.mark.parametrize("kind", ["link", "dangling link", "fifo", "folder"])
+def test_a_lock_file_that_is_no_regular_file_is_refused_and_nothing_is_written(tmp_path: Path, kind: str) -> None:
+    """Found by tests/fuzz/index_files.py: a checkout's ``.codesearch/lock`` linked to a user's file had
+    that file truncated and a pid written into it by `index`; a FIFO there was an OSError traceback."""
+    index_dir, victim, absent = tmp_path / "index", tmp_path / "victim.txt", tmp_path / "absent.txt"
+    index_dir.mkdir()
+    victim.write_text("the user's own file\n")
+    lock = index_dir / "lock"
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to(victim if kind == "link" else absent)
+    with pytest.raises(CodesearchError, match=r"^the index lock file .*lock is not a regular file"):
+        IndexWriteLock(index_dir).acquire()
+    with pytest.raises(CodesearchError, match="is not a regular file"):
+        IndexStore.open(index_dir, expected=PARAMS, create=True)
+    assert victim.read_text() == "the user's own file\n" and not absent.exists()

@@ -20,7 +20,8 @@ from tests.index.fakes import PARAMS
 @pytest.mark.parametrize(
     ("key", "value"),
     [("hnsw_m", "0"), ("hnsw_m", "-1"), ("hnsw_m", "101"), ("hnsw_ef_construction", "-3"), ("dim", "0"),
-     ("dim", "x"), ("vectors_generation", "-1"), ("created_at_s", "nan"), ("lexical_version", "1e9")],
+     ("dim", "x"), ("vectors_generation", "-1"), ("created_at_s", "nan"), ("lexical_version", "1e9"),
+     ("updated_at_s", "-9223372036854775808"), ("created_at_s", "1e300")],  # (tests/fuzz/index_files.py)
 )
 def test_an_index_recording_a_value_out_of_range_is_damage(tmp_path: Path, key: str, value: str) -> None:
     with IndexStore.open(tmp_path, expected=PARAMS, create=True):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from codesearch.errors import CodesearchError, IndexMismatchError, IndexNotFoundError
+from codesearch.errors import CodesearchError, IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from codesearch.index import store as store_module
 from codesearch.index.migrations import SCHEMA_VERSION
 from codesearch.index.opening import DB_FILE_NAME, default_index_dir
@@ -402,3 +402,29 @@ def test_readonly_folder_opens_for_reading_only(readonly_index: Path) -> None:
         run_unprivileged(check)
     else:
         check()
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("chunks", "language", b"\xff\xfe"), ("chunks", "start_line", "x"), ("chunks", "path", b"a.py"),
+    ("chunks", "code", b"x"), ("files", "size_bytes", "big"), ("embeddings", "vector", "text"),
+])
+def test_a_row_of_another_type_is_damage(index_dir: Path, table: str, column: str, value: object) -> None:
+    """SQLite keeps a blob in any column (and text in an INTEGER one), and a checkout may craft its database:
+    found by tests/fuzz/index_files.py, a language that was a blob made `ask --json` a TypeError traceback.
+    Such a row is read as damage (IndexCorruptError: one line; `index` rebuilds), never handed on."""
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+    connection = sqlite3.connect(index_dir / DB_FILE_NAME)
+    connection.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    connection.commit()
+    connection.close()
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        ids = sorted(ids_by_name(reader).values())
+        readers = {"chunks": [lambda: reader.get_chunks(ids), lambda: reader.chunk_heads(ids)],
+                   "files": [lambda: reader.all_file_states()], "embeddings": [
+                       lambda: reader.cached_embeddings([s.embed_hash for s in reader.get_chunks(ids)])]}[table]
+        if column in ("language", "start_line", "code"):
+            readers = readers[:1]
+        for read in readers:
+            with pytest.raises(IndexCorruptError, match=rf"is corrupt \(malformed row: {table}\.{column} holds a "):
+                read()

@@ -73,6 +73,14 @@ def test_a_line_outside_every_definition_is_a_query_error(store: IndexStore) -> 
         definition_at(store, "server/missing.py", 1)
 
 
+def test_a_path_that_is_not_valid_unicode_is_a_query_error(served: ServedRepo, store: IndexStore) -> None:
+    """Found by tests/fuzz/live_socket.py: ``similar`` of ``"\\udcff*"`` (a JSON escape) raised UnicodeEncodeError
+    inside SQLite, which the server answered as an internal error."""
+    for find in (lambda: definition_at(store, "server/\udcff.py", 1), lambda: served.similar("\udcff*", 3, 3)):
+        with pytest.raises(QueryError, match="not valid Unicode at position"):
+            find()
+
+
 def test_literal_glob_escapes_wildcards() -> None:
     assert literal_glob("a/b[1]*?.py") == "a/b[[]1][*][?].py"
 

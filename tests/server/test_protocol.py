@@ -44,6 +44,16 @@ def test_frames_round_trip_and_count_bytes_not_characters() -> None:
     assert read_frame(stream) is None
 
 
+def test_a_lone_surrogate_a_client_sent_is_written_back_as_an_escape() -> None:
+    """An id read from ``"\\udcff"`` holds a lone surrogate, which UTF-8 cannot carry: the frame escapes it
+    (found by tests/fuzz/live_socket.py: the write failed, and the server dropped the connection unanswered)."""
+    message = result_message("r1 \udcff", {"root": "/é", "query": "x \ud800"})
+    frame = encode_frame(message)
+    assert frame.isascii() and b"\\udcff" in frame and b"\\u00e9" in frame
+    assert decode_message(read_frame(frames(frame)) or b"") == Response("r1 \udcff", message["result"])
+    assert b"\xc3\xa9" in encode_frame(result_message(1, "é"))  # no lone surrogate: UTF-8 as before
+
+
 def test_other_headers_are_ignored_and_names_are_case_insensitive() -> None:
     stream = frames(b"content-type: application/vscode-jsonrpc; charset=utf-8\r\ncontent-length: 2\r\n\r\n{}")
     assert read_frame(stream) == b"{}"

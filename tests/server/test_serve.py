@@ -231,6 +231,9 @@ def test_hostile_messages_get_errors_and_the_connection_goes_on(connect: Connect
         answer = client.receive()
         assert isinstance(answer, Response) and answer.id is None and answer.error is not None
         assert answer.error.code == PARSE_ERROR and "\n" not in answer.error.message
+    surrogate = b'{"jsonrpc":"2.0","id":"r \\udcff","method":"status"}'  # an id UTF-8 cannot carry back
+    client.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(surrogate), surrogate))
+    assert client.answer("r \udcff").result["repos"]  # type: ignore[arg-type]
     assert client.call("status")["repos"]
 
 
