@@ -133,7 +133,10 @@ def is_corruption(exc: sqlite3.Error | UnicodeDecodeError) -> bool:
         return True
     text = sqlite_message(exc)
     # "Could not decode to UTF-8": a stored text whose bytes were damaged (SQLite reads them fine).
-    return "malformed" in text or "not a database" in text or "Could not decode" in text
+    # "no such column/table": a schema that lacks what its version number promises (damaged bytes of
+    # sqlite_master or of the version); migrations have run by then, so it is never an old index.
+    return any(mark in text for mark in ("malformed", "not a database", "Could not decode", "no such column",
+                                         "no such table"))
 
 
 def sqlite_message(exc: sqlite3.Error | UnicodeDecodeError) -> str:

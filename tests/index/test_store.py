@@ -428,3 +428,18 @@ def test_a_row_of_another_type_is_damage(index_dir: Path, table: str, column: st
         for read in readers:
             with pytest.raises(IndexCorruptError, match=rf"is corrupt \(malformed row: {table}\.{column} holds a "):
                 read()
+
+
+def test_a_schema_that_lacks_what_its_version_promises_is_damage(index_dir: Path) -> None:
+    """Found by tests/fuzz/index_files.py: bytes of sqlite_master damaged so that `embeddings.checksum` was gone
+    while the version said it was there; `ask --json` was an OperationalError traceback ("no such column")."""
+    with IndexStore.open(index_dir, expected=PARAMS, create=True) as writer:
+        writer.apply_batch(two_files())
+    connection = sqlite3.connect(index_dir / DB_FILE_NAME)
+    connection.execute("ALTER TABLE embeddings DROP COLUMN checksum")
+    connection.commit()
+    connection.close()
+    with IndexStore.open(index_dir, readonly=True) as reader:
+        ids = sorted(ids_by_name(reader).values())
+        with pytest.raises(IndexCorruptError, match="no such column"):
+            reader.cached_embeddings([s.embed_hash for s in reader.get_chunks(ids)])
