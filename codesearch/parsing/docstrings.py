@@ -35,6 +35,16 @@ _BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short|internal)(\s+|$)", re.IGNORE
 _DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
 _XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
 _YARD_DIRECTIVE = re.compile(r"^\s*@!\w+")  # @!macro, @!visibility: markup for the doc tool, not prose
+# gtk-doc opens a comment with the symbol it documents, not a sentence: `g_list_append:`,
+# `GtkWidget::destroy:`, `GtkWidget:can-focus:`, `SECTION:gbytes`, often with annotations such as
+# `(method)` or `(attributes org.gtk.Method.get_property=visible)`. A plain word ("Example:") has no `_`,
+# `:`, digit or inner capital, so it is never taken for a symbol.
+_GTK_DOC_SYMBOL = re.compile(
+    r"^\s*(?:SECTION:\s*[\w.-]+|(?=[A-Za-z_]\w*(?:_|\d|::?\w|[a-z][A-Z]))[A-Za-z_]\w*(?:::?[\w-]+)*:)"
+    r"(?:\s*\([^()]*\))*\s*$"
+)
+_ANNOTATIONS_ONLY = re.compile(r"^\s*(?:\([^()]*\)\s*)+$")  # "(skip)", "(method) (constructor)"
+_GTK_DOC_PARAMETER = re.compile(r"^\s*@(?:\w+|\.\.\.):")  # "@list: (nullable): a #GList"
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"(?:[A-Z]:)?([^\"]*)\"\s*/>", re.IGNORECASE
@@ -84,7 +94,7 @@ def summarize_docstring(doc: str) -> str:
     if summary_match:
         doc = summary_match.group(1)
     kept: list[str] = []
-    for line in doc.splitlines():
+    for line in _without_gtk_doc_header(doc.splitlines()):
         line = _BRIEF_COMMAND.sub("", line, count=1)
         if not line.strip() or _YARD_DIRECTIVE.match(line):
             if kept:
@@ -96,6 +106,24 @@ def summarize_docstring(doc: str) -> str:
             break
         kept.append(line.strip())
     return _flatten_markup(" ".join(kept))
+
+
+def _without_gtk_doc_header(lines: list[str]) -> list[str]:
+    """``lines`` without a gtk-doc header: the symbol line, annotation-only lines and the ``@param:``
+    block after them (up to the blank line), so the summary is the description's first sentence.
+
+    >>> _without_gtk_doc_header(["gtk_widget_show: (method)", "@widget: a widget", "", "Shows it."])
+    ['', 'Shows it.']
+    """
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    end = start
+    while end < len(lines) and (_GTK_DOC_SYMBOL.match(lines[end]) or _ANNOTATIONS_ONLY.match(lines[end])):
+        end += 1
+    if end == start:
+        return lines
+    if end < len(lines) and _GTK_DOC_PARAMETER.match(lines[end]):
+        end = next((i for i in range(end, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[end:]
 
 
 def _flatten_markup(text: str) -> str:
