@@ -3,7 +3,11 @@
 Read top to bottom: set up the process group, the data (built once, saved in the run folder), the
 model, temperature and optimizer; resume from the checkpoint if asked; then one loop of steps with
 a log line every ``log_every``, an evaluation every ``eval_every`` and a checkpoint every
-``checkpoint_every``; finally export the model folder.
+``checkpoint_every`` steps or ``checkpoint_every_s`` seconds; finally export the model folder.
+
+``--resume`` continues from the run folder's checkpoint; where there is none (a new folder, or a
+run killed before its first checkpoint) it starts from step 0, so one command both starts and
+resumes a run.
 
 Single process: ``codesearch train --recipe R``. Several (GPUs or CPU processes, one node or many):
 ``torchrun --nproc-per-node N -m training.train --recipe R --out DIR``; the global batch is split
@@ -131,10 +135,15 @@ def _run(
 ) -> TrainResult:
     run, checkpoint = _open(config, out_dir, group, resume)
     step = checkpoint.step if checkpoint is not None else 0
+    if resume:
+        # Lines a killed run logged after its last checkpoint are redone from here: readers of the log
+        # drop the lines of steps above this one that came before it.
+        run.log.write({"event": "resumed", "step": step})
     checkpoint_step = step if checkpoint is not None else None
     evaluations: list[Evaluation] = []
     last_loss: float | None = None
     rates: list[float] = []
+    saved_at = time.monotonic()
     if config.eval_every and step == 0:
         _evaluate(run, step, evaluations)  # the base model's score: the reference for every later one
     while step < config.max_steps:
@@ -169,9 +178,9 @@ def _run(
             )
         if config.eval_every and (step % config.eval_every == 0 or step == config.max_steps):
             _evaluate(run, step, evaluations)
-        if step % config.checkpoint_every == 0 or step == config.max_steps:
+        if _is_checkpoint_due(config, step, time.monotonic() - saved_at, group.device):
             _save(run, step)
-            checkpoint_step = step
+            checkpoint_step, saved_at = step, time.monotonic()
         if on_progress is not None:
             latest = evaluations[-1].mrr if evaluations else None
             on_progress(
@@ -205,7 +214,7 @@ def _open(
             f"batch_size {config.batch_size} must be <= the {len(dataset.train)} training pairs "
             f"and a multiple of the {group.world_size} processes"
         )
-    base = load_base(config.base_model, config.encoder_metadata(), config.frozen)
+    base = load_base(config.base_model, config.encoder_metadata(), config.frozen, config.max_query_length)
     model = base.model.to(group.device)
     temperature = LearnedTemperature(config.initial_temperature).to(group.device)
     temperature.log_scale.requires_grad_(config.learn_temperature)
@@ -254,7 +263,7 @@ def _forward_backward(run: _Session, step: int, lr: float) -> tuple[float, float
     # rank builds the global mask from the global batch, in the order the gather concatenates it.
     same = same_query_mask(texts).to(group.device)  # (N, N)
     mine = slice(group.rank * rows, (group.rank + 1) * rows)
-    queries = _to(run.base.tokenizing.queries(texts[mine]), group.device)
+    queries = _to(run.base.tokenizing.train_queries(texts[mine]), group.device)
     codes = _to(run.base.tokenizing.codes([pair.code for pair in batch[mine]]), group.device)
     if config.grad_cache_chunk:
         loss = grad_cache_backward(
@@ -272,6 +281,16 @@ def _forward_backward(run: _Session, step: int, lr: float) -> tuple[float, float
         loss.backward()  # type: ignore[no-untyped-call]
     # .item() waits for the device: once per step is the price of catching a NaN before it is applied.
     return loss.item(), _clip(run.base.model, config.grad_clip)
+
+
+def _is_checkpoint_due(config: TrainConfig, step: int, since_save_s: float, device: torch.device) -> bool:
+    """Every ``checkpoint_every`` steps, at the end, and once ``checkpoint_every_s`` has passed since the
+    last save; the clocks of several processes differ, so they save when any of them says so."""
+    if step % config.checkpoint_every == 0 or step == config.max_steps:
+        return True
+    if not config.checkpoint_every_s:
+        return False
+    return not all_ranks_agree(since_save_s < config.checkpoint_every_s, device)
 
 
 def step_queries(batch: list[Pair], step: int, config: TrainConfig) -> list[str]:
