@@ -94,7 +94,8 @@ def measure(
                 base.model, temperature, query_batch, code_batch, chunk, lambda x: x, autocast
             )
         else:
-            batch_loss(base.model, temperature, query_batch, code_batch, lambda x: x, autocast).backward()
+            loss = batch_loss(base.model, temperature, query_batch, code_batch, lambda x: x, autocast)
+            loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         timings.append(time.perf_counter() - started)
