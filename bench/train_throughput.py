@@ -21,6 +21,7 @@ import os
 import random
 import statistics
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import torch
 from codesearch.encoder.metadata import EncoderMetadata
 from codesearch.encoder.runtime import set_cpu_threads
 from codesearch.encoder.source import BASE_MODEL_ID
-from codesearch.evaluation.pairs import read_pair_file
+from codesearch.evaluation.pairs import Pair, read_pair_file
 from training.grad_cache import grad_cache_backward
 from training.losses import LearnedTemperature, batch_loss
 from training.model import load_base
@@ -54,9 +55,8 @@ def frozen_prefixes(layers: int) -> tuple[str, ...]:
     return ("embeddings.", *(f"encoder.layer.{index}." for index in range(layers)))
 
 
-def real_batches(path: str, batches: int, batch: int) -> list[tuple[list[str], list[str]]]:
-    """``batches`` seeded draws of ``batch`` (query, code) pairs from a pairs file."""
-    pairs = read_pair_file(Path(path)).pairs
+def real_batches(pairs: Sequence[Pair], batches: int, batch: int) -> list[tuple[list[str], list[str]]]:
+    """``batches`` seeded draws of ``batch`` (query, code) pairs: the same draws for every configuration."""
     drawn = random.Random(0).sample(range(len(pairs)), batches * batch)
     rows = [pairs[index] for index in drawn]
     return [
@@ -71,7 +71,7 @@ def measure(
     length: int,
     setting: Setting,
     long_queries: bool,
-    pairs_file: str | None,
+    pairs: Sequence[Pair],
 ) -> dict[str, object]:
     dtype, chunk, frozen_layers, query_length = setting
     metadata = EncoderMetadata(pooling="mean", max_length=length)
@@ -79,11 +79,7 @@ def measure(
     temperature = LearnedTemperature(0.05)
     trained = [p for p in base.model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW([*trained, temperature.log_scale], lr=1e-5)
-    texts = (
-        real_batches(pairs_file, steps + 1, batch)
-        if pairs_file
-        else [synthetic_pairs(batch, long_queries)] * (steps + 1)
-    )
+    texts = real_batches(pairs, steps + 1, batch) if pairs else [synthetic_pairs(batch, long_queries)] * (steps + 1)
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if dtype == "bfloat16" else nullcontext
     timings, cpu_timings, query_tokens, code_tokens = [], [], [], []
     for queries, codes in texts:
@@ -110,7 +106,7 @@ def measure(
         "frozen_layers": frozen_layers,
         "query_length": query_length or length,
         "batch": batch,
-        "pairs": "real" if pairs_file else "synthetic",
+        "pairs": "real" if pairs else "synthetic",
         # padded widths: a batch is as wide as its longest row
         "code_width": round(statistics.mean(code_tokens[1:]), 1),
         "query_width": round(statistics.mean(query_tokens[1:]), 1),
@@ -145,8 +141,9 @@ def main() -> None:
     parser.add_argument("--configs", default="bfloat16:0,float32:0,bfloat16:8")
     args = parser.parse_args()
     set_cpu_threads(0)
+    pairs = read_pair_file(Path(args.pairs)).pairs if args.pairs else ()
     for text in args.configs.split(","):
-        result = measure(args.steps, args.batch, args.length, parse_setting(text), args.long_queries, args.pairs)
+        result = measure(args.steps, args.batch, args.length, parse_setting(text), args.long_queries, pairs)
         print(json.dumps(result), flush=True)
 
 
