@@ -35,15 +35,23 @@ _BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short|internal)(\s+|$)", re.IGNORE
 _DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
 _XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
 _YARD_DIRECTIVE = re.compile(r"^\s*@!\w+")  # @!macro, @!visibility: markup for the doc tool, not prose
+# GObject Introspection's annotation names: a line of nothing but these, "(skip)" or "(method) (constructor)",
+# is markup; a line of other parentheses, "(DEPRECATED: use --listen)" or "(type_weight, params_weight)", is not.
+_GI_ANNOTATION = (
+    r"\((?:allow-none|array|async-func|attributes|closure|constructor|default|destroy|element-type|emitter|"
+    r"finish-func|foreign|get-property|get-value-func|getter|in|inout|method|not|nullable|optional|out|ref-func|"
+    r"rename-to|scope|set-property|set-value-func|setter|skip|sync-func|transfer|type|unref-func|value|virtual)"
+    r"(?:\s[^()]*)?\)"
+)
+_ANNOTATIONS_ONLY = re.compile(rf"^\s*(?:{_GI_ANNOTATION}\s*)+$")
 # gtk-doc opens a comment with the symbol it documents, not a sentence: `g_list_append:`,
 # `GtkWidget::destroy:`, `GtkWidget:can-focus:`, `SECTION:gbytes`, often with annotations such as
 # `(method)` or `(attributes org.gtk.Method.get_property=visible)`. A plain word ("Example:") has no `_`,
 # `:`, digit or inner capital, so it is never taken for a symbol.
 _GTK_DOC_SYMBOL = re.compile(
     r"^\s*(?:SECTION:\s*[\w.-]+|(?=[A-Za-z_]\w*(?:_|\d|::?\w|[a-z][A-Z]))[A-Za-z_]\w*(?:::?[\w-]+)*:)"
-    r"(?:\s*\([^()]*\))*\s*$"
+    rf"(?:\s*{_GI_ANNOTATION})*\s*$"
 )
-_ANNOTATIONS_ONLY = re.compile(r"^\s*(?:\([^()]*\)\s*)+$")  # "(skip)", "(method) (constructor)"
 _GTK_DOC_PARAMETER = re.compile(r"^\s*@(?:\w+|\.\.\.):")  # "@list: (nullable): a #GList"
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)

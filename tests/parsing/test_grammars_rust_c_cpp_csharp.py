@@ -248,6 +248,9 @@ def test_gtk_doc_symbol_line_and_parameters_are_not_the_summary() -> None:
         # Not gtk-doc: a plain word with a colon, or a symbol followed by prose, stays as it was.
         ("Example:\n    foo()\n\nDoes it.", ""),
         ("my_func: does the thing", "my_func: does the thing"),
+        # Parentheses that are prose or a tuple, not GObject Introspection annotations, stay too.
+        ("(DEPRECATED: use --listen)\nPort to listen on.", "(DEPRECATED: use --listen) Port to listen on."),
+        ("(type_weight, params_weight)\n\ntype_weight: the index", "(type_weight, params_weight)"),
     ],
 )
 def test_gtk_doc_headers(doc: str, summary: str) -> None:
