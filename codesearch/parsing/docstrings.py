@@ -53,6 +53,10 @@ _GTK_DOC_SYMBOL = re.compile(
     rf"(?:\s*{_GI_ANNOTATION})*\s*$"
 )
 _GTK_DOC_PARAMETER = re.compile(r"^\s*@(?:\w+|\.\.\.):")  # "@list: (nullable): a #GList"
+# In gtk-doc prose "@widget" names a parameter ("... the rectangle given by\n@x and @y."); only "@name:" opens
+# a parameter's section, so a line that starts with a reference goes on with the sentence.
+_GTK_DOC_REFERENCE = re.compile(r"^\s*@\w+(?![\w:])")
+_GTK_DOC_SIGIL = re.compile(r"(?<![\w@%#])[@%#](?=[A-Za-z_])")  # "@widget", "%NULL", "#GList": the names alone
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"(?:[A-Z]:)?([^\"]*)\"\s*/>", re.IGNORECASE
@@ -102,7 +106,10 @@ def summarize_docstring(doc: str) -> str:
     if summary_match:
         doc = summary_match.group(1)
     kept: list[str] = []
-    for line in _without_gtk_doc_header(doc.splitlines()):
+    lines = doc.splitlines()
+    body = _without_gtk_doc_header(lines)
+    is_gtk_doc = len(body) < len(lines)
+    for line in body:
         line = _BRIEF_COMMAND.sub("", line, count=1)
         if not line.strip() or _YARD_DIRECTIVE.match(line):
             if kept:
@@ -110,10 +117,13 @@ def summarize_docstring(doc: str) -> str:
             continue
         if not kept and line.startswith(("    ", "\t")):
             continue  # a leading indented block is code (Julia's signature line), not the summary
-        if _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
+        if is_gtk_doc and _GTK_DOC_REFERENCE.match(line):
+            pass  # a parameter named mid-sentence, not a section
+        elif _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
             break
         kept.append(line.strip())
-    return _flatten_markup(" ".join(kept))
+    summary = _flatten_markup(" ".join(kept))
+    return _GTK_DOC_SIGIL.sub("", summary) if is_gtk_doc else summary
 
 
 def _without_gtk_doc_header(lines: list[str]) -> list[str]:

@@ -245,9 +245,14 @@ def test_gtk_doc_symbol_line_and_parameters_are_not_the_summary() -> None:
          "A refcounted byte array."),
         ("GtkWidget:\n\nThe base class for all widgets.", "The base class for all widgets."),
         ("g_strdup:\nDuplicates a string.", "Duplicates a string."),  # no parameters, no blank line
+        ("cairo_rotate:\n@cr: a cairo context\n@radians: angle\n\nApplies rotation by @radians to the\n"
+         "@cr transformation.\n\nThe rotation happens first.", "Applies rotation by radians to the cr transformation."),
+        ("g_list_free:\n@list: the first link\n\nFrees all of the memory used by a #GList, %NULL is fine.",
+         "Frees all of the memory used by a GList, NULL is fine."),  # gtk-doc's sigils go
         # Not gtk-doc: a plain word with a colon, or a symbol followed by prose, stays as it was.
         ("Example:\n    foo()\n\nDoes it.", ""),
         ("my_func: does the thing", "my_func: does the thing"),
+        ("Opens it.\n@param path where", "Opens it."),  # outside gtk-doc "@name" still opens a section
         # Parentheses that are prose or a tuple, not GObject Introspection annotations, stay too.
         ("(DEPRECATED: use --listen)\nPort to listen on.", "(DEPRECATED: use --listen) Port to listen on."),
         ("(type_weight, params_weight)\n\ntype_weight: the index", "(type_weight, params_weight)"),
