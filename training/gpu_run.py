@@ -1,15 +1,17 @@
 """One run of a recipe on a GPU machine: packed data in, the trained adapter and its figures out.
 
-    python -m training.gpu_run --pack .gpu/pack.npz --base .gpu/base.npz --out $OUT [--deadline-s 540]
+    python -m training.gpu_run --pack .gpu/pack.npz --base .gpu/base.npz --out $OUT [--deadline-s 500]
     python -m training.gpu_run collect --from FILES_AT --out runs/minilm-code-v2-gpu     # back here
 
 The machine has no corpora and no pip base model: everything comes from the two files that
 ``training/gpu_pack.py`` writes. Each step is train.py's (same batches, query-style draws, same-query
 mask, loss, schedule, clipping, temperature clamp) on rows that are already token ids; there are no
 checkpoints (a run is minutes) and no GradCache unless ``--grad-cache`` (in bfloat16 a batch of 1,024
-pairs of 128 tokens holds ~11 GB of activations, an H100 80 GB). Training stops at ``--deadline-s``
-so a slower machine still sends a model back. At the end the whole validation split, and the held-out
-pairs when the pack has them, are scored under both protocols of ``codesearch eval``. ``--out`` gets:
+pairs of 128 tokens holds ~11 GB of activations, an H100 80 GB). After 30 steps the schedule is
+shortened to what ``--deadline-s`` has room for (the learning rate still decays to its end), and
+training stops at the deadline anyway, so a slower machine still sends a model back. At the end the
+whole validation split, and the held-out pairs when the pack has them, are scored under both protocols
+of ``codesearch eval``. ``--out`` gets:
 
     adapter.part1, adapter.part2   adapter.safetensors in two halves (a file coming back is <= 16 MiB)
     codesearch-encoder.json        its metadata, as ``codesearch train`` writes it
@@ -55,6 +57,7 @@ from training.train import make_autocast, parameter_groups
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PARTS = 2
+FIT_AT_STEP = 30  # steps timed before the schedule is fitted to the deadline (the first ones warm up)
 
 
 class SplitRows:
@@ -128,18 +131,26 @@ def load_model(pack: TokenPack, base_path: Path, config: TrainConfig) -> DualEnc
 
 
 def train_packed(
-    pack: TokenPack, base_path: Path, config: TrainConfig, out: Path, deadline_s: float, device: torch.device
+    pack: TokenPack,
+    base_path: Path,
+    config: TrainConfig,
+    out: Path,
+    deadline_s: float,
+    device: torch.device,
+    fit_deadline: bool = True,
 ) -> dict[str, Any]:
-    """Train on the pack (see the module docstring); writes the model folder into ``out``; returns the figures."""
+    """Train on the pack (see the module docstring); writes the model folder into ``out``; returns the figures.
+
+    ``fit_deadline``: after FIT_AT_STEP steps, shorten the schedule to the steps the deadline has room
+    for, so the learning rate still decays to its end (a cut cosine ends at a high rate).
+    """
     started = time.monotonic()
     torch.manual_seed(config.seed)  # as train.py's single process: the same dropout on every rerun
     model = load_model(pack, base_path, config).to(device)
     temperature = LearnedTemperature(config.initial_temperature).to(device)
     temperature.log_scale.requires_grad_(config.learn_temperature)
     groups = parameter_groups(model, temperature, config.weight_decay)
-    optimizer = torch.optim.AdamW(  # fused: one kernel for all parameters instead of a few per tensor
-        groups, lr=config.learning_rate, betas=(config.beta1, config.beta2), fused=device.type == "cuda"
-    )
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate, betas=(config.beta1, config.beta2))
     meta, train = pack.meta, pack.splits["train"]
     rows = SplitRows(train, meta["pad_id"], meta["query_end_back"], meta["code_end_back"])
     valid = SplitRows(pack.splits["validation"], meta["pad_id"], meta["query_end_back"], meta["code_end_back"])
@@ -148,7 +159,7 @@ def train_packed(
     batch_of = batch_schedule(config.batch_mode, repos, config.batch_size, config.repos_per_batch, config.seed)
     log = RunLog(out / "log.jsonl")
     curve = [_evaluate(model, valid, sample, config, 0, device, log)] if config.eval_every else []
-    step, stopped, rates = 0, None, []
+    step, stopped, rates, planned_steps = 0, None, [], config.max_steps
     while step < config.max_steps and stopped is None:
         tick = time.perf_counter()
         lr = learning_rate_at(step, config)
@@ -168,6 +179,8 @@ def train_packed(
                        "lr": lr, "grad_norm": round(grad_norm, 4), "pairs_per_s": round(rates[-1], 2)})
         if config.eval_every and (step % config.eval_every == 0 or step == config.max_steps):
             curve.append(_evaluate(model, valid, sample, config, step, device, log))
+        if step == FIT_AT_STEP and fit_deadline:
+            config = _fitted(config, rates[FIT_AT_STEP // 2 :], step, deadline_s - (time.monotonic() - started))
         if time.monotonic() - started > deadline_s and step < config.max_steps:
             stopped = f"stopped at the {deadline_s:.0f} s deadline after {step} of {config.max_steps} steps"
     figures: dict[str, Any] = {
@@ -175,6 +188,7 @@ def train_packed(
         "device": _device_name(device),
         "steps": step,
         "max_steps": config.max_steps,
+        "recipe_max_steps": planned_steps,
         "batch_size": config.batch_size,
         "pairs_seen": step * config.batch_size,
         "stopped": stopped,
@@ -189,6 +203,16 @@ def train_packed(
         figures["recipe_hash"] = exported.recipe_hash
     figures["total_s"] = round(time.monotonic() - started, 1)
     return figures
+
+
+def _fitted(config: TrainConfig, rates: list[float], step: int, remaining_s: float) -> TrainConfig:
+    """``config`` with max_steps cut to what ``remaining_s`` holds at the recent step rate (10% kept for
+    the evaluations), or unchanged when the recipe fits."""
+    per_step_s = config.batch_size / float(np.median(rates))
+    affordable = step + int(0.9 * remaining_s / per_step_s)
+    if affordable >= config.max_steps:
+        return config
+    return dataclasses.replace(config, max_steps=max(affordable, config.warmup_steps + 1, step + 1))
 
 
 def _forward_backward(
@@ -306,8 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pack", type=Path, default=Path(".gpu/pack.npz"))
     parser.add_argument("--base", type=Path, default=Path(".gpu/base.npz"))
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--deadline-s", type=float, default=540.0, help="stop training after this long")
+    # 500 s of training leaves a 600 s command time for loading, the final scores and the export
+    parser.add_argument("--deadline-s", type=float, default=500.0, help="stop training after this long")
     parser.add_argument("--grad-cache", action="store_true", help="keep the recipe's GradCache chunks")
+    parser.add_argument("--no-fit", action="store_true", help="keep max_steps even if the deadline cuts it")
     parser.add_argument("--max-steps", type=int, help="override the recipe (a smoke test)")
     parser.add_argument("--batch-size", type=int, help="override the recipe (a smoke test)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -317,7 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.batch_size)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        figures = train_packed(pack, args.base, config, Path(scratch), args.deadline_s, torch.device(args.device))
+        figures = train_packed(
+            pack, args.base, config, Path(scratch), args.deadline_s, torch.device(args.device), not args.no_fit
+        )
         if (Path(scratch) / ADAPTER_FILE_NAME).is_file():
             split_adapter(Path(scratch), args.out)
         shutil.copy(Path(scratch) / "log.jsonl", args.out / "log.jsonl")

@@ -135,3 +135,10 @@ def test_the_gpu_run_imports_nothing_the_device_image_lacks(packed: tuple[TrainC
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((tmp_path / "out" / "figures.json").read_text())["steps"] == 1
+
+
+def test_the_schedule_is_shortened_to_what_the_deadline_holds(config: TrainConfig) -> None:
+    recipe = dataclasses.replace(config, batch_size=8, max_steps=1000, warmup_steps=10)
+    # 8 pairs/s is a second a step: 100 s left hold 90 more steps (10% kept for the evaluations)
+    assert gpu_run._fitted(recipe, [8.0, 8.0], 30, 100.0).max_steps == 120
+    assert gpu_run._fitted(recipe, [8.0], 30, 10_000.0).max_steps == 1000  # the recipe fits: unchanged
