@@ -98,6 +98,10 @@ class TrainConfig:
     # Also checkpoint once this many seconds have passed since the last one, so a kill costs at most that
     # much work however slow the steps are (shared CPUs); 0 = by steps only.
     checkpoint_every_s: float = 0.0
+    # Wall seconds of training (steps, evaluations, checkpoints; summed over resumes) after which the run
+    # ends, its learning rate decayed over that time rather than over max_steps (then an upper bound):
+    # a run on shared cores ends on time, having seen as many pairs as the cores gave. 0 = by steps.
+    time_budget_s: float = 0.0
 
     def __post_init__(self) -> None:
         _check(self)
@@ -180,12 +184,13 @@ def _check(config: TrainConfig) -> None:
             config.max_pairs_per_repository,
             config.max_query_length,
             config.checkpoint_every_s,
+            config.time_budget_s,
         )
         < 0
     ):
         raise ConfigError(
-            "warmup_steps, grad_cache_chunk, eval_every, max_query_length, checkpoint_every_s and "
-            "the pair caps must be >= 0"
+            "warmup_steps, grad_cache_chunk, eval_every, max_query_length, checkpoint_every_s, "
+            "time_budget_s and the pair caps must be >= 0"
         )
     if not 0.0 <= config.validation_fraction < 1.0:
         raise ConfigError("validation_fraction must be in [0, 1)")
