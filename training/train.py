@@ -136,7 +136,7 @@ def _run(
 ) -> TrainResult:
     run, checkpoint = _open(config, out_dir, group, resume)
     step = checkpoint.step if checkpoint is not None else 0
-    if resume:
+    if checkpoint is not None:
         # Lines a killed run logged after its last checkpoint are redone from here: readers of the log
         # drop the lines of steps above this one that came before it.
         run.log.write({"event": "resumed", "step": step})
