@@ -2,9 +2,9 @@
 
 One file, ``<run>/checkpoint.pt``, replaced atomically (written beside it, then renamed), so a kill
 during a save leaves the previous checkpoint whole. It holds the config (and its recipe hash), the
-base model id, the data fingerprint, the step, the weights, the temperature, the optimizer state
-and the random generators' states. Batches depend only on (seed, step), so nothing else is needed.
-Loaded with ``weights_only=True``: a checkpoint cannot run code.
+base model id, the data fingerprint, the step, the weights, the temperature, the optimizer state,
+the random generators' states and the training time so far (for a time budget). Batches depend
+only on (seed, step), so nothing else is needed. Loaded with ``weights_only=True``: a checkpoint cannot run code.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Checkpoint:
     temperature: dict[str, Any]
     optimizer: dict[str, Any]
     rng: dict[str, Any]  # see capture_rng()
+    elapsed_s: float = 0.0  # training time so far, for a time budget (absent from older checkpoints)
 
 
 def capture_rng(device: torch.device) -> dict[str, Any]:
@@ -82,4 +83,4 @@ def load_checkpoint(folder: Path) -> Checkpoint | None:
     if payload.get("format_version") != FORMAT_VERSION:
         found = payload.get("format_version")
         raise ConfigError(f"checkpoint {path} has format {found}, expected {FORMAT_VERSION}")
-    return Checkpoint(**{name: payload[name] for name in Checkpoint.__slots__})
+    return Checkpoint(**{name: payload[name] for name in Checkpoint.__slots__ if name in payload})

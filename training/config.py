@@ -43,6 +43,10 @@ class TrainConfig:
     code_prefix: str = "{"
     code_suffix: str = "}"
     max_length: int = 128  # tokens per input, delimiters included
+    # Tokens per training query, delimiters included; 0 = max_length. Summaries are short, and a batch
+    # pads to its longest row, so one long docstring would widen every query of its batch. Validation and
+    # search keep max_length.
+    max_query_length: int = 0
     # Parameter name prefixes (e.g. "embeddings.word_embeddings.") kept at the base's values: the
     # word embeddings are half of MiniLM's weights, and an adapter without them ships in < 25 MB.
     frozen: tuple[str, ...] = ()
@@ -91,6 +95,13 @@ class TrainConfig:
     log_every: int = 10
     eval_every: int = 200  # 0 = only at the end
     checkpoint_every: int = 200
+    # Also checkpoint once this many seconds have passed since the last one, so a kill costs at most that
+    # much work however slow the steps are (shared CPUs); 0 = by steps only.
+    checkpoint_every_s: float = 0.0
+    # Wall seconds of training (steps, evaluations, checkpoints; summed over resumes) after which the run
+    # ends, its learning rate decayed over that time rather than over max_steps (then an upper bound):
+    # a run on shared cores ends on time, having seen as many pairs as the cores gave. 0 = by steps.
+    time_budget_s: float = 0.0
 
     def __post_init__(self) -> None:
         _check(self)
@@ -171,11 +182,15 @@ def _check(config: TrainConfig) -> None:
             config.eval_every,
             config.max_pairs_per_language,
             config.max_pairs_per_repository,
+            config.max_query_length,
+            config.checkpoint_every_s,
+            config.time_budget_s,
         )
         < 0
     ):
         raise ConfigError(
-            "warmup_steps, grad_cache_chunk, eval_every and the pair caps must be >= 0"
+            "warmup_steps, grad_cache_chunk, eval_every, max_query_length, checkpoint_every_s, "
+            "time_budget_s and the pair caps must be >= 0"
         )
     if not 0.0 <= config.validation_fraction < 1.0:
         raise ConfigError("validation_fraction must be in [0, 1)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -15,10 +16,19 @@ import torch
 from codesearch.evaluation.pair_ranking import evaluate_pairs
 from codesearch.evaluation.pairs import Pair
 from training.losses import Autocast
-from training.model import DualEncoder, TokenBatch, Tokenizing
+from training.model import DualEncoder, TokenBatch
 from training.records import Evaluation
 
 EMBED_BATCH = 64
+
+
+class PairRows(Protocol):
+    """Texts to token batches, one method per side: ``model.Tokenizing``, or rows already tokenized
+    (``gpu_run.py``, where the texts are keys into a token pack)."""
+
+    def queries(self, texts: Sequence[str]) -> TokenBatch: ...
+
+    def codes(self, texts: Sequence[str]) -> TokenBatch: ...
 
 
 def sample_pairs(pairs: Sequence[Pair], limit: int, seed: int) -> list[Pair]:
@@ -32,7 +42,7 @@ def sample_pairs(pairs: Sequence[Pair], limit: int, seed: int) -> list[Pair]:
 @torch.no_grad()
 def validate(
     model: DualEncoder,
-    tokenizing: Tokenizing,
+    tokenizing: PairRows,
     pairs: Sequence[Pair],
     protocol: str,
     step: int,
@@ -45,8 +55,8 @@ def validate(
     try:
         report = evaluate_pairs(
             pairs,
-            _embedder(model, tokenizing.queries, device, autocast),
-            _embedder(model, tokenizing.codes, device, autocast),
+            embedder(model, tokenizing.queries, device, autocast),
+            embedder(model, tokenizing.codes, device, autocast),
             protocol,
             name="validation",
         )
@@ -65,7 +75,7 @@ def validate(
     )
 
 
-def _embedder(
+def embedder(
     model: DualEncoder,
     tokenize: Callable[[Sequence[str]], TokenBatch],
     device: torch.device,

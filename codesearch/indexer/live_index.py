@@ -18,6 +18,7 @@ from codesearch.index.locations import index_dir_for, record_repo_root
 from codesearch.index.records import IndexParams
 from codesearch.index.store import IndexStore
 from codesearch.indexer.embedding_rounds import CodeEmbedder, EncoderProvider
+from codesearch.indexer.encoder_choice import update_settings
 from codesearch.indexer.updates import update_paths, update_repository
 from codesearch.indexer.watcher import ChangeBatch, ProgressCallback, RoundCallback, Updater, Watcher
 from codesearch.parsing.text_formats import TextFiles
@@ -89,6 +90,7 @@ def watch_repository(
     if not repo_root.is_dir():
         raise CodesearchError(f"{repo_root} is not a folder")
     index_dir = index_dir_for(repo_root, settings.index_dir)
+    settings = update_settings(settings, index_dir, full=False)  # an earlier shipped encoder's index keeps it
     params = index_params(settings)
     with (
         IndexStore.open(index_dir, expected=params, create=True, lock_wait=lock_wait) as store,

@@ -1,4 +1,4 @@
-"""Index status without loading the model: counts, size on disk, last update, staleness."""
+"""Index status without loading the model: counts, size on disk, last update, staleness, a newer encoder."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesearch.config import Settings
+from codesearch.encoder.source import newer_default_model
 from codesearch.index.locations import find_index_dir, repo_root_of
 from codesearch.index.records import IntegrityReport
 from codesearch.index.store import IndexStore
@@ -33,6 +34,8 @@ class IndexStatus:
     stale_modified: int  # files whose size or mtime differ from the index
     stale_deleted: int  # indexed files gone from disk
     integrity: IntegrityReport | None = None
+    # The default encoder's id when the index was built by an earlier shipped one (`index --full` moves it).
+    newer_default_model: str | None = None
 
     @property
     def stale_files(self) -> int:
@@ -64,6 +67,7 @@ def index_status(start: Path, settings: Settings, *, check: bool = False) -> Ind
         size_bytes=_folder_size(index_dir), updated_at_s=meta.updated_at_s,
         stale_new=sum(1 for path in on_disk if path not in states), stale_modified=modified,
         stale_deleted=sum(1 for path in states if path not in on_disk), integrity=integrity,
+        newer_default_model=newer_default_model(meta.params.model_id),
     )
 
 

@@ -310,13 +310,15 @@ def index_repository(
     from codesearch.encoder.identity import describe_model
     from codesearch.index.locations import index_dir_for, record_repo_root
     from codesearch.index.records import IndexParams
+    from codesearch.indexer.encoder_choice import update_settings
 
     if not repo_root.is_dir():
         raise CodesearchError(f"{repo_root} is not a folder")
+    index_dir = index_dir_for(repo_root, settings.index_dir)
+    settings = update_settings(settings, index_dir, full=full)  # an earlier shipped encoder's index keeps it
     identity = describe_model(settings.model)
     params = IndexParams(identity.model_id, identity.model_hash, identity.dim, settings.hnsw_m,
                          settings.hnsw_ef_construction)
-    index_dir = index_dir_for(repo_root, settings.index_dir)
 
     def provide() -> CodeEmbedder:
         if embedder is None:

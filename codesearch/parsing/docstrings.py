@@ -35,6 +35,28 @@ _BRIEF_COMMAND = re.compile(r"^\s*[@\\](brief|short|internal)(\s+|$)", re.IGNORE
 _DOXYGEN_INLINE = re.compile(r"(?<![\w@\\])[@\\](?:p|c|a|e|b|em|ref)\s+(?=\S)")  # "@p path" -> "path"
 _XML_PARAGRAPH = re.compile(r"^\s*<para>", re.IGNORECASE)  # a new paragraph unless it is the first
 _YARD_DIRECTIVE = re.compile(r"^\s*@!\w+")  # @!macro, @!visibility: markup for the doc tool, not prose
+# GObject Introspection's annotation names: a line of nothing but these, "(skip)" or "(method) (constructor)",
+# is markup; a line of other parentheses, "(DEPRECATED: use --listen)" or "(type_weight, params_weight)", is not.
+_GI_ANNOTATION = (
+    r"\((?:allow-none|array|async-func|attributes|closure|constructor|default|destroy|element-type|emitter|"
+    r"finish-func|foreign|get-property|get-value-func|getter|in|inout|method|not|nullable|optional|out|ref-func|"
+    r"rename-to|scope|set-property|set-value-func|setter|skip|sync-func|transfer|type|unref-func|value|virtual)"
+    r"(?:\s[^()]*)?\)"
+)
+_ANNOTATIONS_ONLY = re.compile(rf"^\s*(?:{_GI_ANNOTATION}\s*)+$")
+# gtk-doc opens a comment with the symbol it documents, not a sentence: `g_list_append:`,
+# `GtkWidget::destroy:`, `GtkWidget:can-focus:`, `SECTION:gbytes`, often with annotations such as
+# `(method)` or `(attributes org.gtk.Method.get_property=visible)`. A plain word ("Example:") has no `_`,
+# `:`, digit or inner capital, so it is never taken for a symbol.
+_GTK_DOC_SYMBOL = re.compile(
+    r"^\s*(?:SECTION:\s*[\w.-]+|(?=[A-Za-z_]\w*(?:_|\d|::?\w|[a-z][A-Z]))[A-Za-z_]\w*(?:::?[\w-]+)*:)"
+    rf"(?:\s*{_GI_ANNOTATION})*\s*$"
+)
+_GTK_DOC_PARAMETER = re.compile(r"^\s*@(?:\w+|\.\.\.):")  # "@list: (nullable): a #GList"
+# In gtk-doc prose "@widget" names a parameter ("... the rectangle given by\n@x and @y."); only "@name:" opens
+# a parameter's section, so a line that starts with a reference goes on with the sentence.
+_GTK_DOC_REFERENCE = re.compile(r"^\s*@\w+(?![\w:])")
+_GTK_DOC_SIGIL = re.compile(r"(?<![\w@%#])[@%#](?=[A-Za-z_])")  # "@widget", "%NULL", "#GList": the names alone
 _XML_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.DOTALL | re.IGNORECASE)
 _XML_REF = re.compile(  # <see cref="T:System.String"/> -> System.String (without the doc-ID prefix)
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"(?:[A-Z]:)?([^\"]*)\"\s*/>", re.IGNORECASE
@@ -84,7 +106,10 @@ def summarize_docstring(doc: str) -> str:
     if summary_match:
         doc = summary_match.group(1)
     kept: list[str] = []
-    for line in doc.splitlines():
+    lines = doc.splitlines()
+    body = _without_gtk_doc_header(lines)
+    is_gtk_doc = len(body) < len(lines)
+    for line in body:
         line = _BRIEF_COMMAND.sub("", line, count=1)
         if not line.strip() or _YARD_DIRECTIVE.match(line):
             if kept:
@@ -92,10 +117,31 @@ def summarize_docstring(doc: str) -> str:
             continue
         if not kept and line.startswith(("    ", "\t")):
             continue  # a leading indented block is code (Julia's signature line), not the summary
-        if _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
+        if is_gtk_doc and _GTK_DOC_REFERENCE.match(line):
+            pass  # a parameter named mid-sentence, not a section
+        elif _SECTION_START.match(line) or (kept and _XML_PARAGRAPH.match(line)):
             break
         kept.append(line.strip())
-    return _flatten_markup(" ".join(kept))
+    summary = _flatten_markup(" ".join(kept))
+    return _GTK_DOC_SIGIL.sub("", summary) if is_gtk_doc else summary
+
+
+def _without_gtk_doc_header(lines: list[str]) -> list[str]:
+    """``lines`` without a gtk-doc header: the symbol line, annotation-only lines and the ``@param:``
+    block after them (up to the blank line), so the summary is the description's first sentence.
+
+    >>> _without_gtk_doc_header(["gtk_widget_show: (method)", "@widget: a widget", "", "Shows it."])
+    ['', 'Shows it.']
+    """
+    start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    end = start
+    while end < len(lines) and (_GTK_DOC_SYMBOL.match(lines[end]) or _ANNOTATIONS_ONLY.match(lines[end])):
+        end += 1
+    if end == start:
+        return lines
+    if end < len(lines) and _GTK_DOC_PARAMETER.match(lines[end]):
+        end = next((i for i in range(end, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[end:]
 
 
 def _flatten_markup(text: str) -> str:

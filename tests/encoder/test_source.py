@@ -73,3 +73,32 @@ def test_missing_shipped_model_asks_for_a_reinstall(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(source, "DEFAULT_MODEL_FOLDER", tmp_path / "gone")
     with pytest.raises(ModelLoadError, match="reinstall"):
         resolve_model("default")
+
+
+def test_a_recorded_shipped_id_names_its_folder_in_the_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert resolve_model(DEFAULT_MODEL_ID).folder == resolve_model("default").folder
+    (tmp_path / "minilm-code-v0").mkdir()
+    (tmp_path / "minilm-code-v0" / "codesearch-encoder.json").write_text("{}")
+    monkeypatch.setattr(source, "SHIPPED_MODELS_DIR", tmp_path)
+    assert resolve_model("codesearch/minilm-code-v0") == source.ModelSource(
+        "codesearch/minilm-code-v0", tmp_path / "minilm-code-v0"
+    )
+    assert source.shipped_model_folder("codesearch/..") is None  # never a folder outside models/
+    with pytest.raises(ModelLoadError, match=r"not shipped with this version.*index --full"):
+        resolve_model("codesearch/minilm-code-v7")
+
+
+@pytest.mark.parametrize(
+    ("recorded", "newer"),
+    [
+        ("codesearch/minilm-code-v0", DEFAULT_MODEL_ID),  # an earlier shipped encoder
+        (DEFAULT_MODEL_ID, None),
+        ("codesearch/minilm-code-v99", None),  # a later codesearch built it: not "newer"
+        (BASE_MODEL_ID, None),  # chosen with --model: never nagged about
+        ("/home/me/runs/my-model", None),
+    ],
+)
+def test_newer_default_model(recorded: str, newer: str | None) -> None:
+    assert source.newer_default_model(recorded) == newer

@@ -174,3 +174,89 @@ def test_csharp_xml_doc_is_stripped_and_summarised() -> None:
 )
 def test_xml_and_doxygen_summaries(doc: str, summary: str) -> None:
     assert summarize_docstring(doc) == summary
+
+
+GTK_DOC_SOURCE = """\
+/**
+ * g_list_append:
+ * @list: (nullable): a pointer to a #GList
+ * @data: the data for the new element
+ *
+ * Adds a new element on to the end of the list.
+ *
+ * Returns: (transfer full): either @list or the new start of the #GList if @list was %NULL
+ */
+GList *
+g_list_append (GList *list, gpointer data)
+{
+  GList *new_list = _g_list_alloc ();
+  new_list->data = data;
+  return new_list;
+}
+
+/**
+ * gtk_widget_get_visible: (attributes org.gtk.Method.get_property=visible)
+ * @widget: a `GtkWidget`
+ *
+ * Determines whether the widget is visible.
+ *
+ * Returns: true if the widget is visible
+ */
+gboolean
+gtk_widget_get_visible (GtkWidget *widget)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (widget), FALSE);
+  return widget->priv->visible;
+}
+
+/**
+ * gtk_widget_show: (method)
+ * (skip)
+ *
+ * Flags a widget to be displayed. Any widget that isn't shown will not appear on the screen.
+ */
+void
+gtk_widget_show (GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  gtk_widget_set_visible (widget, TRUE);
+}
+"""
+
+
+def test_gtk_doc_symbol_line_and_parameters_are_not_the_summary() -> None:
+    chunks = {chunk.name: chunk for chunk in _extract("c", GTK_DOC_SOURCE)}
+    assert chunks["g_list_append"].docstring.startswith("g_list_append:")  # the doc text keeps it all
+    assert chunks["g_list_append"].docstring_summary == "Adds a new element on to the end of the list."
+    assert chunks["gtk_widget_get_visible"].docstring_summary == "Determines whether the widget is visible."
+    assert chunks["gtk_widget_show"].docstring_summary == (
+        "Flags a widget to be displayed. Any widget that isn't shown will not appear on the screen."
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "summary"),
+    [
+        ("GtkWidget::destroy:\n@object: the object\n\nSignals that all holders drop references.",
+         "Signals that all holders drop references."),
+        ("GtkWidget:can-focus: (attributes org.gtk.Property.get=gtk_widget_get_can_focus)\n\n"
+         "Whether the widget can accept focus.", "Whether the widget can accept focus."),
+        ("SECTION:gbytes\n@title: GBytes\n@short_description: an immutable array\n\nA refcounted byte array.",
+         "A refcounted byte array."),
+        ("GtkWidget:\n\nThe base class for all widgets.", "The base class for all widgets."),
+        ("g_strdup:\nDuplicates a string.", "Duplicates a string."),  # no parameters, no blank line
+        ("cairo_rotate:\n@cr: a cairo context\n@radians: angle\n\nApplies rotation by @radians to the\n"
+         "@cr transformation.\n\nThe rotation happens first.", "Applies rotation by radians to the cr transformation."),
+        ("g_list_free:\n@list: the first link\n\nFrees all of the memory used by a #GList, %NULL is fine.",
+         "Frees all of the memory used by a GList, NULL is fine."),  # gtk-doc's sigils go
+        # Not gtk-doc: a plain word with a colon, or a symbol followed by prose, stays as it was.
+        ("Example:\n    foo()\n\nDoes it.", ""),
+        ("my_func: does the thing", "my_func: does the thing"),
+        ("Opens it.\n@param path where", "Opens it."),  # outside gtk-doc "@name" still opens a section
+        # Parentheses that are prose or a tuple, not GObject Introspection annotations, stay too.
+        ("(DEPRECATED: use --listen)\nPort to listen on.", "(DEPRECATED: use --listen) Port to listen on."),
+        ("(type_weight, params_weight)\n\ntype_weight: the index", "(type_weight, params_weight)"),
+    ],
+)
+def test_gtk_doc_headers(doc: str, summary: str) -> None:
+    assert summarize_docstring(doc) == summary

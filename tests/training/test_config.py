@@ -86,3 +86,13 @@ def test_the_bundled_recipes_load() -> None:
     for path in recipes:
         config = load_recipe(path)
         assert config.sources and Path(config.blocklist).name == "heldout-blocklist.txt", path
+
+
+def test_the_cpu_schedule_trains_on_the_v2_data_set_so_one_prepare_serves_both() -> None:
+    folder = Path(__file__).resolve().parents[2] / "training" / "recipes"
+    gpu, cpu = (load_recipe(folder / name) for name in ("minilm-code-v2.toml", "minilm-code-v2-cpu.toml"))
+    assert cpu.data_options() == gpu.data_options() and cpu.sources == gpu.sources
+    assert (cpu.blocklist, cpu.exclude_manifests, cpu.exclude_repo_lists) == (
+        gpu.blocklist, gpu.exclude_manifests, gpu.exclude_repo_lists
+    )
+    assert cpu.time_budget_s <= 2.5 * 3600 and 0 < cpu.checkpoint_every_s <= 15 * 60 and cpu.grad_cache_chunk == 0

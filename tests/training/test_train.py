@@ -143,3 +143,33 @@ def test_step_queries_mix_styles_in_at_the_rate_and_repeat_per_step(config: Trai
     assert texts == train_module.step_queries(pairs, 3, styled) != train_module.step_queries(pairs, 4, styled)
     assert 16 < sum(text != pairs[0].query for text in texts) < 48
     assert train_module.step_queries(pairs, 3, config) == [pair.query for pair in pairs]
+
+
+def test_a_time_based_checkpoint_keeps_the_work_of_slow_steps_and_resume_starts_a_missing_run(
+    config: TrainConfig, tmp_path: Path
+) -> None:
+    timed = dataclasses.replace(config, checkpoint_every=100, checkpoint_every_s=1e-9, eval_every=0)
+
+    def kill_after_step_3(progress: object) -> None:
+        if getattr(progress, "step", 0) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(timed, tmp_path / "timed", on_progress=kill_after_step_3)
+    assert load_checkpoint(tmp_path / "timed" / "run").step == 3  # type: ignore[union-attr]  # not a step multiple
+    assert train(timed, tmp_path / "timed", resume=True).steps == 4
+    events = [(line.get("event"), line["step"]) for line in log_lines(tmp_path / "timed")]
+    assert events[-2:] == [("resumed", 3), (None, 4)]
+    # --resume on a folder that holds no run is a clean start, so one command starts and resumes
+    fresh = train(dataclasses.replace(config, eval_every=0), tmp_path / "new", resume=True)
+    assert fresh.steps == 4 and fresh.checkpoint_step == 4
+
+
+def test_training_queries_are_cut_to_max_query_length_and_validation_queries_are_not(
+    config: TrainConfig,
+) -> None:
+    short = dataclasses.replace(config, max_query_length=6)
+    base = load_base(short.base_model, short.encoder_metadata(), query_length=short.max_query_length)
+    text = ["one two three four five six seven eight nine ten"]
+    assert base.tokenizing.train_queries(text).input_ids.shape[1] == 6
+    assert base.tokenizing.queries(text).input_ids.shape[1] > 6
