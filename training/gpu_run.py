@@ -205,7 +205,11 @@ def train_packed(
     }
     if stopped is None or "deadline" in stopped:
         figures["final"] = _final_scores(model, pack, device, make_autocast(config, device), score_pairs)
-        exported = export_model(out, model, None, config, meta["base_model_id"], curve[-1] if curve else None,
+        recipe = TrainConfig.from_json(meta["recipe"])
+        # GradCache and the device leave the gradient as it was: the model is the recipe's (its hash), unless
+        # a smoke test or the deadline changed the steps or the batch
+        ran = dataclasses.replace(config, device=recipe.device, grad_cache_chunk=recipe.grad_cache_chunk)
+        exported = export_model(out, model, None, ran, meta["base_model_id"], curve[-1] if curve else None,
                                 base_sha256=meta["base_sha256"])
         figures["recipe_hash"] = exported.recipe_hash
     figures["total_s"] = round(time.monotonic() - started, 1)
