@@ -30,7 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,12 @@ class SplitRows:
         ]
 
 
+def split_rows(pack: TokenPack, name: str) -> SplitRows:
+    """The rows of the pack's split ``name``."""
+    meta = pack.meta
+    return SplitRows(pack.splits[name], meta["pad_id"], meta["query_end_back"], meta["code_end_back"])
+
+
 def _batch(rows: Rows, starts: np.ndarray, indices: Sequence[int], pad_id: int, end_back: int) -> TokenBatch:
     index = np.asarray(indices, dtype=np.int64)  # (n,)
     lengths = rows.lengths[index].astype(np.int64)  # (n,)
@@ -138,11 +144,13 @@ def train_packed(
     deadline_s: float,
     device: torch.device,
     fit_deadline: bool = True,
+    score_pairs: int = 0,
 ) -> dict[str, Any]:
     """Train on the pack (see the module docstring); writes the model folder into ``out``; returns the figures.
 
     ``fit_deadline``: after FIT_AT_STEP steps, shorten the schedule to the steps the deadline has room
     for, so the learning rate still decays to its end (a cut cosine ends at a high rate).
+    ``score_pairs``: score a seeded sample of this many pairs per split at the end (0 = all).
     """
     started = time.monotonic()
     torch.manual_seed(config.seed)  # as train.py's single process: the same dropout on every rerun
@@ -152,8 +160,7 @@ def train_packed(
     groups = parameter_groups(model, temperature, config.weight_decay)
     optimizer = torch.optim.AdamW(groups, lr=config.learning_rate, betas=(config.beta1, config.beta2))
     meta, train = pack.meta, pack.splits["train"]
-    rows = SplitRows(train, meta["pad_id"], meta["query_end_back"], meta["code_end_back"])
-    valid = SplitRows(pack.splits["validation"], meta["pad_id"], meta["query_end_back"], meta["code_end_back"])
+    rows, valid = split_rows(pack, "train"), split_rows(pack, "validation")
     sample = sample_pairs(valid.pairs(pack.repos, pack.languages), config.validation_pairs, config.seed)
     repos = [pack.repos[number] for number in train.repos]
     batch_of = batch_schedule(config.batch_mode, repos, config.batch_size, config.repos_per_batch, config.seed)
@@ -197,8 +204,12 @@ def train_packed(
         "learning_curve": [{**evaluation_record(e), "pairs_seen": e.step * config.batch_size} for e in curve],
     }
     if stopped is None or "deadline" in stopped:
-        figures["final"] = _final_scores(model, pack, device, make_autocast(config, device))
-        exported = export_model(out, model, None, config, meta["base_model_id"], curve[-1] if curve else None,
+        figures["final"] = _final_scores(model, pack, device, make_autocast(config, device), score_pairs)
+        recipe = TrainConfig.from_json(meta["recipe"])
+        # GradCache and the device leave the gradient as it was: the model is the recipe's (its hash), unless
+        # a smoke test or the deadline changed the steps or the batch
+        ran = dataclasses.replace(config, device=recipe.device, grad_cache_chunk=recipe.grad_cache_chunk)
+        exported = export_model(out, model, None, ran, meta["base_model_id"], curve[-1] if curve else None,
                                 base_sha256=meta["base_sha256"])
         figures["recipe_hash"] = exported.recipe_hash
     figures["total_s"] = round(time.monotonic() - started, 1)
@@ -251,23 +262,39 @@ def _evaluate(model: DualEncoder, valid: SplitRows, sample: list[Pair], config: 
     return found
 
 
-def _final_scores(model: DualEncoder, pack: TokenPack, device: torch.device, autocast: Any) -> dict[str, Any]:
-    """Every validation and held-out pair under both protocols, overall and per language."""
+@torch.no_grad()
+def _final_scores(
+    model: DualEncoder, pack: TokenPack, device: torch.device, autocast: Any, limit: int = 0
+) -> dict[str, Any]:
+    """Every validation and held-out pair (a seeded ``limit`` of them, when given) under both protocols,
+    overall and per language."""
     scores: dict[str, Any] = {}
     model.eval()
     for name in ("validation", "heldout"):
         if name not in pack.splits:
             continue
-        rows = SplitRows(pack.splits[name], pack.meta["pad_id"], 0, pack.meta["code_end_back"])
+        rows = split_rows(pack, name)
         pairs = rows.pairs(pack.repos, pack.languages)
-        with torch.no_grad():
-            embed_queries = embedder(model, rows.queries, device, autocast)
-            embed_code = embedder(model, rows.codes, device, autocast)
-            for protocol in ("csn", "corpus"):
-                report = evaluate_pairs(pairs, embed_queries, embed_code, protocol, name=name)
-                scores[f"{name}/{protocol}"] = _scores(report)
+        pairs = sample_pairs(pairs, limit, 0) if limit else pairs
+        embed_queries = _once(embedder(model, rows.queries, device, autocast))
+        embed_code = _once(embedder(model, rows.codes, device, autocast))
+        for protocol in ("csn", "corpus"):  # the second protocol ranks the same vectors
+            report = evaluate_pairs(pairs, embed_queries, embed_code, protocol, name=name)
+            scores[f"{name}/{protocol}"] = _scores(report)
     model.train()
     return scores
+
+
+def _once(embed: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
+    """``embed``, remembering its last answer: both protocols ask for the same texts."""
+    last: list[tuple[tuple[str, ...], np.ndarray]] = []
+
+    def remembered(texts: Sequence[str]) -> np.ndarray:
+        if not last or last[0][0] != tuple(texts):
+            last[:] = [(tuple(texts), embed(texts))]
+        return last[0][1]
+
+    return remembered
 
 
 def _scores(report: RetrievalReport) -> dict[str, Any]:
@@ -334,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--deadline-s", type=float, default=500.0, help="stop training after this long")
     parser.add_argument("--grad-cache", action="store_true", help="keep the recipe's GradCache chunks")
     parser.add_argument("--no-fit", action="store_true", help="keep max_steps even if the deadline cuts it")
+    parser.add_argument("--score-pairs", type=int, default=0, help="score this many pairs per split (a smoke test)")
     parser.add_argument("--max-steps", type=int, help="override the recipe (a smoke test)")
     parser.add_argument("--batch-size", type=int, help="override the recipe (a smoke test)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -344,7 +372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         figures = train_packed(
-            pack, args.base, config, Path(scratch), args.deadline_s, torch.device(args.device), not args.no_fit
+            pack, args.base, config, Path(scratch), args.deadline_s, torch.device(args.device), not args.no_fit,
+            args.score_pairs,
         )
         if (Path(scratch) / ADAPTER_FILE_NAME).is_file():
             split_adapter(Path(scratch), args.out)
