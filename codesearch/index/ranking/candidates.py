@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -70,3 +71,27 @@ def name_key(text: str) -> str:
     True
     """
     return _NOT_ALNUM.sub("", text.lower())
+
+
+def reorder_within_files(
+    ranked: Sequence[FusedCandidate], heads: Mapping[int, CandidateHead],
+    order: Callable[[Sequence[FusedCandidate]], Sequence[FusedCandidate]],
+) -> list[FusedCandidate]:
+    """``ranked`` with each file's candidates put in ``order``'s order inside the ranks the file
+    already holds (so no file-level answer moves); a moved candidate takes the score of the rank it
+    lands on. ``order`` gets one file's candidates best first and returns the same ones."""
+    slots: dict[str, list[int]] = {}
+    for position, candidate in enumerate(ranked):
+        head = heads.get(candidate.chunk_id)
+        if head is not None:
+            slots.setdefault(head.path, []).append(position)
+    reordered = list(ranked)
+    for positions in slots.values():
+        if len(positions) < 2:
+            continue
+        ordered = order([ranked[position] for position in positions])
+        for position, candidate in zip(positions, ordered, strict=True):
+            reordered[position] = FusedCandidate(candidate.chunk_id, ranked[position].score, candidate.dense_rank,
+                                                 candidate.lexical_rank)
+    return reordered
+

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from codesearch.index.ranking.candidates import CandidateHead, FusedCandidate
+from codesearch.index.ranking.candidates import CandidateHead, FusedCandidate, reorder_within_files
 from codesearch.index.ranking.params import RankingParams
 from codesearch.index.ranking.query_shape import QueryFacts
 from codesearch.records import BLOCK, IMPORTS
@@ -53,16 +53,7 @@ def definitions_first(ranked: Sequence[FusedCandidate], heads: Mapping[int, Cand
     >>> [(c.chunk_id, c.score) for c in definitions_first(ranked, heads)]
     [(3, 3.0), (2, 2.0), (1, 1.0)]
     """
-    slots: dict[str, list[int]] = {}
-    for position, candidate in enumerate(ranked):
-        head = heads.get(candidate.chunk_id)
-        if head is not None:
-            slots.setdefault(head.path, []).append(position)
-    reordered = list(ranked)
-    for positions in slots.values():
-        held = [ranked[position] for position in positions]
-        ordered = sorted(held, key=lambda c: heads[c.chunk_id].kind in (BLOCK, IMPORTS))  # stable: score order kept
-        for position, candidate in zip(positions, ordered, strict=True):
-            reordered[position] = FusedCandidate(candidate.chunk_id, ranked[position].score, candidate.dense_rank,
-                                                 candidate.lexical_rank)
-    return reordered
+    def lines_last(held: Sequence[FusedCandidate]) -> list[FusedCandidate]:
+        return sorted(held, key=lambda c: heads[c.chunk_id].kind in (BLOCK, IMPORTS))  # stable: score order kept
+
+    return reorder_within_files(ranked, heads, lines_last)

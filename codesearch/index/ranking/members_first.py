@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from codesearch.index.ranking.candidates import CandidateHead, FusedCandidate, is_definition
+from codesearch.index.ranking.candidates import CandidateHead, FusedCandidate, is_definition, reorder_within_files
 
 # Only a type encloses its answers: a function around a nested helper is still the thing asked
 # about (a closure, an OCaml ``let ... in``): docs/quality.md "Ranking constants".
@@ -37,22 +37,11 @@ def members_first(ranked: Sequence[FusedCandidate], heads: Mapping[int, Candidat
     >>> [(c.chunk_id, c.score) for c in members_first(ranked, heads)]
     [(3, 3.0), (2, 2.0), (1, 1.0)]
     """
-    slots: dict[str, list[int]] = {}
-    for position, candidate in enumerate(ranked):
-        head = heads.get(candidate.chunk_id)
-        if head is not None:
-            slots.setdefault(head.path, []).append(position)
-    reordered = list(ranked)
-    for positions in slots.values():
-        if len(positions) < 2:
-            continue
-        held = [ranked[position] for position in positions]
+    def containers_last(held: Sequence[FusedCandidate]) -> list[FusedCandidate]:
         members = [heads[c.chunk_id] for c in held]
-        depth = {c.chunk_id: heads[c.chunk_id].kind in CONTAINER_KINDS
-                 and any(_encloses(heads[c.chunk_id], inner) for inner in members if is_definition(inner))
-                 for c in held}
-        ordered = sorted(held, key=lambda c: depth[c.chunk_id])  # stable: score order kept
-        for position, candidate in zip(positions, ordered, strict=True):
-            reordered[position] = FusedCandidate(candidate.chunk_id, ranked[position].score, candidate.dense_rank,
-                                                 candidate.lexical_rank)
-    return reordered
+        encloses = {c.chunk_id: heads[c.chunk_id].kind in CONTAINER_KINDS
+                    and any(_encloses(heads[c.chunk_id], inner) for inner in members if is_definition(inner))
+                    for c in held}
+        return sorted(held, key=lambda c: encloses[c.chunk_id])  # stable: score order kept
+
+    return reorder_within_files(ranked, heads, containers_last)
