@@ -68,13 +68,15 @@ def validate_query(query: str) -> str:
 
 
 def validate_filters(languages: Sequence[str] | None, path_glob: str | None) -> None:
-    """QueryError for a filter SQLite cannot take: a lone surrogate (``--path`` bytes that are not UTF-8,
-    a JSON ``\\udcff`` escape) failed to encode as a UnicodeEncodeError inside the search."""
-    for text in (*(languages or ()), *([path_glob] if path_glob is not None else [])):
+    """QueryError for a filter SQLite cannot take: the path glob as ``validate_path_glob`` checks it, and
+    a language holding a lone surrogate (bytes that are not UTF-8, a JSON ``\\udcff`` escape), which
+    failed as a UnicodeEncodeError inside the search."""
+    validate_path_glob(path_glob)
+    for language in languages or ():
         try:
-            text.encode("utf-8")
+            language.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise QueryError(f"a language or path filter holds a character that is not valid Unicode "
+            raise QueryError(f"a language filter holds a character that is not valid Unicode "
                              f"at position {exc.start}") from exc
 
 
@@ -87,7 +89,6 @@ def search(
 ) -> list[Hit]:
     """The top ``request.k`` hits for ``request.query`` (``embed_queries`` may be None for lexical)."""
     query = validate_query(request.query)
-    validate_path_glob(request.path_glob)
     validate_filters(request.languages, request.path_glob)
     pool = max(params.candidates_per_side, request.k)
     dense: list[tuple[int, float]] = []
