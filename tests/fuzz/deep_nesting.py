@@ -30,7 +30,7 @@ from codesearch.lsp.workspace import Workspace
 from codesearch.server.connection import ConnectionLimits
 from codesearch.server.protocol import PARSE_ERROR, Response, encode_frame, request_message
 from codesearch.server.serve import Server
-from tests.fuzz.harness import ANSWERED, REFUSED, Failure, Target, World, register
+from tests.fuzz.harness import ANSWERED, REFUSED, Failure, Target, World, random_text, register
 from tests.fuzz.live import FramedSocket
 from tests.fuzz.repositories import index_with_hashing, write_repo
 from tests.lsp.helpers import PipeSession
@@ -72,6 +72,21 @@ def nested(rng: random.Random, root: Path | None = None) -> Nested:
 def nested_json(rng: random.Random) -> bytes:
     """Just the bytes, for the live targets."""
     return nested(rng).body
+
+
+def hostile_message_bytes(rng: random.Random, message: Callable[[], Mapping[str, Any]],
+                          odd: tuple[bytes, ...]) -> bytes:
+    """One message body of a live target: mostly ``message()`` as JSON (escaped or raw, lone surrogates
+    kept), else nesting past the parser's limit, one of ``odd``, or junk bytes or text."""
+    shape = rng.random()
+    if shape < 0.86:
+        text = json.dumps(message(), ensure_ascii=rng.random() < 0.85, allow_nan=True)
+        return text.encode("utf-8", "surrogatepass")
+    if shape < 0.9:
+        return nested_json(rng)
+    if shape < 0.97:
+        return rng.choice(odd)
+    return rng.randbytes(rng.randint(1, 60)) if rng.random() < 0.5 else random_text(rng, 40).encode("utf-8", "replace")
 
 
 @dataclass

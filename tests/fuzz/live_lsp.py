@@ -16,7 +16,6 @@ in the repository). At the end the session still answers a search, then ends wit
 
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 from collections.abc import Iterator
@@ -27,8 +26,8 @@ from typing import Any
 from codesearch.server.protocol import Notification, Response, encode_frame, notification_message, read_frame
 from codesearch.server.protocol import request_message as request
 from tests.fuzz import hostile_values
-from tests.fuzz.deep_nesting import nested_json
-from tests.fuzz.harness import ANSWERED, REFUSED, Failure, Target, World, clipped, random_text, register
+from tests.fuzz.deep_nesting import hostile_message_bytes
+from tests.fuzz.harness import ANSWERED, REFUSED, Failure, Target, World, clipped, register
 from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, check_message, live_server, start_client
 from tests.fuzz.live_socket import ODD_BODIES, checked_result, due_answers, request_id
 
@@ -60,15 +59,7 @@ def message(world: World, rng: random.Random) -> dict[str, Any]:
 
 
 def body(world: World, rng: random.Random) -> bytes:
-    shape = rng.random()
-    if shape < 0.86:
-        text = json.dumps(message(world, rng), ensure_ascii=rng.random() < 0.85, allow_nan=True)
-        return text.encode("utf-8", "surrogatepass")
-    if shape < 0.9:
-        return nested_json(rng)
-    if shape < 0.97:
-        return rng.choice(ODD_BODIES)
-    return rng.randbytes(rng.randint(1, 60)) if rng.random() < 0.5 else random_text(rng, 40).encode("utf-8", "replace")
+    return hostile_message_bytes(rng, lambda: message(world, rng), ODD_BODIES)
 
 
 @dataclass

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.fuzz import hostile_values
-from tests.fuzz.deep_nesting import nested_json
-from tests.fuzz.harness import ANSWERED, MARKER, REFUSED, Failure, Target, World, clipped, random_text, register
+from tests.fuzz.deep_nesting import hostile_message_bytes
+from tests.fuzz.harness import ANSWERED, MARKER, REFUSED, Failure, Target, World, clipped, register
 from tests.fuzz.live import WAIT_S, LiveServer, StderrKept, live_server, start_client
 from tests.fuzz.live_socket import request_id
 
@@ -69,16 +69,8 @@ def message(world: World, rng: random.Random) -> dict[str, Any]:
 
 
 def line(world: World, rng: random.Random) -> bytes:
-    shape = rng.random()
-    if shape < 0.86:
-        text = json.dumps(message(world, rng), ensure_ascii=rng.random() < 0.85, allow_nan=True)
-        return text.encode("utf-8", "surrogatepass")
-    if shape < 0.9:
-        return nested_json(rng)
-    if shape < 0.97:
-        return rng.choice(ODD_LINES)
-    junk = rng.randbytes(rng.randint(1, 60)) if rng.random() < 0.5 else random_text(rng, 40).encode("utf-8", "replace")
-    return junk.replace(b"\n", b" ").replace(b"\r", b" ")
+    # One line each: a newline in junk would make two messages of one input.
+    return hostile_message_bytes(rng, lambda: message(world, rng), ODD_LINES).replace(b"\n", b" ").replace(b"\r", b" ")
 
 
 @dataclass
