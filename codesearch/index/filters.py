@@ -51,13 +51,19 @@ def validate_path_glob(glob: str | None) -> str | None:
         return None
     if len(glob) > MAX_PATH_GLOB_CHARS:
         raise QueryError(f"the path glob is {len(glob):,} characters long; the limit is {MAX_PATH_GLOB_CHARS:,}")
-    if "\x00" in glob:
-        raise QueryError("the path glob contains a NUL character")
-    try:
-        glob.encode("utf-8")
-    except UnicodeEncodeError as exc:  # SQLite cannot take it as a parameter
-        raise QueryError(f"the path glob holds a character that is not valid Unicode at position {exc.start}") from exc
+    require_plain_text(glob, "the path glob")
     return glob
+
+
+def require_plain_text(text: str, what: str) -> None:
+    """QueryError when ``text`` holds a NUL or a lone surrogate (from a JSON escape or undecodable argv
+    bytes), which neither SQLite nor the encoder can take; ``what`` names it ("the query")."""
+    if "\x00" in text:
+        raise QueryError(f"{what} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"{what} holds a character that is not valid Unicode at position {exc.start}") from exc
 
 
 @functools.lru_cache(maxsize=_COMPILED_GLOBS)

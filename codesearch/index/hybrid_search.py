@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from codesearch.errors import QueryError
-from codesearch.index.filters import validate_path_glob
+from codesearch.index.filters import require_plain_text, validate_path_glob
 from codesearch.index.lexical import query_terms
 from codesearch.index.ranking import (
     ExactNames,
@@ -58,12 +58,7 @@ def validate_query(query: str) -> str:
         raise QueryError("the query is empty; describe what the code does, e.g. 'parse json config'")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
-    if "\x00" in text:
-        raise QueryError("the query contains a NUL character")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate: from a JSON escape, or undecodable argv bytes
-        raise QueryError(f"the query holds a character that is not valid Unicode at position {exc.start}") from exc
+    require_plain_text(text, "the query")
     return text
 
 
@@ -73,11 +68,7 @@ def validate_filters(languages: Sequence[str] | None, path_glob: str | None) -> 
     failed as a UnicodeEncodeError inside the search."""
     validate_path_glob(path_glob)
     for language in languages or ():
-        try:
-            language.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise QueryError(f"a language filter holds a character that is not valid Unicode "
-                             f"at position {exc.start}") from exc
+        require_plain_text(language, "a language filter")
 
 
 def search(
